@@ -1,0 +1,134 @@
+"""Canonical JSON (RFC 8785), base64 and RFC 3339 time: the byte-level encodings of the log."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import rfc8785
+
+from ledger.errors import MalformedStatementError
+
+JSONValue = Any
+"""A JSON value restricted to objects, arrays, strings, integers, booleans and null."""
+
+MAX_SAFE_INTEGER = 2**53 - 1
+_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+
+
+def canonical_json(value: JSONValue) -> bytes:
+    """Return the RFC 8785 canonical bytes of ``value``.
+
+    Raises ``MalformedStatementError`` for floats, integers beyond +/-(2**53 - 1), non-string
+    keys and any other value JSON cannot carry exactly.
+    """
+    _refuse_floats(value)
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as e:
+        raise MalformedStatementError(f"cannot canonicalise: {e}") from e
+
+
+def parse_canonical(data: bytes) -> dict[str, JSONValue]:
+    """Parse ``data`` as a JSON object that must already be in canonical form.
+
+    Refuses invalid UTF-8, duplicate keys, floats, NaN/Infinity, non-object documents and any
+    bytes that differ from their own canonical re-encoding, so one value has one encoding.
+    """
+    try:
+        value = json.loads(
+            data.decode("utf-8"),
+            object_pairs_hook=_no_duplicate_keys,
+            parse_float=_refuse_float_literal,
+            parse_constant=_refuse_float_literal,
+        )
+    except UnicodeDecodeError as e:
+        raise MalformedStatementError("statement is not valid UTF-8") from e
+    except json.JSONDecodeError as e:
+        raise MalformedStatementError(f"statement is not valid JSON: {e.msg}") from e
+    if not isinstance(value, dict):
+        raise MalformedStatementError("statement must be a JSON object")
+    if canonical_json(value) != data:
+        raise MalformedStatementError("statement bytes are not RFC 8785 canonical JSON")
+    return value
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, JSONValue]]) -> dict[str, JSONValue]:
+    result: dict[str, JSONValue] = {}
+    for key, item in pairs:
+        if key in result:
+            raise MalformedStatementError(f"duplicate key {key!r}")
+        result[key] = item
+    return result
+
+
+def _refuse_float_literal(text: str) -> None:
+    raise MalformedStatementError(f"numbers must be integers, got {text}")
+
+
+def _refuse_floats(value: JSONValue) -> None:
+    if isinstance(value, float):
+        raise MalformedStatementError(f"numbers must be integers, got {value!r}")
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    if isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise MalformedStatementError(f"integer {value} is outside +/-(2**53 - 1)")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise MalformedStatementError("object keys must be strings")
+            _refuse_floats(item)
+        return
+    if isinstance(value, list | tuple):
+        for item in value:
+            _refuse_floats(item)
+        return
+    raise MalformedStatementError(f"{type(value).__name__} is not a JSON value")
+
+
+def b64encode(data: bytes) -> str:
+    """Standard base64 with padding (RFC 4648 §4)."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64decode(text: str, *, length: int | None = None, what: str = "value") -> bytes:
+    """Decode strict standard base64; refuse other alphabets, bad padding or a wrong length."""
+    try:
+        data = base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError) as e:
+        raise MalformedStatementError(f"{what} is not standard base64") from e
+    if b64encode(data) != text:
+        raise MalformedStatementError(f"{what} is not canonical base64")
+    if length is not None and len(data) != length:
+        raise MalformedStatementError(f"{what} must be {length} bytes, got {len(data)}")
+    return data
+
+
+def format_time(moment: datetime) -> str:
+    """Write ``moment`` as an RFC 3339 UTC string with microseconds dropped when zero."""
+    moment = moment.astimezone(UTC)
+    if moment.microsecond:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str, *, what: str = "time") -> datetime:
+    """Parse an RFC 3339 UTC time ending in ``Z`` (up to microseconds); refuse other forms."""
+    if not isinstance(text, str) or not _TIME_RE.match(text):
+        raise MalformedStatementError(f"{what} must be an RFC 3339 UTC time like 2026-01-31T09:00:00Z")
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as e:
+        raise MalformedStatementError(f"{what} is not a valid date and time") from e
+
+
+def utc_now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)

@@ -1,0 +1,141 @@
+"""The ledger's exceptions: one base, leaf names ending in ``Error``.
+
+::
+
+    LedgerError
+    ├── VerificationError            a signature, proof or note does not verify
+    │   ├── InvalidProofError        an RFC 9162 inclusion or consistency proof is wrong
+    │   ├── InvalidSignatureError    an Ed25519 signature does not verify
+    │   └── InvalidCheckpointError   a C2SP checkpoint or signed note is malformed or unsigned
+    ├── StatementError               a submitted statement is refused (nothing is appended)
+    │   ├── MalformedStatementError  not canonical JSON, wrong fields, wrong types, too large
+    │   ├── UnknownKindError         ``kind`` is not in the closed list
+    │   ├── WrongOriginError         ``origin`` is not this log's origin
+    │   ├── StaleStatementError      ``issued_at`` is outside the accepted window
+    │   ├── ReplayedNonceError       ``(key_id, nonce)`` was accepted before
+    │   ├── UnknownKeyError          ``key_id`` is not a registered key
+    │   ├── RevokedKeyError          the key was revoked or rotated away
+    │   └── NotAuthorisedError       the signer may not make this statement
+    ├── RuleError                    a domain rule refuses a well-formed statement
+    │   ├── NotFoundError            the thing referred to does not exist
+    │   └── ConflictError            the statement conflicts with the current state
+    ├── KeyFileError                 a key file is missing, malformed or too open
+    ├── StoreError                   the store cannot do what was asked
+    │   ├── AppendOnlyError          an UPDATE or DELETE on a log table was refused
+    │   └── OutOfRangeError          an index or size past the end of the log
+    └── AuditError                   the offline or online audit found a fault
+"""
+
+from __future__ import annotations
+
+
+class LedgerError(Exception):
+    """Base of every error raised by ``ledger``."""
+
+
+class VerificationError(LedgerError):
+    """Something that should verify does not."""
+
+
+class InvalidProofError(VerificationError):
+    """An RFC 9162 inclusion or consistency proof does not verify."""
+
+
+class InvalidSignatureError(VerificationError):
+    """An Ed25519 signature does not verify."""
+
+
+class InvalidCheckpointError(VerificationError):
+    """A checkpoint or signed note is malformed or carries no valid known signature."""
+
+
+class StatementError(LedgerError):
+    """A submitted statement is refused; nothing was appended."""
+
+    code = "statement_refused"
+
+
+class MalformedStatementError(StatementError):
+    """The statement is not well-formed canonical JSON of the expected shape."""
+
+    code = "malformed"
+
+
+class UnknownKindError(StatementError):
+    """The statement's ``kind`` is not in the closed list."""
+
+    code = "unknown_kind"
+
+
+class WrongOriginError(StatementError):
+    """The statement names another log's origin."""
+
+    code = "wrong_origin"
+
+
+class StaleStatementError(StatementError):
+    """``issued_at`` lies outside the accepted window."""
+
+    code = "stale"
+
+
+class ReplayedNonceError(StatementError):
+    """The ``(key_id, nonce)`` pair was accepted before."""
+
+    code = "replayed_nonce"
+
+
+class UnknownKeyError(StatementError):
+    """The signing key is not registered."""
+
+    code = "unknown_key"
+
+
+class RevokedKeyError(StatementError):
+    """The signing key was revoked or rotated away."""
+
+    code = "revoked_key"
+
+
+class NotAuthorisedError(StatementError):
+    """The signer is not allowed to make this statement."""
+
+    code = "not_authorised"
+
+
+class RuleError(LedgerError):
+    """A domain rule refuses a well-formed, correctly signed statement."""
+
+    code = "rule"
+
+
+class NotFoundError(RuleError):
+    """The statement refers to something that does not exist."""
+
+    code = "not_found"
+
+
+class ConflictError(RuleError):
+    """The statement conflicts with the current state."""
+
+    code = "conflict"
+
+
+class KeyFileError(LedgerError):
+    """A key file is missing, malformed, or readable by others."""
+
+
+class StoreError(LedgerError):
+    """The store cannot do what was asked."""
+
+
+class AppendOnlyError(StoreError):
+    """An UPDATE or DELETE on an append-only log table was refused."""
+
+
+class OutOfRangeError(StoreError):
+    """An index or tree size lies beyond the end of the log."""
+
+
+class AuditError(LedgerError):
+    """An audit found a fault; the message names the first bad entry or checkpoint."""

@@ -1,0 +1,207 @@
+"""Members and their keys: the registry every signature is checked against.
+
+The registry is a projection of the ``log.initialised`` and ``member.*`` entries. It is small
+(one record per member and key, never per entry), so every process keeps it in memory and
+catches up from the log under the writer lock.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.errors import (
+    ConflictError,
+    MalformedStatementError,
+    NotAuthorisedError,
+    NotFoundError,
+    RevokedKeyError,
+    UnknownKeyError,
+)
+from ledger.fields import MEMBER_ID, SLUG, Body
+from ledger.signing import KeyID, decode_public_key, key_id_of
+from ledger.statement import Entry, SignedStatement
+
+MEMBER_KINDS = frozenset(
+    {"log.initialised", "member.admitted", "member.key_rotated", "member.key_revoked"}
+)
+BOARD = "board"
+ROLES = frozenset({BOARD})
+
+
+@dataclass
+class KeyRecord:
+    """A member's public key and whether it may still sign."""
+
+    key_id: KeyID
+    member: str
+    public_key: bytes
+    added_seq: int
+    retired_seq: int | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether the key may sign new statements."""
+        return self.retired_seq is None
+
+
+@dataclass
+class MemberRecord:
+    """A member's public record: id, kind, borough, roles and keys (never a name)."""
+
+    member: str
+    member_kind: str
+    borough: str
+    roles: frozenset[str]
+    admitted_seq: int
+    keys: list[KeyID] = field(default_factory=list)
+
+    @property
+    def is_board(self) -> bool:
+        """Whether the member sits on the board (a steward)."""
+        return BOARD in self.roles
+
+
+@dataclass
+class Registry:
+    """Members and keys as of some log size."""
+
+    members: dict[str, MemberRecord] = field(default_factory=dict)
+    keys: dict[KeyID, KeyRecord] = field(default_factory=dict)
+    log_key: str | None = None
+    size: int = 0
+
+    def copy(self) -> Registry:
+        """An independent copy, so a batch can be discarded if its commit fails."""
+        return copy.deepcopy(self)
+
+    def key(self, key_id: str) -> KeyRecord:
+        """The active key ``key_id``; raises ``UnknownKeyError`` or ``RevokedKeyError``."""
+        record = self.keys.get(KeyID(key_id))
+        if record is None:
+            raise UnknownKeyError(f"key {key_id} is not registered")
+        if not record.active:
+            raise RevokedKeyError(f"key {key_id} was retired at entry {record.retired_seq}")
+        return record
+
+    def member(self, member: str) -> MemberRecord:
+        """The member ``member``; raises ``NotFoundError``."""
+        record = self.members.get(member)
+        if record is None:
+            raise NotFoundError(f"{member!r} is not a member")
+        return record
+
+    def signer(self, key: KeyRecord) -> MemberRecord:
+        """The member who holds ``key``."""
+        return self.members[key.member]
+
+    def check(self, signed: SignedStatement, key: KeyRecord | None) -> None:
+        """Check a ``log.initialised`` or ``member.*`` statement against the registry.
+
+        Raises ``MalformedStatementError`` for a bad body, ``NotAuthorisedError`` when the
+        signer may not make it, ``ConflictError``/``NotFoundError`` for the wrong state.
+        """
+        kind = signed.statement.kind
+        body = Body(kind, signed.statement.body)
+        if kind == "log.initialised":
+            self._check_initialised(signed, body)
+            return
+        if key is None:
+            raise UnknownKeyError(f"key {signed.statement.key_id} is not registered")
+        if kind == "member.admitted":
+            self._require_board(key)
+            _admitted_body(body)
+            if body.value["member"] in self.members:
+                raise ConflictError(f"{body.value['member']!r} is a member already")
+            self._require_new_key(decode_public_key(str(body.value["public_key"])))
+        elif kind == "member.key_rotated":
+            body.only({"member", "public_key"})
+            if body.str("member", pattern=MEMBER_ID) != key.member:
+                raise NotAuthorisedError("a key is rotated only by a key of the same member")
+            self._require_new_key(decode_public_key(body.str("public_key")))
+        elif kind == "member.key_revoked":
+            self._check_revoked(body, key)
+
+    def _check_initialised(self, signed: SignedStatement, body: Body) -> None:
+        if self.size != 0 or self.members:
+            raise ConflictError("log.initialised is only ever entry 0")
+        _admitted_body(body.only(
+            {"member", "public_key", "member_kind", "borough", "roles", "log_key"}
+        ))
+        public_key = decode_public_key(body.str("public_key"))
+        if key_id_of(public_key) != signed.statement.key_id:
+            raise NotAuthorisedError("log.initialised must be signed by the steward key it names")
+        if BOARD not in body.str_list("roles"):
+            raise MalformedStatementError("the first steward must have the board role")
+        signed.verify_with(public_key)
+
+    def _check_revoked(self, body: Body, key: KeyRecord) -> None:
+        self._require_board(key)
+        body.only({"member", "key_id"}, {"replacement"})
+        member = self.member(body.str("member", pattern=MEMBER_ID))
+        target = self.keys.get(KeyID(body.str("key_id")))
+        if target is None or target.member != member.member:
+            raise NotFoundError(f"{member.member} has no key {body.value['key_id']}")
+        if not target.active:
+            raise ConflictError(f"key {target.key_id} is already retired")
+        if body.has("replacement"):
+            self._require_new_key(decode_public_key(body.str("replacement")))
+
+    def _require_board(self, key: KeyRecord) -> None:
+        if not self.signer(key).is_board:
+            raise NotAuthorisedError("only a board member (steward) may do this")
+
+    def _require_new_key(self, public_key: bytes) -> None:
+        if key_id_of(public_key) in self.keys:
+            raise ConflictError("that public key is registered already")
+
+    def apply(self, entry: Entry) -> None:
+        """Fold an accepted entry of a member kind into the registry."""
+        self.size = entry.seq + 1
+        kind = entry.statement.kind
+        body = entry.statement.body
+        if kind in ("log.initialised", "member.admitted"):
+            self._admit(entry, body)
+            if kind == "log.initialised":
+                self.log_key = str(body["log_key"])
+        elif kind == "member.key_rotated":
+            old = self.keys[entry.statement.key_id]
+            old.retired_seq = entry.seq
+            self._add_key(str(body["member"]), str(body["public_key"]), entry.seq)
+        elif kind == "member.key_revoked":
+            self.keys[KeyID(str(body["key_id"]))].retired_seq = entry.seq
+            if "replacement" in body:
+                self._add_key(str(body["member"]), str(body["replacement"]), entry.seq)
+
+    def _admit(self, entry: Entry, body: Mapping[str, Any]) -> None:
+        member = str(body["member"])
+        self.members[member] = MemberRecord(
+            member=member,
+            member_kind=str(body["member_kind"]),
+            borough=str(body["borough"]),
+            roles=frozenset(str(r) for r in body["roles"]),
+            admitted_seq=entry.seq,
+        )
+        self._add_key(member, str(body["public_key"]), entry.seq)
+
+    def _add_key(self, member: str, public_key_b64: str, seq: int) -> None:
+        public_key = decode_public_key(public_key_b64)
+        key_id = key_id_of(public_key)
+        self.keys[key_id] = KeyRecord(
+            key_id=key_id, member=member, public_key=public_key, added_seq=seq
+        )
+        self.members[member].keys.append(key_id)
+
+
+def _admitted_body(body: Body) -> None:
+    if body.kind == "member.admitted":
+        body.only({"member", "public_key", "member_kind", "borough", "roles"})
+    body.str("member", pattern=MEMBER_ID)
+    body.str("member_kind", pattern=SLUG)
+    body.str("borough", max_length=80)
+    decode_public_key(body.str("public_key"))
+    for role in body.str_list("roles", max_items=len(ROLES)):
+        if role not in ROLES:
+            raise MalformedStatementError(f"unknown role {role!r}; roles are {sorted(ROLES)}")

@@ -1,0 +1,1 @@
+"""Alembic migrations for the coopledger schema; run by ``ledger.migrate.upgrade``."""

@@ -1,0 +1,82 @@
+"""Ed25519 keys, key IDs and statement signatures (PyNaCl), with domain separation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import NewType
+
+from nacl.exceptions import BadSignatureError, CryptoError
+from nacl.signing import SigningKey, VerifyKey
+
+from ledger.encoding import b64decode, b64encode
+from ledger.errors import InvalidSignatureError
+
+KeyID = NewType("KeyID", str)
+"""Lowercase hex of the first 8 bytes of SHA-256(public key)."""
+
+STATEMENT_DOMAIN = b"coopledger/statement/v1\n"
+"""Prefix of every signed statement's message, so a signature means nothing elsewhere."""
+
+PUBLIC_KEY_SIZE = 32
+SIGNATURE_SIZE = 64
+
+
+def key_id_of(public_key: bytes) -> KeyID:
+    """The key ID of a 32-byte Ed25519 public key."""
+    return KeyID(hashlib.sha256(public_key).digest()[:8].hex())
+
+
+def decode_public_key(text: str) -> bytes:
+    """Decode a base64 Ed25519 public key, refusing anything that is not 32 bytes."""
+    return b64decode(text, length=PUBLIC_KEY_SIZE, what="public key")
+
+
+@dataclass(frozen=True, repr=False)
+class Keypair:
+    """An Ed25519 signing key. ``repr`` never shows the secret."""
+
+    seed: bytes
+
+    @classmethod
+    def generate(cls) -> Keypair:
+        """A fresh random key."""
+        return cls(bytes(SigningKey.generate()))
+
+    @property
+    def public_key(self) -> bytes:
+        """The 32-byte public key."""
+        return bytes(SigningKey(self.seed).verify_key)
+
+    @property
+    def public_key_b64(self) -> str:
+        """The public key as standard base64."""
+        return b64encode(self.public_key)
+
+    @property
+    def key_id(self) -> KeyID:
+        """The key ID of the public key."""
+        return key_id_of(self.public_key)
+
+    def sign(self, message: bytes) -> bytes:
+        """The 64-byte Ed25519 signature of ``message``."""
+        return SigningKey(self.seed).sign(message).signature
+
+    def __repr__(self) -> str:
+        return f"Keypair(key_id={self.key_id!r})"
+
+
+def verify(*, public_key: bytes, signature: bytes, message: bytes) -> None:
+    """Check an Ed25519 signature; return ``None`` or raise ``InvalidSignatureError``."""
+    if len(signature) != SIGNATURE_SIZE:
+        raise InvalidSignatureError(f"signature must be {SIGNATURE_SIZE} bytes")
+    try:
+        VerifyKey(public_key).verify(message, signature)
+    except (BadSignatureError, CryptoError, ValueError, TypeError) as e:
+        raise InvalidSignatureError("signature does not verify") from e
+
+
+def same_digest(a: bytes, b: bytes) -> bool:
+    """Compare two digests in constant time."""
+    return hmac.compare_digest(a, b)

@@ -1,0 +1,90 @@
+"""The log store interface: entries, complete-subtree hashes, checkpoints and nonces.
+
+Three implementations pass one conformance suite: ``ledger.memory.MemoryLogStore`` and
+``ledger.sql.SqlLogStore`` on SQLite or PostgreSQL. A store knows nothing of statements'
+meaning; the sequencer above it decides what to append.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ledger.tree import NodeID
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    """One entry as stored: its exact bytes and the columns indexed beside them."""
+
+    seq: int
+    leaf_hash: bytes
+    data: bytes
+    kind: str
+    key_id: str
+    nonce: str
+    logged_at: str
+
+
+@dataclass(frozen=True)
+class CheckpointRow:
+    """A signed checkpoint: the tree size, its root and the C2SP signed note."""
+
+    size: int
+    root: bytes
+    note: str
+
+
+class LogReader(Protocol):
+    """Reads that any auditor-facing path needs; every call is a bounded number of queries."""
+
+    async def size(self) -> int:
+        """The number of entries in the log."""
+
+    async def entries(self, start: int, end: int) -> list[EntryRow]:
+        """Entries with ``start <= seq < end`` in order (the caller bounds the range)."""
+
+    async def entries_of_kinds(self, kinds: Collection[str], start: int) -> list[EntryRow]:
+        """Entries of the given kinds with ``seq >= start``, in order."""
+
+    async def nodes(self, ids: Iterable[NodeID]) -> dict[NodeID, bytes]:
+        """The stored hashes of the given complete subtrees, in one read."""
+
+    async def checkpoint(self, size: int | None = None) -> CheckpointRow | None:
+        """The checkpoint at ``size``, or the latest one when ``size`` is ``None``."""
+
+    async def checkpoints(self, start_size: int, limit: int) -> list[CheckpointRow]:
+        """Checkpoints with ``size >= start_size`` in increasing size, at most ``limit``."""
+
+
+class LogTransaction(LogReader, Protocol):
+    """A write transaction holding the log's single-writer lock until it ends.
+
+    Writes are buffered and reach the store together when the transaction commits; if the
+    block raises, nothing is written.
+    """
+
+    async def seen_nonces(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of the ``(key_id, nonce)`` pairs were accepted before."""
+
+    def append(self, entries: Sequence[EntryRow], nodes: Sequence[tuple[NodeID, bytes]]) -> None:
+        """Queue entries (consecutive from the current size) and their new tree nodes."""
+
+    def add_checkpoint(self, checkpoint: CheckpointRow) -> None:
+        """Queue a signed checkpoint for the tree size after the queued entries."""
+
+    @property
+    def connection(self) -> Any:
+        """The SQL connection of this transaction, for projections; ``None`` in memory."""
+
+
+class LogStore(LogReader, Protocol):
+    """A log store: reads plus serialised write transactions."""
+
+    def transaction(self) -> AbstractAsyncContextManager[LogTransaction]:
+        """Begin a write transaction, waiting for the single-writer lock."""
+
+    async def close(self) -> None:
+        """Release connections and files."""
