@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -17,11 +18,13 @@ HEX_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 class Body:
     """A statement body with typed accessors that raise ``MalformedStatementError``."""
 
-    def __init__(self, kind: str, value: Mapping[str, JSONValue]) -> None:
+    def __init__(self, kind: builtins.str, value: Mapping[builtins.str, JSONValue]) -> None:
         self.kind = kind
         self.value = value
 
-    def only(self, required: Collection[str], optional: Collection[str] = ()) -> Body:
+    def only(
+        self, required: Collection[builtins.str], optional: Collection[builtins.str] = ()
+    ) -> Body:
         """Refuse missing required fields and any field not named."""
         keys = set(self.value)
         missing = set(required) - keys
@@ -32,16 +35,20 @@ class Body:
             raise MalformedStatementError(f"{self.kind} body has unexpected {sorted(extra)}")
         return self
 
-    def has(self, name: str) -> bool:
+    def has(self, name: builtins.str) -> builtins.bool:
         """Whether the optional field ``name`` is present."""
         return name in self.value
 
-    def _fail(self, name: str, what: str) -> MalformedStatementError:
+    def _fail(self, name: builtins.str, what: builtins.str) -> MalformedStatementError:
         return MalformedStatementError(f"{self.kind}: {name} {what}")
 
     def str(
-        self, name: str, *, pattern: re.Pattern[str] | None = None, max_length: int = 200
-    ) -> str:
+        self,
+        name: builtins.str,
+        *,
+        pattern: re.Pattern[builtins.str] | None = None,
+        max_length: builtins.int = 200,
+    ) -> builtins.str:
         """A string field, optionally matching ``pattern``, at most ``max_length`` long."""
         value = self.value.get(name)
         if not isinstance(value, str) or not value:
@@ -52,7 +59,13 @@ class Body:
             raise self._fail(name, f"has the wrong form ({pattern.pattern})")
         return value
 
-    def int(self, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    def int(
+        self,
+        name: builtins.str,
+        *,
+        minimum: builtins.int | None = None,
+        maximum: builtins.int | None = None,
+    ) -> builtins.int:
         """An integer field (booleans refused) within the bounds given."""
         value = self.value.get(name)
         if not isinstance(value, int) or isinstance(value, bool):
@@ -63,14 +76,14 @@ class Body:
             raise self._fail(name, f"must be at most {maximum}")
         return value
 
-    def bool(self, name: str) -> bool:
+    def bool(self, name: builtins.str) -> builtins.bool:
         """A boolean field."""
         value = self.value.get(name)
         if not isinstance(value, bool):
             raise self._fail(name, "must be true or false")
         return value
 
-    def one_of(self, name: str, choices: Collection[str]) -> str:
+    def one_of(self, name: builtins.str, choices: Collection[builtins.str]) -> builtins.str:
         """A string field from a closed set."""
         value = self.value.get(name)
         if value not in choices:
@@ -79,13 +92,13 @@ class Body:
 
     def str_list(
         self,
-        name: str,
+        name: builtins.str,
         *,
-        pattern: re.Pattern[str] | None = None,
-        min_items: int = 0,
-        max_items: int = 1000,
-        unique: bool = True,
-    ) -> list[str]:
+        pattern: re.Pattern[builtins.str] | None = None,
+        min_items: builtins.int = 0,
+        max_items: builtins.int = 1000,
+        unique: builtins.bool = True,
+    ) -> list[builtins.str]:
         """A list of strings (optionally each matching ``pattern``), without duplicates."""
         value = self.value.get(name)
         if not isinstance(value, list):
@@ -99,7 +112,7 @@ class Body:
             raise self._fail(name, "has duplicate items")
         return list(value)
 
-    def object(self, name: str) -> Mapping[str, Any]:
+    def object(self, name: builtins.str) -> Mapping[builtins.str, Any]:
         """A JSON object field."""
         value = self.value.get(name)
         if not isinstance(value, Mapping):

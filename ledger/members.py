@@ -127,9 +127,9 @@ class Registry:
     def _check_initialised(self, signed: SignedStatement, body: Body) -> None:
         if self.size != 0 or self.members:
             raise ConflictError("log.initialised is only ever entry 0")
-        _admitted_body(body.only(
-            {"member", "public_key", "member_kind", "borough", "roles", "log_key"}
-        ))
+        _admitted_body(
+            body.only({"member", "public_key", "member_kind", "borough", "roles", "log_key"})
+        )
         public_key = decode_public_key(body.str("public_key"))
         if key_id_of(public_key) != signed.statement.key_id:
             raise NotAuthorisedError("log.initialised must be signed by the steward key it names")

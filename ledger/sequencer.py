@@ -26,15 +26,13 @@ from typing import Any, Protocol
 from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.errors import (
     InvalidSignatureError,
-    LedgerError,
     ReplayedNonceError,
     RuleError,
     StatementError,
 )
 from ledger.members import MEMBER_KINDS, KeyRecord, Registry
 from ledger.note import NoteSigner
-from ledger.signing import decode_public_key, verify
-from ledger.signing import STATEMENT_DOMAIN
+from ledger.signing import STATEMENT_DOMAIN, decode_public_key, verify
 from ledger.statement import Entry, SignedStatement
 from ledger.store import CheckpointRow, EntryRow, LogStore, LogTransaction
 from ledger.tree import Frontier
@@ -104,8 +102,11 @@ def _verify_all(items: Sequence[_Item], keys: Sequence[bytes | None]) -> list[Ex
             results.append(None)
             continue
         try:
-            verify(public_key=key, signature=item.signed.signature,
-                   message=STATEMENT_DOMAIN + item.signed.canonical)
+            verify(
+                public_key=key,
+                signature=item.signed.signature,
+                message=STATEMENT_DOMAIN + item.signed.canonical,
+            )
             item.verified_key = key
             results.append(None)
         except InvalidSignatureError as e:

@@ -16,7 +16,6 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Index,
-    Integer,
     LargeBinary,
     MetaData,
     SmallInteger,
@@ -271,7 +270,7 @@ class SqlLogStore(_SqlReads):
     async def _run(self, statement: Any) -> Any:
         async with self.engine.connect() as conn:
             result = await conn.execute(statement)
-            return _Buffered(result.all(), result)
+            return _Buffered(list(result.all()))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlTransaction]:
@@ -292,11 +291,11 @@ class SqlLogStore(_SqlReads):
                     tx = SqlTransaction(conn)
                     yield tx
                     await tx.flush()
-            except IntegrityError as e:
-                raise StoreError(f"the store refused the batch: {e.orig}") from e
             except DBAPIError as e:
                 if "append-only" in str(e.orig):
                     raise AppendOnlyError(str(e.orig)) from e
+                if isinstance(e, IntegrityError):
+                    raise StoreError(f"the store refused the batch: {e.orig}") from e
                 raise
 
     async def close(self) -> None:
@@ -306,7 +305,7 @@ class SqlLogStore(_SqlReads):
 class _Buffered:
     """A fully fetched result, so the connection can go back to the pool at once."""
 
-    def __init__(self, rows: list[Any], result: Any) -> None:
+    def __init__(self, rows: list[Any]) -> None:
         self._rows = rows
 
     def all(self) -> list[Any]:

@@ -173,7 +173,7 @@ class SignedStatement:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SignedStatement:
-        """Parse a JSON submission from raw bytes (any JSON layout; the statement is re-canonicalised)."""
+        """Parse a JSON submission from raw bytes; the statement is re-canonicalised."""
         if len(data) > 2 * MAX_STATEMENT_BYTES:
             raise MalformedStatementError("submission is too large")
         try:
@@ -254,22 +254,36 @@ class Entry:
 
     @classmethod
     def build(cls, *, seq: int, logged_at: datetime, signed: SignedStatement) -> Entry:
-        """Make the entry for ``signed`` at sequence number ``seq``."""
+        """Make the entry for ``signed`` at sequence number ``seq``.
+
+        The bytes are spliced from the statement's canonical bytes in RFC 8785 key order
+        (logged_at, seq, signature, statement), which equals canonicalising the whole entry:
+        every spliced value is ASCII with nothing to escape.
+        """
         stamp = format_time(logged_at)
-        value = {
-            "seq": seq,
-            "logged_at": stamp,
-            "statement": signed.statement.to_json(),
-            "signature": b64encode(signed.signature),
-        }
-        return cls(seq=seq, logged_at=stamp, signed=signed, data=canonical_json(value))
+        data = b"".join(
+            (
+                b'{"logged_at":"',
+                stamp.encode("ascii"),
+                b'","seq":',
+                str(seq).encode("ascii"),
+                b',"signature":"',
+                b64encode(signed.signature).encode("ascii"),
+                b'","statement":',
+                signed.canonical,
+                b"}",
+            )
+        )
+        return cls(seq=seq, logged_at=stamp, signed=signed, data=data)
 
     @classmethod
     def parse(cls, data: bytes) -> Entry:
         """Parse exact entry bytes; refuses anything not canonical or not of the entry's shape."""
         value = parse_canonical(data)
         if set(value.keys()) != {"seq", "logged_at", "statement", "signature"}:
-            raise MalformedStatementError("entry fields must be seq, logged_at, statement, signature")
+            raise MalformedStatementError(
+                "entry fields must be seq, logged_at, statement, signature"
+            )
         seq = value["seq"]
         if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
             raise MalformedStatementError("entry seq must be a non-negative integer")

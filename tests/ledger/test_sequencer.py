@@ -1,0 +1,324 @@
+"""Statement intake and group commit through the service layer, on every backend."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import timedelta
+
+import pytest
+
+from ledger.checkpoint import verify_checkpoint
+from ledger.encoding import b64encode, utc_now
+from ledger.errors import (
+    ConflictError,
+    InvalidSignatureError,
+    MalformedStatementError,
+    NotAuthorisedError,
+    ReplayedNonceError,
+    RevokedKeyError,
+    StaleStatementError,
+    UnknownKeyError,
+    UnknownKindError,
+    WrongOriginError,
+)
+from ledger.merkle import root, verify_consistency, verify_inclusion
+from ledger.service import Ledger
+from ledger.signing import Keypair
+from ledger.statement import MAX_STATEMENT_BYTES, Entry, SignedStatement, Statement
+from ledger.testing import StatementFactory
+from tests.conftest import ALL_BACKENDS, SQL_BACKENDS
+from tests.support import ORIGIN, World, make_store, running_ledger
+
+every_backend = pytest.mark.parametrize("database_url", ALL_BACKENDS, indirect=True)
+sql_backends = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
+
+
+def _admission(world: World, member: str, keypair: Keypair | None = None) -> SignedStatement:
+    keypair = keypair or Keypair.generate()
+    return world.factory.sign(
+        world.steward,
+        "member.admitted",
+        {
+            "member": member,
+            "public_key": keypair.public_key_b64,
+            "member_kind": "sme",
+            "borough": "Sutton",
+            "roles": [],
+        },
+    )
+
+
+async def _assert_refused(world: World, signed: SignedStatement, error: type[Exception]) -> None:
+    before = await world.store.size()
+    with pytest.raises(error):
+        await world.ledger.submit(signed)
+    assert await world.store.size() == before
+
+
+@every_backend
+async def test_concurrent_appends_are_gap_free_and_group_committed(
+    database_url: str | None,
+) -> None:
+    async with running_ledger(database_url) as world:
+        receipts = await asyncio.gather(
+            *(world.ledger.submit(_admission(world, f"m{i:04d}")) for i in range(300))
+        )
+        seqs = sorted(r.entry.seq for r in receipts)
+        assert seqs == list(range(1, 301))
+        checkpoint_sizes = {r.checkpoint.size for r in receipts}
+        assert len(checkpoint_sizes) < 100, "appends were not grouped into batches"
+        for receipt in receipts:
+            assert receipt.checkpoint.size > receipt.entry.seq
+        rows = await world.store.entries(0, 1000)
+        assert [r.seq for r in rows] == list(range(301))
+        latest = verify_checkpoint(
+            (await world.ledger.view.latest_checkpoint()).note,
+            world.log_signer.verifier,
+            origin=ORIGIN,
+        )
+        assert latest.size == 301
+        assert latest.root == root([r.leaf_hash for r in rows])
+        for row in rows:
+            assert Entry.parse(row.data).seq == row.seq
+
+
+@every_backend
+async def test_every_checkpoint_is_consistent_with_the_next(database_url: str | None) -> None:
+    async with running_ledger(database_url) as world:
+        for wave in range(4):
+            await asyncio.gather(
+                *(world.ledger.submit(_admission(world, f"w{wave}-{i}")) for i in range(7))
+            )
+        checkpoints = await world.store.checkpoints(0, 100)
+        assert len(checkpoints) >= 5
+        for older, newer in itertools.pairwise(checkpoints):
+            proof = await world.ledger.view.consistency(older.size, newer.size)
+            verify_consistency(
+                size1=older.size,
+                size2=newer.size,
+                root1=older.root,
+                root2=newer.root,
+                path=proof.path,
+            )
+        last = checkpoints[-1]
+        for index in range(last.size):
+            proof = await world.ledger.view.inclusion(index, last.size)
+            verify_inclusion(
+                leaf_hash=proof.leaf_hash,
+                index=index,
+                size=last.size,
+                path=proof.path,
+                root=last.root,
+            )
+
+
+@every_backend
+async def test_replayed_nonce_refused(database_url: str | None) -> None:
+    async with running_ledger(database_url) as world:
+        signed = _admission(world, "alpha")
+        await world.ledger.submit(signed)
+        await _assert_refused(world, signed, ReplayedNonceError)
+
+
+@every_backend
+async def test_replay_inside_one_batch_is_accepted_once(database_url: str | None) -> None:
+    async with running_ledger(database_url) as world:
+        signed = _admission(world, "alpha")
+        results = await asyncio.gather(
+            *(world.ledger.submit(signed) for _ in range(5)), return_exceptions=True
+        )
+        accepted = [r for r in results if not isinstance(r, BaseException)]
+        refused = [r for r in results if isinstance(r, BaseException)]
+        assert len(accepted) == 1
+        assert all(isinstance(r, ReplayedNonceError | ConflictError) for r in refused)
+        assert await world.store.size() == 2
+
+
+@every_backend
+async def test_refusals_append_nothing(database_url: str | None) -> None:
+    async with running_ledger(database_url) as world:
+        stranger = Keypair.generate()
+        await _assert_refused(world, _admission_by(world, stranger, "x1"), UnknownKeyError)
+        member = await world.admit("member-a")
+        await _assert_refused(world, _admission_by(world, member, "x2"), NotAuthorisedError)
+        await _assert_refused(world, _admission(world, "member-a"), ConflictError)
+        other = StatementFactory("another.example/log")
+        await _assert_refused(
+            world,
+            other.sign(world.steward, "member.admitted", _admission(world, "x3").statement.body),
+            WrongOriginError,
+        )
+        for skew in (timedelta(hours=-1), timedelta(hours=1)):
+            await _assert_refused(
+                world,
+                world.factory.sign(
+                    world.steward,
+                    "member.admitted",
+                    _admission(world, "x4").statement.body,
+                    issued_at=utc_now() + skew,
+                ),
+                StaleStatementError,
+            )
+        bad_body = dict(_admission(world, "x5").statement.body, extra="field")
+        await _assert_refused(
+            world,
+            world.factory.sign(world.steward, "member.admitted", bad_body),
+            MalformedStatementError,
+        )
+
+
+def _admission_by(world: World, signer: Keypair, member: str) -> SignedStatement:
+    body = _admission(world, member).statement.body
+    return world.factory.sign(signer, "member.admitted", body)
+
+
+@every_backend
+async def test_forged_signature_refused(database_url: str | None) -> None:
+    async with running_ledger(database_url) as world:
+        signed = _admission(world, "alpha")
+        forged_statement = Statement.from_json(
+            dict(signed.statement.to_json(), body=dict(signed.statement.body, member="beta"))
+        )
+        forged = SignedStatement.create(forged_statement, signed.signature)
+        await _assert_refused(world, forged, InvalidSignatureError)
+
+
+def test_malformed_submissions_refused() -> None:
+    keypair = Keypair.generate()
+    good = StatementFactory(ORIGIN).sign(keypair, "member.key_rotated", {"member": "a"})
+    value = good.to_json()
+    with pytest.raises(MalformedStatementError):
+        SignedStatement.from_bytes(b"{not json")
+    with pytest.raises(UnknownKindError):
+        SignedStatement.from_json(dict(value, statement=dict(value["statement"], kind="x.y")))
+    with pytest.raises(MalformedStatementError):
+        SignedStatement.from_json(dict(value, signature=b64encode(b"short")))
+    with pytest.raises(MalformedStatementError):
+        SignedStatement.from_json(dict(value, statement=dict(value["statement"], nonce="n")))
+    with pytest.raises(MalformedStatementError):
+        SignedStatement.from_json({"statement": value["statement"]})
+    with pytest.raises(MalformedStatementError, match="integers"):
+        StatementFactory(ORIGIN).sign(keypair, "member.key_rotated", {"member": 1.5})
+    with pytest.raises(MalformedStatementError, match="limit"):
+        StatementFactory(ORIGIN).sign(
+            keypair, "member.key_rotated", {"member": "a" * MAX_STATEMENT_BYTES}
+        )
+
+
+@every_backend
+async def test_key_rotation_and_revocation(database_url: str | None) -> None:
+    async with running_ledger(database_url) as world:
+        old = await world.admit("member-a")
+        await world.admit("member-b")
+        new = Keypair.generate()
+        rotate = {"member": "member-a", "public_key": new.public_key_b64}
+        await world.submit(old, "member.key_rotated", rotate)
+        second_rotation = {"member": "member-a", "public_key": Keypair.generate().public_key_b64}
+        await _assert_refused(
+            world, world.factory.sign(old, "member.key_rotated", second_rotation), RevokedKeyError
+        )
+        hijack = {"member": "member-b", "public_key": Keypair.generate().public_key_b64}
+        await _assert_refused(
+            world, world.factory.sign(new, "member.key_rotated", hijack), NotAuthorisedError
+        )
+        replacement = Keypair.generate()
+        revoke = {
+            "member": "member-a",
+            "key_id": new.key_id,
+            "replacement": replacement.public_key_b64,
+        }
+        await world.submit(world.steward, "member.key_revoked", revoke)
+        await _assert_refused(
+            world, world.factory.sign(new, "member.key_rotated", second_rotation), RevokedKeyError
+        )
+        await world.submit(replacement, "member.key_rotated", second_rotation)
+        record = world.ledger.registry.member("member-a")
+        assert len(record.keys) == 4
+        assert [world.ledger.registry.keys[k].active for k in record.keys] == [
+            False,
+            False,
+            False,
+            True,
+        ]
+
+
+@every_backend
+async def test_log_initialised_only_once(database_url: str | None) -> None:
+    async with running_ledger(database_url) as world:
+        first = (await world.store.entries(0, 1))[0]
+        again = dict(Entry.parse(first.data).statement.body)
+        await _assert_refused(
+            world, world.factory.sign(world.steward, "log.initialised", again), ConflictError
+        )
+
+
+@sql_backends
+async def test_restart_reloads_tree_and_registry(database_url: str) -> None:
+    async with running_ledger(database_url) as world:
+        member = await world.admit("member-a")
+        before = await world.ledger.view.latest_checkpoint()
+        signer, steward = world.log_signer, world.steward
+    store = make_store(database_url)
+    try:
+        async with Ledger(store, origin=ORIGIN, log_signer=signer) as ledger:
+            assert ledger.registry.member("member-a").keys == [member.key_id]
+            factory = StatementFactory(ORIGIN)
+            rotate = {"member": "member-a", "public_key": Keypair.generate().public_key_b64}
+            await ledger.submit(factory.sign(member, "member.key_rotated", rotate))
+            await ledger.submit(
+                factory.sign(
+                    steward,
+                    "member.admitted",
+                    {
+                        "member": "member-b",
+                        "public_key": Keypair.generate().public_key_b64,
+                        "member_kind": "sme",
+                        "borough": "Merton",
+                        "roles": [],
+                    },
+                )
+            )
+            after = await ledger.view.latest_checkpoint()
+            proof = await ledger.view.consistency(before.size, after.size)
+            verify_consistency(
+                size1=before.size,
+                size2=after.size,
+                root1=before.root,
+                root2=after.root,
+                path=proof.path,
+            )
+    finally:
+        await store.close()
+
+
+@sql_backends
+async def test_two_writers_on_one_database_share_one_sequence(database_url: str) -> None:
+    """Two ledgers with their own engines stand for two server processes."""
+    async with running_ledger(database_url) as world:
+        store_b = make_store(database_url)
+        try:
+            async with Ledger(store_b, origin=ORIGIN, log_signer=world.log_signer) as ledger_b:
+                submissions = []
+                for i in range(120):
+                    target = world.ledger if i % 2 else ledger_b
+                    submissions.append(target.submit(_admission(world, f"p{i:03d}")))
+                receipts = await asyncio.gather(*submissions)
+                assert sorted(r.entry.seq for r in receipts) == list(range(1, 121))
+                assert len(ledger_b.registry.members) >= 1
+        finally:
+            await store_b.close()
+        checkpoints = await world.store.checkpoints(0, 1000)
+        sizes = [c.size for c in checkpoints]
+        assert sizes == sorted(set(sizes))
+        rows = await world.store.entries(0, 1000)
+        assert checkpoints[-1].root == root([r.leaf_hash for r in rows])
+        for older, newer in itertools.pairwise(checkpoints):
+            proof = await world.ledger.view.consistency(older.size, newer.size)
+            verify_consistency(
+                size1=older.size,
+                size2=newer.size,
+                root1=older.root,
+                root2=newer.root,
+                path=proof.path,
+            )
