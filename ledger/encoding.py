@@ -122,7 +122,9 @@ def format_time(moment: datetime) -> str:
 def parse_time(text: str, *, what: str = "time") -> datetime:
     """Parse an RFC 3339 UTC time ending in ``Z`` (up to microseconds); refuse other forms."""
     if not isinstance(text, str) or not _TIME_RE.match(text):
-        raise MalformedStatementError(f"{what} must be an RFC 3339 UTC time like 2026-01-31T09:00:00Z")
+        raise MalformedStatementError(
+            f"{what} must be an RFC 3339 UTC time like 2026-01-31T09:00:00Z"
+        )
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as e:

@@ -2,12 +2,13 @@
 
 The registry is a projection of the ``log.initialised`` and ``member.*`` entries. It is small
 (one record per member and key, never per entry), so every process keeps it in memory and
-catches up from the log under the writer lock.
+catches up from the log under the writer lock. The sequencer changes it in place while a
+batch is checked; if that batch's commit fails, the sequencer drops the registry and
+rebuilds it from the log.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,10 +73,6 @@ class Registry:
     keys: dict[KeyID, KeyRecord] = field(default_factory=dict)
     log_key: str | None = None
     size: int = 0
-
-    def copy(self) -> Registry:
-        """An independent copy, so a batch can be discarded if its commit fails."""
-        return copy.deepcopy(self)
 
     def key(self, key_id: str) -> KeyRecord:
         """The active key ``key_id``; raises ``UnknownKeyError`` or ``RevokedKeyError``."""
@@ -159,7 +156,6 @@ class Registry:
 
     def apply(self, entry: Entry) -> None:
         """Fold an accepted entry of a member kind into the registry."""
-        self.size = entry.seq + 1
         kind = entry.statement.kind
         body = entry.statement.body
         if kind in ("log.initialised", "member.admitted"):
@@ -167,11 +163,10 @@ class Registry:
             if kind == "log.initialised":
                 self.log_key = str(body["log_key"])
         elif kind == "member.key_rotated":
-            old = self.keys[entry.statement.key_id]
-            old.retired_seq = entry.seq
+            self._retire(entry.statement.key_id, entry.seq)
             self._add_key(str(body["member"]), str(body["public_key"]), entry.seq)
         elif kind == "member.key_revoked":
-            self.keys[KeyID(str(body["key_id"]))].retired_seq = entry.seq
+            self._retire(KeyID(str(body["key_id"])), entry.seq)
             if "replacement" in body:
                 self._add_key(str(body["member"]), str(body["replacement"]), entry.seq)
 
@@ -185,6 +180,9 @@ class Registry:
             admitted_seq=entry.seq,
         )
         self._add_key(member, str(body["public_key"]), entry.seq)
+
+    def _retire(self, key_id: KeyID, seq: int) -> None:
+        self.keys[key_id].retired_seq = seq
 
     def _add_key(self, member: str, public_key_b64: str, seq: int) -> None:
         public_key = decode_public_key(public_key_b64)

@@ -1,14 +1,14 @@
 """Sequencing with group commit: many submissions, one transaction, one fsync, one checkpoint.
 
-Submitters hand a parsed ``SignedStatement`` to ``Sequencer.submit`` and wait. Two tasks work
-behind them as a pipeline:
+Submitters hand a parsed ``SignedStatement`` to ``Sequencer.submit`` and wait. One task takes
+whatever is waiting as a batch and, for each batch:
 
-1. the verifier takes whatever is waiting, looks each signer's key up in the committed
-   registry and checks the Ed25519 signatures in worker threads (PyNaCl releases the GIL);
-2. the committer takes every verified batch that is ready, opens one write transaction
-   (which holds the log's single-writer lock), catches up with entries other processes
-   appended, refuses replays and rule breaches one statement at a time, appends the rest
-   with their tree nodes and one signed checkpoint, and commits.
+1. starts checking the Ed25519 signatures by keys already known, in two worker threads
+   (PyNaCl releases the GIL), while it
+2. opens one write transaction (which holds the log's single-writer lock), catches up with
+   entries other processes appended and looks up the batch's nonces; then
+3. refuses replays and rule breaches one statement at a time, appends the rest with their
+   tree nodes and one signed checkpoint, and commits.
 
 A submitter's future is resolved only after the commit returns, so an acknowledged entry is
 durable. A statement refused inside a batch leaves the others untouched.
@@ -134,7 +134,6 @@ class Sequencer:
         self._registry = Registry()
         self._frontier = Frontier.empty()
         self._inbox: asyncio.Queue[_Item] = asyncio.Queue()
-        self._ready: asyncio.Queue[list[_Item]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -146,10 +145,7 @@ class Sequencer:
         """Load the tree's right edge and the registry, then start the pipeline."""
         async with self.store.transaction() as tx:
             await self._catch_up(tx)
-        self._tasks = [
-            asyncio.create_task(self._verifier(), name="coopledger-verifier"),
-            asyncio.create_task(self._committer(), name="coopledger-committer"),
-        ]
+        self._tasks = [asyncio.create_task(self._run(), name="coopledger-sequencer")]
 
     async def stop(self) -> None:
         """Stop the pipeline; waiting submitters get ``asyncio.CancelledError``."""
@@ -169,77 +165,71 @@ class Sequencer:
         self._inbox.put_nowait(_Item(signed, future))
         return await future
 
-    async def _verifier(self) -> None:
+    async def _run(self) -> None:
         while True:
             items = [await self._inbox.get()]
             while len(items) < MAX_BATCH and not self._inbox.empty():
                 items.append(self._inbox.get_nowait())
-            keys = [self._known_key(item) for item in items]
-            if len(items) < _PARALLEL_VERIFY_FROM:
-                results = await asyncio.to_thread(_verify_all, items, keys)
-            else:
-                half = len(items) // 2
-                first, second = await asyncio.gather(
-                    asyncio.to_thread(_verify_all, items[:half], keys[:half]),
-                    asyncio.to_thread(_verify_all, items[half:], keys[half:]),
-                )
-                results = first + second
-            ready = []
-            for item, error in zip(items, results, strict=True):
-                if error is None:
-                    ready.append(item)
-                elif not item.future.done():
-                    item.future.set_exception(error)
-            if ready:
-                self._ready.put_nowait(ready)
+            verification = asyncio.ensure_future(self._verify(items))
+            await self._commit(items, verification)
+
+    async def _verify(self, items: list[_Item]) -> None:
+        """Check signatures by keys already known, in worker threads, failing bad ones."""
+        keys = [self._known_key(item) for item in items]
+        if len(items) < _PARALLEL_VERIFY_FROM:
+            results = await asyncio.to_thread(_verify_all, items, keys)
+        else:
+            half = len(items) // 2
+            first, second = await asyncio.gather(
+                asyncio.to_thread(_verify_all, items[:half], keys[:half]),
+                asyncio.to_thread(_verify_all, items[half:], keys[half:]),
+            )
+            results = first + second
+        for item, error in zip(items, results, strict=True):
+            if error is not None and not item.future.done():
+                item.future.set_exception(error)
 
     def _known_key(self, item: _Item) -> bytes | None:
         record = self._registry.keys.get(item.signed.statement.key_id)
         return None if record is None else record.public_key
 
-    async def _committer(self) -> None:
-        while True:
-            items = await self._ready.get()
-            while len(items) < MAX_BATCH and not self._ready.empty():
-                items.extend(self._ready.get_nowait())
-            items = [item for item in items if not item.future.done()]
-            if items:
-                await self._commit(items)
-
-    async def _commit(self, items: list[_Item]) -> None:
+    async def _commit(self, items: list[_Item], verification: asyncio.Future[None]) -> None:
         try:
-            batch, registry, frontier, checkpoint = await self._sequence(items)
+            batch, frontier, checkpoint = await self._sequence(items, verification)
         except Exception as e:  # the transaction rolled back: nothing was appended
+            verification.cancel()
             log.exception("batch of %d rolled back", len(items))
             self._registry, self._frontier = Registry(), Frontier.empty()
             for item in items:
                 if not item.future.done():
                     item.future.set_exception(e)
             return
-        self._registry, self._frontier = registry, frontier
+        self._frontier = frontier
         for accepted in batch.accepted:
             if not accepted.item.future.done():
                 accepted.item.future.set_result(Receipt(accepted.entry, checkpoint))
 
     async def _sequence(
-        self, items: list[_Item]
-    ) -> tuple[_Batch, Registry, Frontier, CheckpointRow]:
+        self, items: list[_Item], verification: asyncio.Future[None]
+    ) -> tuple[_Batch, Frontier, CheckpointRow]:
         async with self.store.transaction() as tx:
             await self._catch_up(tx)
-            registry, frontier = self._registry.copy(), self._frontier.copy()
+            registry, frontier = self._registry, self._frontier.copy()
             ctx = Context(tx, registry, self.clock())
             seen = await tx.seen_nonces(
                 [(i.signed.statement.key_id, i.signed.statement.nonce) for i in items]
             )
+            await verification
             batch = _Batch()
             for item in items:
-                await self._sequence_one(ctx, frontier, item, seen, batch)
-            registry.size = frontier.size
+                if not item.future.done():
+                    await self._sequence_one(ctx, frontier, item, seen, batch)
             checkpoint = self._checkpoint(frontier)
             if batch.accepted:
                 tx.append(batch.rows, batch.nodes)
                 tx.add_checkpoint(checkpoint)
-        return batch, registry, frontier, checkpoint
+        registry.size = frontier.size
+        return batch, frontier, checkpoint
 
     async def _sequence_one(
         self,
@@ -290,6 +280,7 @@ class Sequencer:
             return
         self._frontier = Frontier.load(size, await tx.nodes(Frontier.nodes_for(size)))
         registry = self._registry if self._registry.size <= size else Registry()
+        self._registry = Registry()  # if the replay below fails, start afresh next time
         for row in await tx.entries_of_kinds(MEMBER_KINDS, registry.size):
             registry.apply(Entry.parse(row.data))
         registry.size = size
