@@ -1,0 +1,60 @@
+"""Score voting: each member gives each option a whole-number score from 0 to ``max_score``.
+
+Ballot: ``{"scores": {"<option index>": <score>, ...}}``. Keys are option indices as decimal
+strings (the ballot travels as JSON); an option left out scores 0, exactly as if it were
+written with 0.
+
+Counting rule: an option's total is the sum of its scores over all ballots; the highest total
+wins. No quorum or an all-zero result means no winner; a tie goes to the tie rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+from governance.errors import InvalidBallotError
+from governance.methods._ballots import check_option_rules, read_fields, read_option_map
+from governance.methods._count import check_ballot_count, highest_total_tally
+from governance.methods.base import Rules, Tally
+
+ALGORITHM_VERSION: Final = "score/1"
+
+
+def read_scores(ballot: Mapping[str, object], rules: Rules) -> dict[int, int]:
+    """Return ``{option: score}``; raise ``InvalidBallotError`` if the ballot is malformed."""
+    scores = read_option_map(read_fields(ballot, {"scores"})["scores"], rules, "score")
+    for option, score in scores.items():
+        if score > rules.max_score:
+            raise InvalidBallotError(
+                f"score for option {option} is {score}; scores run from 0 to {rules.max_score}"
+            )
+    return scores
+
+
+class Score:
+    """Score voting; see module docstring."""
+
+    name: Final = "score"
+    algorithm: Final = ALGORITHM_VERSION
+
+    def validate_ballot(self, ballot: Mapping[str, object], rules: Rules) -> None:
+        """Raise ``InvalidBallotError`` unless every score is an int from 0 to ``max_score``."""
+        check_option_rules(rules, self.name)
+        read_scores(ballot, rules)
+
+    def tally(self, ballots: Sequence[Mapping[str, object]], rules: Rules) -> Tally:
+        """Count ``ballots`` by the rule in the module docstring."""
+        check_option_rules(rules, self.name)
+        check_ballot_count(len(ballots), rules)
+        totals = [0] * rules.n_options
+        for ballot in ballots:
+            for option, score in read_scores(ballot, rules).items():
+                totals[option] += score
+        return highest_total_tally(
+            method=self.name,
+            algorithm=self.algorithm,
+            totals=totals,
+            n_ballots=len(ballots),
+            rules=rules,
+        )
