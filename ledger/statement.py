@@ -43,8 +43,6 @@ CREDIT_KINDS = frozenset(
         "credit.rules_adopted",
         "credit.session_recorded",
         "credit.claimed",
-        "credit.confirmed",
-        "credit.approved",
         "credit.declined",
         "credit.awarded",
         "credit.reversed",

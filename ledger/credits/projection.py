@@ -1,0 +1,162 @@
+"""Projecting accepted credit entries into the SQL tables (``CreditsHandler.apply``).
+
+Every value written comes from the entry and from rows earlier entries wrote, never from the
+clock or a gate, so replaying the log rebuilds the same rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ledger.credits import sql
+from ledger.credits.bodies import (
+    parse_adjustment,
+    parse_award,
+    parse_claim,
+    parse_decline,
+    parse_dispute,
+    parse_resolution,
+    parse_reversal,
+    parse_session,
+)
+from ledger.credits.records import (
+    ADJUSTED,
+    AWARDED,
+    DECLINED,
+    OPEN,
+    REVERSED,
+    AwardRecord,
+    ClaimRecord,
+    CorrectionRecord,
+    DisputeRecord,
+    SessionRecord,
+)
+from ledger.credits.rules import parse_rule_table
+from ledger.credits.scope import load_basis, remember_table, rule_table
+from ledger.errors import StoreError
+from ledger.sequencer import Context
+from ledger.statement import Entry
+
+Apply = Callable[[Context, AsyncConnection, Entry, str], Awaitable[None]]
+
+
+async def _rules_adopted(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    table = parse_rule_table(entry.statement.body)
+    await sql.insert_rule_table(conn, seq=entry.seq, table=table, logged_at=entry.logged_at)
+    remember_table(ctx, table)
+
+
+async def _session(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    body = parse_session(entry.statement.body)
+    table = await rule_table(ctx, conn)
+    record = SessionRecord(
+        seq=entry.seq,
+        organiser=signer,
+        activity=body.activity,
+        rule_version=table.version,
+        held_on=body.held_on,
+        group=body.group,
+        title=body.title,
+        attendees=body.attendees,
+    )
+    await sql.insert_session(conn, record, entry.logged_at)
+
+
+async def _claim(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    body = parse_claim(entry.statement.body)
+    table = await rule_table(ctx, conn)
+    record = ClaimRecord(
+        seq=entry.seq,
+        member=signer,
+        activity=body.activity,
+        rule_version=table.version,
+        quantity=body.quantity,
+        evidence_sha256=body.evidence_sha256,
+        done_on=body.done_on,
+        counterparty=body.counterparty,
+        bid=body.bid,
+        group=body.group,
+        status=OPEN,
+        closed_by=None,
+    )
+    await sql.insert_claim(conn, record, entry.logged_at)
+
+
+async def _award(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    body = parse_award(entry.statement.body)
+    basis = await load_basis(conn, body)
+    if basis is None:
+        raise StoreError(f"award {entry.seq} names a {body.basis} the projection lacks")
+    record = AwardRecord(
+        seq=entry.seq,
+        member=body.member,
+        activity=body.activity,
+        rule_version=body.rule_version,
+        quantity=body.quantity,
+        credits=body.credits,
+        net=body.credits,
+        approver=signer,
+        counterparty=basis.counterparty,
+        bid=basis.bid,
+        group=basis.group,
+        activity_on=basis.day,
+        basis=basis.kind,
+        basis_seq=basis.seq,
+        reversed_by=None,
+        logged_at=entry.logged_at,
+    )
+    await sql.insert_award(conn, record)
+    if basis.kind == "claim":
+        await sql.close_claim(conn, claim=basis.seq, status=AWARDED, by=entry.seq)
+
+
+async def _declined(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    body = parse_decline(entry.statement.body)
+    await sql.close_claim(conn, claim=body.claim, status=DECLINED, by=entry.seq)
+
+
+async def _reversed(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    body = parse_reversal(entry.statement.body)
+    record = CorrectionRecord(
+        entry.seq, body.award, REVERSED, -body.credits, body.reason, signer, entry.logged_at
+    )
+    await sql.insert_correction(conn, record)
+
+
+async def _adjusted(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    body = parse_adjustment(entry.statement.body)
+    record = CorrectionRecord(
+        entry.seq, body.award, ADJUSTED, body.credits, body.reason, signer, entry.logged_at
+    )
+    await sql.insert_correction(conn, record)
+
+
+async def _disputed(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    body = parse_dispute(entry.statement.body)
+    record = DisputeRecord(
+        entry.seq, body.award, signer, body.reason, entry.logged_at, None, None, None
+    )
+    await sql.insert_dispute(conn, record)
+
+
+async def _resolved(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    body = parse_resolution(entry.statement.body)
+    await sql.resolve_dispute(
+        conn, dispute=body.dispute, by=entry.seq, outcome=body.outcome, resolver=signer
+    )
+
+
+APPLY: dict[str, Apply] = {
+    "credit.rules_adopted": _rules_adopted,
+    "credit.session_recorded": _session,
+    "credit.claimed": _claim,
+    "credit.awarded": _award,
+    "credit.declined": _declined,
+    "credit.reversed": _reversed,
+    "credit.adjusted": _adjusted,
+    "credit.disputed": _disputed,
+    "credit.dispute_resolved": _resolved,
+}
+"""How each accepted credit kind is projected."""

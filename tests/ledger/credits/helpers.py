@@ -1,0 +1,184 @@
+"""A running ledger with the credits handler, demo-like members and the v1 rule table."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ledger.credits import client, reports
+from ledger.credits.gates import ConvenorGate, DecisionGate
+from ledger.credits.handler import CreditsHandler
+from ledger.credits.rules import rule_table_from_community
+from ledger.errors import LedgerError
+from ledger.signing import Keypair
+from ledger.sql import SqlLogStore
+from tests.support import World, running_ledger
+
+E = TypeVar("E", bound=LedgerError)
+RULES_V1 = json.loads((Path(__file__).parent / "rules_v1.json").read_text())
+START = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
+TODAY = START.date()
+
+MEMBERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "board-b": ("co-operative", "Merton", ("board",)),
+    "croydon-print": ("sme", "Croydon", ()),
+    "merton-care": ("social-enterprise", "Merton", ()),
+    "sutton-books": ("sme", "Sutton", ()),
+    "student-1": ("student", "Southwark", ()),
+    "anchor-uni": ("anchor", "Southwark", ()),
+}
+
+
+class Clock:
+    """A settable clock for the ledger and the statement factory."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def evidence(text: str) -> str:
+    """A made-up evidence hash."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class Credits:
+    """Submit credit acts as named members and read the projections."""
+
+    world: World
+    clock: Clock
+    keys: dict[str, Keypair] = field(default_factory=dict)
+    _evidence: int = 0
+
+    @property
+    def store(self) -> SqlLogStore:
+        assert isinstance(self.world.store, SqlLogStore)
+        return self.world.store
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.store.engine.connect() as conn:
+            yield conn
+
+    async def size(self) -> int:
+        return await self.store.size()
+
+    async def submit(self, member: str, kind: str, body: dict[str, Any]) -> int:
+        receipt = await self.world.submit(self.keys[member], kind, body)
+        return receipt.entry.seq
+
+    async def refused(
+        self, member: str, kind: str, body: dict[str, Any], error: type[E], match: str
+    ) -> E:
+        """Submit, expect ``error`` whose message matches, and check nothing was appended."""
+        before = await self.size()
+        with pytest.raises(error, match=match) as caught:
+            await self.submit(member, kind, body)
+        assert await self.size() == before
+        return caught.value
+
+    def claim_body(
+        self,
+        activity: str,
+        quantity: int = 1,
+        *,
+        counterparty: str | None = None,
+        done_on: date = TODAY,
+        bid: str | None = None,
+        group: str | None = None,
+    ) -> dict[str, Any]:
+        self._evidence += 1
+        return client.claim(
+            activity=activity,
+            quantity=quantity,
+            evidence_sha256=evidence(f"evidence {self._evidence}"),
+            done_on=done_on,
+            counterparty=counterparty,
+            bid=bid,
+            group=group,
+        )
+
+    async def claim(self, member: str, activity: str, quantity: int = 1, **kw: Any) -> int:
+        return await self.submit(
+            member, "credit.claimed", self.claim_body(activity, quantity, **kw)
+        )
+
+    async def award_body(self, claim_seq: int) -> dict[str, Any]:
+        async with self.read() as conn:
+            claim = await reports.claim(conn, claim_seq)
+            assert claim is not None
+            table = await reports.rule_table(conn, claim.rule_version)
+            assert table is not None
+        return client.award_for_record(claim, table)
+
+    async def confirm(self, approver: str, claim_seq: int) -> int:
+        return await self.submit(approver, "credit.awarded", await self.award_body(claim_seq))
+
+    async def earn(
+        self, member: str, approver: str, activity: str, quantity: int = 1, **kw: Any
+    ) -> int:
+        """Claim and have ``approver`` award it; returns the award's seq."""
+        return await self.confirm(approver, await self.claim(member, activity, quantity, **kw))
+
+    async def session(
+        self, organiser: str, attendees: list[str], activity: str = "workshop.attended", **kw: Any
+    ) -> tuple[int, dict[str, Any]]:
+        body = client.record_session(
+            activity=activity,
+            held_on=kw.pop("held_on", TODAY),
+            attendees=attendees,
+            title=kw.pop("title", "Supply Chain Readiness"),
+            **kw,
+        )
+        return await self.submit(organiser, "credit.session_recorded", body), body
+
+    async def session_award_bodies(self, seq: int, body: dict[str, Any]) -> list[dict[str, Any]]:
+        async with self.read() as conn:
+            session = await reports.session(conn, seq)
+            assert session is not None
+            table = await reports.rule_table(conn, session.rule_version)
+            assert table is not None
+        return client.awards_for_session(session_seq=seq, session_body=body, table=table)
+
+    async def balance(self, member: str) -> int:
+        async with self.read() as conn:
+            return await reports.balance(conn, member)
+
+
+@asynccontextmanager
+async def credits_world(
+    database_url: str,
+    *,
+    clock: Clock | None = None,
+    decisions: DecisionGate | None = None,
+    convenors: ConvenorGate | None = None,
+    adopt: bool = True,
+) -> AsyncIterator[Credits]:
+    """A ledger with the credits handler, the members above and (``adopt``) rules v1."""
+    clock = clock or Clock()
+    handler = CreditsHandler(decisions=decisions, convenors=convenors)
+    async with running_ledger(database_url, handlers=[handler], clock=clock) as world:
+        credits = Credits(world, clock, {"steward": world.steward})
+        for member, (kind, borough, roles) in MEMBERS.items():
+            credits.keys[member] = await world.admit(
+                member, kind=kind, borough=borough, roles=roles
+            )
+        if adopt:
+            table = rule_table_from_community(RULES_V1)
+            await credits.submit("steward", "credit.rules_adopted", client.adopt_rules(table))
+        yield credits

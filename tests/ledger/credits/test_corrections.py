@@ -1,0 +1,154 @@
+"""Reversals and adjustments by a second signer, and disputes within 14 days."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledger.credits import client, reports
+from ledger.credits.errors import (
+    AlreadyReversedError,
+    OutOfWindowError,
+    OverCapError,
+    SecondSignerError,
+    WrongAmountError,
+)
+from ledger.errors import (
+    ConflictError,
+    MalformedStatementError,
+    NotAuthorisedError,
+    NotFoundError,
+)
+from tests.conftest import SQL_BACKENDS
+from tests.ledger.credits.helpers import Clock, Credits, credits_world
+
+pytestmark = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
+
+REVERSED, ADJUSTED = "credit.reversed", "credit.adjusted"
+
+
+async def _mentoring(c: Credits, hours: int = 3) -> int:
+    """croydon-print mentors merton-care, who confirms: an award of 2 x hours."""
+    return await c.earn(
+        "croydon-print", "merton-care", "mentoring.hour", hours, counterparty="merton-care"
+    )
+
+
+async def test_reversal_needs_a_second_signer_and_happens_once(database_url: str) -> None:
+    async with credits_world(database_url) as c:
+        award = await c.earn("croydon-print", "board-b", "resource.shared", 2)
+        body = client.reverse(award_seq=award, credits=2, reason="error")
+        await c.refused("board-b", REVERSED, body, SecondSignerError, "needs a board member who")
+        await c.refused("merton-care", REVERSED, body, NotAuthorisedError, "only a board member")
+        own = await c.earn("board-b", "steward", "resource.shared", 1)
+        own_body = client.reverse(award_seq=own, credits=1, reason="error")
+        await c.refused("board-b", REVERSED, own_body, SecondSignerError, "neither")
+        await c.refused("steward", REVERSED, own_body, SecondSignerError, "neither")
+        await c.refused(
+            "steward", REVERSED, {**body, "credits": 1}, WrongAmountError, "what remains"
+        )
+        await c.refused(
+            "steward", REVERSED, {**body, "award": award - 1}, NotFoundError, "no award at entry"
+        )
+        await c.refused(
+            "steward", REVERSED, {**body, "reason": "whim"}, MalformedStatementError, "reason"
+        )
+        reversal = await c.submit("steward", REVERSED, body)
+        assert await c.balance("croydon-print") == 0
+        await c.refused("steward", REVERSED, body, AlreadyReversedError, f"entry {reversal}")
+        adjust = client.adjust(award_seq=award, credits=1, reason="error")
+        await c.refused("steward", ADJUSTED, adjust, AlreadyReversedError, "was reversed")
+        async with c.read() as conn:
+            lines = await reports.statement(conn, "croydon-print")
+            record = await reports.claim(conn, award - 1)
+        assert [(x.seq, x.kind, x.award, x.credits, x.approver, x.balance) for x in lines] == [
+            (award, "awarded", award, 2, "board-b", 2),
+            (reversal, "reversed", award, -2, "steward", 0),
+        ]
+        assert record is not None and record.status == "awarded"  # the original stays
+
+
+async def test_adjustments(database_url: str) -> None:
+    async with credits_world(database_url) as c:
+        award = await _mentoring(c, 3)
+        await c.refused(
+            "steward", ADJUSTED, client.adjust(award_seq=award, credits=0, reason="error"),
+            MalformedStatementError, "must not be 0",
+        )  # fmt: skip
+        await c.refused(
+            "merton-care", ADJUSTED, client.adjust(award_seq=award, credits=-2, reason="error"),
+            NotAuthorisedError, "only a board member",
+        )  # fmt: skip
+        await c.submit(
+            "steward", ADJUSTED, client.adjust(award_seq=award, credits=-2, reason="wrong_quantity")
+        )
+        assert await c.balance("croydon-print") == 4
+        await c.refused(
+            "board-b", ADJUSTED, client.adjust(award_seq=award, credits=-5, reason="error"),
+            WrongAmountError, "stands at 4 credits; an adjustment of -5 would take it below 0",
+        )  # fmt: skip
+        await c.refused(
+            "board-b", ADJUSTED, client.adjust(award_seq=award, credits=5, reason="error"),
+            OverCapError, "per_pair_month cap.*4 used, room for 4; this needs 5",
+        )  # fmt: skip
+        await c.submit(
+            "board-b", ADJUSTED, client.adjust(award_seq=award, credits=-4, reason="error")
+        )
+        await c.refused(
+            "steward", REVERSED, client.reverse(award_seq=award, credits=4, reason="error"),
+            ConflictError, "nothing remains",
+        )  # fmt: skip
+        # the cap room freed by the adjustments can be used again
+        await _mentoring(c, 4)
+        assert await c.balance("croydon-print") == 8
+
+
+async def test_disputes(database_url: str) -> None:
+    clock = Clock()
+    async with credits_world(database_url, clock=clock) as c:
+        award = await _mentoring(c, 2)
+        dispute = client.dispute(award_seq=award, reason="wrong_quantity")
+        await c.refused("sutton-books", "credit.disputed", dispute, NotAuthorisedError,
+                        "only the recipient or the claim's counterparty")  # fmt: skip
+        opened = await c.submit("merton-care", "credit.disputed", dispute)
+        await c.refused("croydon-print", "credit.disputed", dispute, ConflictError,
+                        f"open dispute at entry {opened}")  # fmt: skip
+        ruling = client.resolve_dispute(dispute_seq=opened, outcome="upheld", note="one hour")
+        await c.refused("merton-care", "credit.dispute_resolved", ruling, NotAuthorisedError,
+                        "only a board member")  # fmt: skip
+        upheld = client.reverse(award_seq=award, credits=4, reason="dispute_upheld")
+        await c.refused("steward", REVERSED, upheld, ConflictError, "no upheld dispute")
+        await c.submit("steward", "credit.dispute_resolved", ruling)
+        await c.refused("board-b", "credit.dispute_resolved", ruling, ConflictError,
+                        "was resolved at entry")  # fmt: skip
+        fix = client.adjust(award_seq=award, credits=-2, reason="dispute_upheld")
+        await c.submit("board-b", ADJUSTED, fix)
+        assert await c.balance("croydon-print") == 2
+        # the recipient may dispute again once the first is resolved, within the window
+        clock.advance(days=13, hours=23)
+        again = await c.submit("croydon-print", "credit.disputed", dispute)
+        dismiss = client.resolve_dispute(dispute_seq=again, outcome="dismissed", note="as agreed")
+        await c.submit("board-b", "credit.dispute_resolved", dismiss)
+        clock.advance(hours=1, seconds=1)
+        await c.refused("croydon-print", "credit.disputed", dispute, OutOfWindowError,
+                        "could be disputed until 2025-04-03T12:00:")  # fmt: skip
+
+
+async def test_dispute_ruled_only_by_an_uninvolved_board_member(database_url: str) -> None:
+    async with credits_world(database_url) as c:
+        award = await c.earn("croydon-print", "board-b", "resource.shared", 1)
+        opened = await c.submit(
+            "croydon-print", "credit.disputed", client.dispute(award_seq=award, reason="other")
+        )
+        ruling = client.resolve_dispute(dispute_seq=opened, outcome="dismissed", note="fine")
+        await c.refused(
+            "board-b", "credit.dispute_resolved", ruling, SecondSignerError, "not a party"
+        )
+        await c.submit("steward", "credit.dispute_resolved", ruling)
+        reversal = client.reverse(award_seq=award, credits=1, reason="error")
+        await c.submit("steward", REVERSED, reversal)
+        await c.refused(
+            "croydon-print", "credit.disputed", client.dispute(award_seq=award, reason="other"),
+            AlreadyReversedError, "was reversed",
+        )  # fmt: skip
+        missing = client.resolve_dispute(dispute_seq=award, outcome="upheld", note="x")
+        await c.refused("steward", "credit.dispute_resolved", missing, NotFoundError, "no dispute")
