@@ -25,7 +25,6 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     func,
-    insert,
     select,
     text,
     tuple_,
@@ -231,33 +230,38 @@ class SqlTransaction(_SqlReads):
         self._checkpoints.append(checkpoint)
 
     async def flush(self) -> None:
-        """Write what was queued, one ``executemany`` per table."""
-        if self._entries:
-            await self._conn.execute(
-                insert(entries),
-                [
-                    {
-                        "seq": e.seq,
-                        "leaf_hash": e.leaf_hash,
-                        "body": e.data,
-                        "kind": e.kind,
-                        "key_id": e.key_id,
-                        "nonce": e.nonce,
-                        "logged_at": e.logged_at,
-                    }
-                    for e in self._entries
-                ],
-            )
-        if self._nodes:
-            await self._conn.execute(
-                insert(tree_nodes),
-                [{"level": n[0], "idx": n[1], "hash": h} for n, h in self._nodes],
-            )
-        if self._checkpoints:
-            await self._conn.execute(
-                insert(checkpoints),
-                [{"size": c.size, "root": c.root, "note": c.note} for c in self._checkpoints],
-            )
+        """Write what was queued: one driver-level ``executemany`` per table.
+
+        The write path skips SQLAlchemy's per-value processing; the rows are plain tuples.
+        """
+        await self._insert_many(
+            "entries",
+            ("seq", "leaf_hash", "body", "kind", "key_id", "nonce", "logged_at"),
+            [
+                (e.seq, e.leaf_hash, e.data, e.kind, e.key_id, e.nonce, e.logged_at)
+                for e in self._entries
+            ],
+        )
+        await self._insert_many(
+            "tree_nodes", ("level", "idx", "hash"), [(n[0], n[1], h) for n, h in self._nodes]
+        )
+        await self._insert_many(
+            "checkpoints",
+            ("size", "root", "note"),
+            [(c.size, c.root, c.note) for c in self._checkpoints],
+        )
+
+    async def _insert_many(
+        self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+    ) -> None:
+        if not rows:
+            return
+        if self._conn.dialect.paramstyle == "numeric_dollar":
+            marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+        else:
+            marks = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+        await self._conn.exec_driver_sql(sql, rows)
 
 
 class SqlLogStore(_SqlReads):
