@@ -121,3 +121,29 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
     url = sqlite_url(tmp_path / "ledger.db")
     _run(lambda: _migrate(url))
     return url
+
+
+_postgres_outcomes: dict[str, int] = {"passed": 0, "skipped": 0}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count how the PostgreSQL tests ended, for the check below."""
+    if "postgres" in report.keywords and (report.when == "call" or report.skipped):
+        if report.skipped:
+            _postgres_outcomes["skipped"] += 1
+        elif report.passed:
+            _postgres_outcomes["passed"] += 1
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With COOPLEDGER_REQUIRE_POSTGRES set, fail the run if PostgreSQL tests were skipped."""
+    if not os.environ.get(REQUIRE_POSTGRES_ENV) or session.config.option.collectonly:
+        return
+    if _postgres_outcomes["skipped"] or (
+        session.testscollected and not _postgres_outcomes["passed"] and exitstatus == 0
+    ):
+        print(
+            f"\nPostgreSQL tests: {_postgres_outcomes['passed']} passed, "
+            f"{_postgres_outcomes['skipped']} skipped; {REQUIRE_POSTGRES_ENV} requires them to run"
+        )
+        session.exitstatus = 1
