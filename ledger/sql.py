@@ -23,11 +23,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     event,
     func,
+    or_,
     select,
     text,
-    tuple_,
 )
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -141,6 +142,18 @@ def _checkpoint_row(row: Any) -> CheckpointRow:
     return CheckpointRow(size=row.size, root=bytes(row.root), note=row.note)
 
 
+def _pairs_in(first: Any, second: Any, pairs: Iterable[tuple[Any, Any]]) -> Any:
+    """``(first, second) IN pairs`` as an OR of ``first = a AND second IN (...)`` terms.
+
+    SQLite scans the whole table for a row-value ``IN``; this form is a point lookup on the
+    composite index for each pair, on SQLite and PostgreSQL alike.
+    """
+    groups: dict[Any, list[Any]] = {}
+    for a, b in pairs:
+        groups.setdefault(a, []).append(b)
+    return or_(*(and_(first == a, second.in_(bs)) for a, bs in groups.items()))
+
+
 class _SqlReads:
     """Reads shared by the store (fresh connection per call) and a transaction (its own)."""
 
@@ -173,7 +186,7 @@ class _SqlReads:
         if not wanted:
             return {}
         query = select(tree_nodes.c.level, tree_nodes.c.idx, tree_nodes.c.hash).where(
-            tuple_(tree_nodes.c.level, tree_nodes.c.idx).in_(wanted)
+            _pairs_in(tree_nodes.c.level, tree_nodes.c.idx, wanted)
         )
         rows = (await self._run(query)).all()
         return {(row.level, row.idx): bytes(row.hash) for row in rows}
@@ -218,7 +231,7 @@ class SqlTransaction(_SqlReads):
         if not wanted:
             return set()
         query = select(entries.c.key_id, entries.c.nonce).where(
-            tuple_(entries.c.key_id, entries.c.nonce).in_(wanted)
+            _pairs_in(entries.c.key_id, entries.c.nonce, wanted)
         )
         return {(row.key_id, row.nonce) for row in (await self._run(query)).all()}
 

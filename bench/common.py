@@ -1,0 +1,79 @@
+"""Shared benchmark helpers: machine description, throwaway databases, timing."""
+
+from __future__ import annotations
+
+import os
+import platform
+import secrets
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+
+from ledger.migrate import upgrade
+from ledger.sql import make_engine, sqlite_url
+
+POSTGRES_URL = os.environ.get(
+    "COOPLEDGER_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+
+
+def machine() -> str:
+    """One line saying when and on what a benchmark ran."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores ({cpu}); "
+        f"Python {platform.python_version()}; {platform.system()} {platform.release()}"
+    )
+
+
+@asynccontextmanager
+async def database(backend: str) -> AsyncIterator[str]:
+    """A fresh, migrated database URL on ``backend`` (sqlite or postgres), removed after."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            url = sqlite_url(Path(folder) / "bench.db")
+            await _migrate(url)
+            yield url
+        return
+    name = f"coopledger_bench_{secrets.token_hex(4)}"
+    admin = POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://", 1)
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        await _migrate(url)
+        yield url
+    finally:
+        conn = await asyncpg.connect(admin)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+async def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The ``fraction`` quantile of ``values`` (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
