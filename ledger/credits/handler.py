@@ -84,3 +84,7 @@ class CreditsHandler:
     async def reset(self, conn: AsyncConnection) -> None:
         """Delete every credit projection row, before ``apply`` replays the whole log."""
         await sql.reset(conn)
+
+    async def dump(self, conn: AsyncConnection) -> dict[str, list[tuple[Any, ...]]]:
+        """Every credit projection row, table by table (to compare with a replay)."""
+        return await sql.dump(conn)
