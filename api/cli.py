@@ -1,0 +1,315 @@
+"""The ``coopledger`` command line (Typer + Rich): init, serve, audit, keys, admit, proofs, demo.
+
+Expected failures print one line on stderr and exit 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import httpx
+import pydantic
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from api.app import create_app
+from api.demo import DemoResult, run_demo
+from api.runtime import admit as admit_member
+from api.runtime import check_ready, init_ledger, open_store, running_ledger, save_directory
+from ledger.audit import AuditReport, ProgressFn, audit_store, audit_url
+from ledger.config import DEFAULT_ORIGIN, DEFAULT_STEWARD_ID, LedgerConfig, Settings, load_config
+from ledger.errors import LedgerError
+from ledger.keys import write_member_key
+from ledger.log import LogView
+from ledger.merkle import verify_inclusion
+from ledger.note import NoteVerifier
+from ledger.signing import Keypair
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="coopledger",
+    help="A co-operative's signed, append-only ledger.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option("--data", envvar="COOPLEDGER_DATA", help="The ledger's data directory."),
+]
+HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
+PortOption = Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)]
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _expected_errors() -> Iterator[None]:
+    """Turn the failures a user can cause into one line on stderr and exit code 1."""
+    try:
+        yield
+    except LedgerError as e:
+        _fail(str(e))
+    except pydantic.ValidationError as e:
+        _fail(f"bad setting: {e.errors()[0]['loc']} {e.errors()[0]['msg']}")
+    except httpx.HTTPError as e:
+        _fail(f"cannot reach the server: {e}")
+    except OSError as e:
+        _fail(str(e))
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    with _expected_errors():
+        return asyncio.run(coro)
+
+
+def _settings(data: Path | None) -> Settings:
+    with _expected_errors():
+        return Settings(data=data) if data is not None else Settings()
+
+
+def _config(data: Path | None) -> LedgerConfig:
+    with _expected_errors():
+        return load_config(_settings(data))
+
+
+@app.command()
+def init(
+    data: DataOption = None,
+    origin: Annotated[str, typer.Option(help="The log's origin (checkpoint line 1).")] = (
+        DEFAULT_ORIGIN
+    ),
+    steward_id: Annotated[str, typer.Option(help="Member id of the first steward.")] = (
+        DEFAULT_STEWARD_ID
+    ),
+) -> None:
+    """Create a ledger: log key, steward key, database and entry 0. Never overwrites."""
+    config = _run(init_ledger(_settings(data), origin=origin, steward_id=steward_id))
+    out.print(f"initialised {config.data.root}", markup=False)
+    out.print(f"origin   {config.origin}", markup=False)
+    out.print(f"log key  {config.log_verifier.vkey()}", markup=False)
+    out.print(f"steward  {steward_id} (key in {config.data.steward_key_file})", markup=False)
+
+
+@app.command()
+def serve(data: DataOption = None, host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
+    """Serve the HTTP API (transparency endpoints and statement intake)."""
+    config = _config(data)
+    _serve(config, host, port)
+
+
+def _serve(config: LedgerConfig, host: str, port: int) -> None:
+    _run(check_ready(config))
+    with _expected_errors():
+        uvicorn.run(create_app(config=config), host=host, port=port, log_level="info")
+
+
+@app.command()
+def audit(
+    ctx: typer.Context,
+    data: DataOption = None,
+    url: Annotated[str | None, typer.Option(help="Audit a server instead of a database.")] = None,
+    key: Annotated[
+        str | None, typer.Option(help="With --url: the log's verifier key to trust.")
+    ] = None,
+) -> None:
+    """Re-hash every entry, rebuild the tree, check every signature and checkpoint."""
+    source = ctx.get_parameter_source("data")
+    data_given = source is not None and source.name == "COMMANDLINE"
+    if (url is None and data is None) or (url is not None and data_given):
+        raise typer.BadParameter("give exactly one of --data and --url")
+    with _progress() as progress:
+        if url is not None:
+            verifier = _verifier(key)
+            report = _run(_audit_url(url, verifier, progress))
+        else:
+            report = _run(_audit_data(_config(data), progress))
+    out.print(report.summary(), markup=False)
+
+
+def _verifier(key: str | None) -> NoteVerifier | None:
+    with _expected_errors():
+        return None if key is None else NoteVerifier.from_vkey(key)
+
+
+@contextmanager
+def _progress() -> Iterator[ProgressFn]:
+    columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    quiet = not err.is_terminal
+    with Progress("audit", *columns, console=err, transient=True, disable=quiet) as bar:
+        task = bar.add_task("audit", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+async def _audit_data(config: LedgerConfig, progress: ProgressFn | None) -> AuditReport:
+    store = await open_store(config.database_url, migrate=False)
+    try:
+        return await audit_store(
+            store, origin=config.origin, log_verifier=config.log_verifier, progress=progress
+        )
+    finally:
+        await store.close()
+
+
+async def _audit_url(
+    url: str, verifier: NoteVerifier | None, progress: ProgressFn | None
+) -> AuditReport:
+    async with httpx.AsyncClient(timeout=30) as client:
+        return await audit_url(client, url, log_verifier=verifier, progress=progress)
+
+
+@app.command()
+def keygen(
+    out_file: Annotated[Path, typer.Option("--out", help="Key file to create (mode 0600).")],
+    member: Annotated[str | None, typer.Option(help="The member id the key is for.")] = None,
+) -> None:
+    """Create a member's Ed25519 key file; prints the key id and public key only."""
+    keypair = Keypair.generate()
+    with _expected_errors():
+        write_member_key(out_file, keypair, member=member)
+    out.print(f"wrote {out_file}", markup=False)
+    out.print(f"key id      {keypair.key_id}", markup=False)
+    out.print(f"public key  {keypair.public_key_b64}", markup=False)
+
+
+@app.command()
+def admit(
+    member: Annotated[str, typer.Option(help="The new member's id (opaque, not a name).")],
+    public_key: Annotated[str, typer.Option(help="The member's Ed25519 public key, base64.")],
+    kind: Annotated[str, typer.Option(help="Member kind, e.g. sme, anchor, student.")],
+    borough: Annotated[str, typer.Option(help="The member's borough.")],
+    data: DataOption = None,
+    name: Annotated[str | None, typer.Option(help="Name (directory only).")] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail (directory only).")] = None,
+) -> None:
+    """The steward admits a member; name and e-mail go to the erasable directory."""
+    config = _config(data)
+
+    async def run() -> int:
+        async with running_ledger(config) as ledger:
+            receipt = await admit_member(
+                ledger,
+                config,
+                member=member,
+                public_key=public_key,
+                member_kind=kind,
+                borough=borough,
+            )
+            if name is not None or email is not None:
+                await save_directory(ledger, member, handle=None, name=name, email=email)
+            return receipt.entry.seq
+
+    seq = _run(run())
+    out.print(f"admitted {member} at entry {seq}", markup=False)
+
+
+@app.command()
+def checkpoint(data: DataOption = None) -> None:
+    """Print the latest signed checkpoint."""
+    config = _config(data)
+
+    async def run() -> str:
+        store = await open_store(config.database_url, migrate=False)
+        try:
+            return (await LogView(store).latest_checkpoint()).note
+        finally:
+            await store.close()
+
+    typer.echo(_run(run()), nl=False)
+
+
+@app.command()
+def prove(
+    index: Annotated[int, typer.Option(help="The entry's index.", min=0)],
+    data: DataOption = None,
+    size: Annotated[
+        int | None, typer.Option(help="Tree size (default: the latest checkpoint's).", min=1)
+    ] = None,
+) -> None:
+    """Print an RFC 9162 inclusion proof as JSON (checked before it is printed)."""
+    config = _config(data)
+
+    async def run() -> dict[str, Any]:
+        store = await open_store(config.database_url, migrate=False)
+        try:
+            view = LogView(store)
+            tree_size = size or (await view.latest_checkpoint()).size
+            proof = await view.inclusion(index, tree_size)
+        finally:
+            await store.close()
+        verify_inclusion(
+            leaf_hash=proof.leaf_hash,
+            index=index,
+            size=tree_size,
+            path=proof.path,
+            root=proof.root,
+        )
+        return {
+            "index": proof.index,
+            "size": proof.size,
+            "leaf_hash": proof.leaf_hash.hex(),
+            "path": [node.hex() for node in proof.path],
+            "root": proof.root.hex(),
+        }
+
+    typer.echo(json.dumps(_run(run()), indent=2))
+
+
+@app.command()
+def demo(
+    data: DataOption = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the audit.")] = False,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+) -> None:
+    """Build the demo community's ledger, show what happened, audit it, then serve it."""
+    result = _run(run_demo(_settings(data)))
+    _print_demo(result)
+    with _progress() as progress:
+        report = _run(_audit_data(result.config, progress))
+    out.print(report.summary(), markup=False)
+    if not no_serve:
+        _serve(result.config, host, port)
+
+
+def _print_demo(result: DemoResult) -> None:
+    if not result.created:
+        out.print(f"reusing the demo ledger in {result.config.data.root}", markup=False)
+        return
+    table = Table(title=Text(f"demo: {result.config.origin}"))
+    table.add_column("step")
+    table.add_column("what happened")
+    table.add_column("entry", justify="right")
+    for event in result.events:
+        seq = "" if event.seq is None else str(event.seq)
+        table.add_row(Text(event.step), Text(event.what), Text(seq))
+    out.print(table)
+
+
+def main() -> None:
+    """The console script's entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

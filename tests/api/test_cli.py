@@ -1,0 +1,249 @@
+"""The command line: init, keygen, admit, checkpoint, prove, audit (offline and --url), demo."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner, Result
+
+from api.cli import app
+from ledger.checkpoint import verify_checkpoint
+from ledger.merkle import verify_inclusion
+from ledger.note import NoteSigner, NoteVerifier
+from ledger.signing import Keypair
+from ledger.statement import Entry
+
+ORIGIN = "cli.coopledger.example/log"
+runner = CliRunner()
+
+
+def cli(*args: str | Path) -> Result:
+    """Run ``coopledger`` with these arguments."""
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    """An initialised data directory with one admitted member (entries 0 and 1)."""
+    root = tmp_path / "ledger"
+    assert cli("init", "--data", root, "--origin", ORIGIN).exit_code == 0
+    key = Keypair.generate()
+    result = cli(
+        "admit", "--data", root, "--member", "m-0001", "--public-key", key.public_key_b64,
+        "--kind", "sme", "--borough", "Croydon", "--name", "Croydon Print",
+        "--email", "a@b.example",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "admitted m-0001 at entry 1" in result.stdout
+    return root
+
+
+def test_init_writes_private_keys_and_refuses_to_overwrite(data: Path) -> None:
+    assert _mode(data / "log.key") == 0o600 and _mode(data / "steward.key") == 0o600
+    document = json.loads((data / "coopledger.json").read_text())
+    assert document == {"origin": ORIGIN, "database_url": None}
+    assert (data / "ledger.db").is_file()
+    again = cli("init", "--data", data)
+    assert again.exit_code == 1
+    assert again.stderr.count("\n") == 1 and "not overwriting" in again.stderr
+
+
+def test_keygen_writes_mode_0600_and_prints_no_secret(tmp_path: Path) -> None:
+    path = tmp_path / "alice.key"
+    result = cli("keygen", "--out", path, "--member", "m-alice")
+    assert result.exit_code == 0
+    assert _mode(path) == 0o600
+    seed = json.loads(path.read_text())["seed"]
+    assert seed not in result.output and "public key" in result.stdout
+    assert cli("keygen", "--out", path).exit_code == 1
+
+
+def test_admit_keeps_the_name_off_the_log(data: Path) -> None:
+    with sqlite3.connect(data / "ledger.db") as db:
+        rows = db.execute("SELECT member, name, email FROM directory").fetchall()
+        bodies = b"".join(row[0] for row in db.execute("SELECT body FROM entries"))
+    db.close()
+    assert rows == [("m-0001", "Croydon Print", "a@b.example")]
+    assert b"Croydon Print" not in bodies and b"a@b.example" not in bodies
+
+
+def test_checkpoint_and_prove_print_verifiable_output(data: Path) -> None:
+    verifier = NoteVerifier.from_vkey(json_vkey(data))
+    note = cli("checkpoint", "--data", data).stdout
+    checkpoint = verify_checkpoint(note, verifier, origin=ORIGIN)
+    assert checkpoint.size == 2
+    proof = json.loads(cli("prove", "--data", data, "--index", "1").stdout)
+    assert (proof["index"], proof["size"], proof["root"]) == (1, 2, checkpoint.root.hex())
+    verify_inclusion(
+        leaf_hash=bytes.fromhex(proof["leaf_hash"]),
+        index=1,
+        size=2,
+        path=[bytes.fromhex(h) for h in proof["path"]],
+        root=checkpoint.root,
+    )
+    out_of_range = cli("prove", "--data", data, "--index", "2")
+    assert out_of_range.exit_code == 1 and out_of_range.stderr.startswith("error: index 2")
+
+
+def json_vkey(data: Path) -> str:
+    """The log's verifier key, read from entry 0 as any auditor can."""
+    with sqlite3.connect(data / "ledger.db") as db:
+        (body,) = db.execute("SELECT body FROM entries WHERE seq = 0").fetchone()
+    db.close()
+    return str(Entry.parse(body).statement.body["log_key"])
+
+
+def test_audit_ok_prints_one_summary_line(data: Path) -> None:
+    result = cli("audit", "--data", data)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("audit ok: 2 entries, 2 checkpoints, root ")
+
+
+def _tamper(db_path: Path, triggers: list[str], sql: str, params: tuple[object, ...]) -> None:
+    """What an attacker with the file does: drop the append-only triggers, then rewrite."""
+    db = sqlite3.connect(db_path)
+    for trigger in triggers:
+        db.execute(f"DROP TRIGGER {trigger}")
+    db.execute(sql, params)
+    db.commit()
+    db.close()
+
+
+def test_audit_names_a_rewritten_entry(data: Path) -> None:
+    with sqlite3.connect(data / "ledger.db") as db:
+        (body,) = db.execute("SELECT body FROM entries WHERE seq = 1").fetchone()
+    db.close()
+    forged = body.replace(b"Croydon", b"Croydom")
+    sql = "UPDATE entries SET body = ?, leaf_hash = ? WHERE seq = 1"
+    _tamper(data / "ledger.db", ["entries_no_update"], sql, (forged, Entry.parse(forged).leaf_hash))
+    result = cli("audit", "--data", data)
+    assert result.exit_code == 1
+    assert result.stderr == "error: entry 1: signature does not verify\n"
+
+
+def test_audit_names_a_rewritten_checkpoint(data: Path) -> None:
+    with sqlite3.connect(data / "ledger.db") as db:
+        (note,) = db.execute("SELECT note FROM checkpoints WHERE size = 1").fetchone()
+    db.close()
+    text, _, signature = note.rpartition("— ")
+    flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+    sql = "UPDATE checkpoints SET note = ? WHERE size = 1"
+    _tamper(data / "ledger.db", ["checkpoints_no_update"], sql, (text + "— " + flipped,))
+    result = cli("audit", "--data", data)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: checkpoint 1: ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_expected_errors_are_one_line_without_traceback(tmp_path: Path, data: Path) -> None:
+    missing = cli("audit", "--data", tmp_path / "nowhere")
+    assert missing.exit_code == 1
+    assert (
+        missing.stderr
+        == f"error: no data directory at {tmp_path / 'nowhere'}; run coopledger init --data DIR\n"
+    )
+    (data / "log.key").chmod(0o644)
+    open_key = cli("serve", "--data", data)
+    assert open_key.exit_code == 1 and "readable by others" in open_key.stderr
+    assert "Traceback" not in open_key.output
+    assert cli("audit").exit_code == 2
+    assert cli("audit", "--data", data, "--url", "http://127.0.0.1:9").exit_code == 2
+
+
+def test_keys_may_come_from_the_environment_instead_of_files(data: Path) -> None:
+    log_key = (data / "log.key").read_text()
+    steward = json.loads((data / "steward.key").read_text())["seed"]
+    (data / "log.key").unlink()
+    (data / "steward.key").unlink()
+    env = {"COOPLEDGER_DATA": str(data), "COOPLEDGER_LOG_KEY": log_key}
+    assert runner.invoke(app, ["audit"], env=env).exit_code == 0
+    args = ["admit", "--member", "m-0002", "--public-key", Keypair.generate().public_key_b64]
+    args += ["--kind", "sme", "--borough", "Sutton"]
+    admitted = runner.invoke(app, args, env={**env, "COOPLEDGER_STEWARD_KEY": steward})
+    assert admitted.exit_code == 0, admitted.output
+    assert log_key not in admitted.output and steward not in admitted.output
+    other = NoteSigner.generate(ORIGIN).skey()
+    refused = runner.invoke(app, ["serve"], env={**env, "COOPLEDGER_LOG_KEY": other})
+    assert refused.exit_code == 1
+    assert refused.stderr == "error: the configured log key is not the one named in entry 0\n"
+
+
+def test_demo_builds_audits_and_reuses_its_directory(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    first = cli("demo", "--data", root, "--no-serve")
+    assert first.exit_code == 0, first.output
+    assert "Croydon Print Co-operative" in first.stdout
+    assert "audit ok: 9 entries, 9 checkpoints" in first.stdout
+    with sqlite3.connect(root / "ledger.db") as db:
+        names = db.execute("SELECT member, handle, name FROM directory").fetchall()
+    db.close()
+    assert len(names) == 8 and all(m.startswith("m-") and h not in m for m, h, _ in names)
+    assert sorted(p.name for p in (root / "members").iterdir())[0] == "anchor-university.key"
+    again = cli("demo", "--data", root, "--no-serve")
+    assert again.exit_code == 0
+    assert "reusing the demo ledger" in again.stdout and "audit ok: 9 entries" in again.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def server(data: Path) -> Iterator[str]:
+    """``coopledger serve`` in a process of its own on a free port; stopped afterwards."""
+    port = _free_port()
+    command = [sys.executable, "-m", "api.cli", "serve", "--data", str(data), "--port", str(port)]
+    process = subprocess.Popen(  # noqa: S603 (our own command line)
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, "the server exited"
+            assert time.monotonic() < deadline, "the server did not answer /healthz in time"
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_audit_url_against_a_served_ledger(server: str, data: Path) -> None:
+    result = cli("audit", "--url", server)
+    assert result.exit_code == 0, result.output
+    offline = cli("audit", "--data", data)
+    assert result.stdout.split(",")[0] == "audit ok: 2 entries"
+    assert result.stdout.split("root")[1] == offline.stdout.split("root")[1]
+    pinned = cli("audit", "--url", server, "--key", json_vkey(data))
+    assert pinned.exit_code == 0
+    stranger = NoteSigner.generate(ORIGIN).verifier.vkey()
+    refused = cli("audit", "--url", server, "--key", stranger)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith("error: checkpoint (latest served): note has no verified")

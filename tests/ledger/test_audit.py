@@ -1,0 +1,400 @@
+"""The audit: clean logs pass; forged, tampered or inconsistent logs fail at the first fault."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+import ledger.audit
+from api.app import create_app
+from api.runtime import init_ledger
+from ledger.audit import audit_store, audit_url
+from ledger.audit_chunk import fast_parse, parse_entry
+from ledger.bootstrap import admit
+from ledger.checkpoint import Checkpoint, sign_checkpoint
+from ledger.config import Settings
+from ledger.errors import AuditError, LedgerError
+from ledger.memory import MemoryLogStore
+from ledger.merkle import hash_leaf
+from ledger.note import NoteSigner
+from ledger.signing import Keypair
+from ledger.statement import Entry, SignedStatement
+from ledger.store import CheckpointRow, EntryRow
+from ledger.testing import StatementFactory
+from ledger.tree import Frontier
+from tests.conftest import SQL_BACKENDS
+from tests.support import ORIGIN, World, running_ledger
+
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+# --- A clean log, written through the real service ---------------------------------------------
+
+
+async def _busy_log(world: World) -> None:
+    """Admissions, a rotation and a revocation with replacement, then statements by new keys."""
+    alice = await world.admit("alice")
+    bob = await world.admit("bob", roles=["board"])
+    alice2 = Keypair.generate()
+    rotated: dict[str, object] = {"member": "alice", "public_key": alice2.public_key_b64}
+    await world.submit(alice, "member.key_rotated", rotated)
+    bob2 = Keypair.generate()
+    revoked: dict[str, object] = {
+        "member": "bob",
+        "key_id": bob.key_id,
+        "replacement": bob2.public_key_b64,
+    }
+    await world.submit(world.steward, "member.key_revoked", revoked)
+    await admit(
+        world.ledger,
+        steward=bob2,
+        member="carol",
+        keypair=Keypair.generate(),
+        member_kind="anchor",
+        borough="Merton",
+    )
+
+
+async def _audit_busy_log(url: str | None) -> None:
+    async with running_ledger(url) as world:
+        await _busy_log(world)
+        done: list[tuple[int, int]] = []
+        report = await audit_store(
+            world.store,
+            origin=ORIGIN,
+            log_verifier=world.log_signer.verifier,
+            progress=lambda d, t: done.append((d, t)),
+        )
+        stored = await world.store.checkpoints(0, 100)
+    assert (report.size, report.members) == (6, 4)
+    assert report.checkpoints == len(stored) and report.root == stored[-1].root
+    assert done[-1] == (6, 6)
+    assert report.summary().startswith("audit ok: 6 entries, ")
+
+
+async def test_a_log_written_by_the_service_audits_clean_in_memory() -> None:
+    await _audit_busy_log(None)
+
+
+@pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
+async def test_a_log_written_by_the_service_audits_clean(database_url: str) -> None:
+    await _audit_busy_log(database_url)
+
+
+# --- Forged logs: an evil server writes what it likes, with a valid tree and signatures -------
+
+
+class Forger:
+    """Appends arbitrary entry bytes to a memory store, with tree nodes and signed checkpoints."""
+
+    alice: Keypair
+
+    def __init__(self) -> None:
+        self.store = MemoryLogStore()
+        self.signer = NoteSigner.generate(ORIGIN)
+        self.frontier = Frontier.empty()
+        self.steward = Keypair.generate()
+        self.factory = StatementFactory(ORIGIN, lambda: NOW)
+        self.seq = 0
+
+    def entry(self, signed: SignedStatement, *, seq: int | None = None) -> bytes:
+        return Entry.build(seq=self.seq if seq is None else seq, logged_at=NOW, signed=signed).data
+
+    def sign(self, keypair: Keypair, kind: str, body: Mapping[str, Any]) -> bytes:
+        return self.entry(self.factory.sign(keypair, kind, body))
+
+    async def append(
+        self, data: bytes, *, checkpoint: bool = True, root: bytes | None = None
+    ) -> None:
+        try:
+            s = Entry.parse(data).statement
+            columns: tuple[str, str, str] = (s.kind, s.key_id, s.nonce)
+        except LedgerError:
+            columns = ("credit.claimed", "0" * 16, f"forged-nonce-{self.seq:06d}")
+        row = EntryRow(self.seq, hash_leaf(data), data, *columns, "2026-03-02T09:30:00Z")
+        async with self.store.transaction() as tx:
+            tx.append([row], self.frontier.append(row.leaf_hash))
+            if checkpoint:
+                tx.add_checkpoint(self.checkpoint(root or self.frontier.root()))
+        self.seq += 1
+
+    def checkpoint(self, root: bytes, signer: NoteSigner | None = None) -> CheckpointRow:
+        body = Checkpoint(ORIGIN, self.frontier.size, root)
+        return CheckpointRow(body.size, root, sign_checkpoint(body, signer or self.signer))
+
+    async def initialise(self, *, log_key: str | None = None) -> None:
+        body = {
+            "member": "steward",
+            "public_key": self.steward.public_key_b64,
+            "member_kind": "steward",
+            "borough": "-",
+            "roles": ["board"],
+            "log_key": log_key or self.signer.verifier.vkey(),
+        }
+        await self.append(self.sign(self.steward, "log.initialised", body))
+
+    async def admit(self, member: str, signer: Keypair | None = None) -> Keypair:
+        keypair = Keypair.generate()
+        body = {
+            "member": member,
+            "public_key": keypair.public_key_b64,
+            "member_kind": "sme",
+            "borough": "Sutton",
+            "roles": [],
+        }
+        await self.append(self.sign(signer or self.steward, "member.admitted", body))
+        return keypair
+
+    async def audit(self) -> None:
+        await audit_store(self.store, origin=ORIGIN, log_verifier=self.signer.verifier)
+
+
+async def _failure(forger: Forger) -> str:
+    with pytest.raises(AuditError) as caught:
+        await forger.audit()
+    return str(caught.value)
+
+
+@pytest.fixture
+async def forger() -> AsyncIterator[Forger]:
+    """A forged log with entry 0 and alice (entry 1), which audits clean so far."""
+    f = Forger()
+    await f.initialise()
+    f.alice = await f.admit("alice")
+    await f.audit()
+    yield f
+
+
+CLAIM = {"member": "alice", "activity": "mentoring.hour", "hours": 2}
+
+
+async def test_statement_by_a_retired_key_is_named(forger: Forger) -> None:
+    alice = forger.alice
+    alice2 = Keypair.generate()
+    rotate = {"member": "alice", "public_key": alice2.public_key_b64}
+    await forger.append(forger.sign(alice, "member.key_rotated", rotate))
+    await forger.append(forger.sign(alice2, "credit.claimed", CLAIM))
+    await forger.audit()
+    await forger.append(forger.sign(alice, "credit.claimed", CLAIM))
+    assert (await _failure(forger)).startswith("entry 4: signed by key")
+
+
+async def test_statement_by_an_unregistered_key_is_named(forger: Forger) -> None:
+    await forger.append(forger.sign(Keypair.generate(), "credit.claimed", CLAIM))
+    assert "entry 2: signed by unregistered key" in await _failure(forger)
+
+
+async def test_admission_by_a_non_steward_is_named(forger: Forger) -> None:
+    await forger.admit("mallory", signer=forger.alice)
+    assert (await _failure(forger)).startswith("entry 2: only a board member")
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        (lambda f, s: f.entry(s, seq=7), "entry 2: holds seq 7"),
+        (lambda f, s: f.entry(s).replace(b'"seq":2', b'"seq": 2'), "entry 2: not a well-formed"),
+        (lambda f, s: f.entry(s).replace(b"mentoring", b"mentorinG"), "entry 2: signature does"),
+        (lambda f, s: f.entry(s).replace(b'"hours":2', b'"hours":2.0'), "entry 2: not a well-"),
+    ],
+)
+async def test_malformed_or_altered_entry_is_named(
+    forger: Forger, tamper: Callable[[Forger, SignedStatement], bytes], message: str
+) -> None:
+    signed = forger.factory.sign(forger.alice, "credit.claimed", CLAIM)
+    await forger.append(tamper(forger, signed))
+    await forger.append(forger.sign(forger.alice, "credit.claimed", CLAIM))
+    assert (await _failure(forger)).startswith(message)
+
+
+async def test_statement_for_another_origin_is_named(forger: Forger) -> None:
+    other = StatementFactory("elsewhere.example/log", lambda: NOW)
+    await forger.append(forger.entry(other.sign(forger.alice, "credit.claimed", CLAIM)))
+    assert (await _failure(forger)).startswith("entry 2: names origin")
+
+
+async def test_checkpoint_with_a_wrong_root_or_key_is_named(forger: Forger) -> None:
+    await forger.append(forger.sign(forger.alice, "credit.claimed", CLAIM), root=bytes(32))
+    assert (await _failure(forger)).startswith("checkpoint 3: its root is not")
+    other = Forger()
+    await other.initialise()
+    await other.append(other.sign(other.steward, "credit.claimed", CLAIM), checkpoint=False)
+    async with other.store.transaction() as tx:
+        tx.add_checkpoint(other.checkpoint(other.frontier.root(), NoteSigner.generate(ORIGIN)))
+    assert (await _failure(other)).startswith("checkpoint 2: note has no verified signature")
+
+
+async def test_entries_beyond_the_latest_checkpoint_are_named(forger: Forger) -> None:
+    await forger.append(forger.sign(forger.alice, "credit.claimed", CLAIM), checkpoint=False)
+    assert await _failure(forger) == "entry 2: is not covered by any signed checkpoint"
+
+
+async def test_a_missing_entry_is_named(forger: Forger) -> None:
+    for _ in range(3):
+        await forger.append(forger.sign(forger.alice, "credit.claimed", CLAIM))
+    del forger.store._state.entries[3]
+    assert (await _failure(forger)).startswith("entry 3: is missing")
+
+
+async def test_inconsistent_stored_tree_is_named(forger: Forger) -> None:
+    for _ in range(3):
+        await forger.append(forger.sign(forger.alice, "credit.claimed", CLAIM))
+    forger.store._state.nodes[(1, 0)] = bytes(32)
+    assert (await _failure(forger)).startswith("checkpoint 4: not consistent with checkpoint 3")
+
+
+async def test_a_replayed_statement_is_named(forger: Forger) -> None:
+    signed = forger.factory.sign(forger.alice, "credit.claimed", CLAIM)
+    await forger.append(forger.entry(signed))
+    await forger.audit()
+    forger.store._state.nonces.clear()  # what the memory store would refuse, a forger writes
+    await forger.append(forger.entry(signed))
+    nonce = signed.statement.nonce
+    assert await _failure(forger) == f"entry 3: repeats nonce {nonce} of key {forger.alice.key_id}"
+
+
+async def test_a_second_initialisation_is_named(forger: Forger) -> None:
+    await forger.initialise()
+    assert await _failure(forger) == "entry 2: log.initialised is only ever entry 0"
+
+
+async def test_entry_zero_must_initialise_the_log_with_the_audited_key() -> None:
+    wrong = Forger()
+    await wrong.initialise(log_key=NoteSigner.generate(ORIGIN).verifier.vkey())
+    assert (await _failure(wrong)).startswith("entry 0: names a log key other")
+    headless = Forger()
+    await headless.admit("alice")
+    assert (await _failure(headless)).startswith("entry 0: is member.admitted")
+
+
+async def test_the_first_fault_wins_across_chunks(
+    forger: Forger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger.audit, "CHUNK", 4)
+    for seq in range(2, 30):
+        data = forger.sign(forger.alice, "credit.claimed", CLAIM)
+        bad = seq in (17, 23)
+        await forger.append(data.replace(b"mentoring", b"mentorinG") if bad else data)
+    assert (await _failure(forger)).startswith("entry 17: signature does not verify")
+
+
+# --- The fast parser agrees with Entry.parse --------------------------------------------------
+
+
+def _variants(seed: int) -> list[bytes]:
+    keypair, factory = Keypair.generate(), StatementFactory(ORIGIN, lambda: NOW)
+    bodies: list[dict[str, Any]] = [
+        {"note": "plain", "n": 2},
+        {"name": "Café \u2603 \U0001f600", "line": 'a\nb\t"q" \\ \u0001 \u007f'},
+        {"big": 2**53 - 1, "neg": -(2**53 - 1), "list": [1, True, None, {"z": 1, "a": [2]}]},
+        {"\ue000": 1, "\U0001f600": 2, "a": 3},
+    ]
+    rng = random.Random(seed)
+    variants = []
+    for seq, body in enumerate(bodies):
+        data = Entry.build(
+            seq=seq, logged_at=NOW, signed=factory.sign(keypair, "credit.claimed", body)
+        ).data
+        variants.append(data)
+        for _ in range(60):
+            i = rng.randrange(len(data))
+            variants.append(data[:i] + bytes([rng.randrange(32, 127)]) + data[i + 1 :])
+            variants.append(data[:i] + b" " + data[i:])
+        variants += [
+            data.replace(b'"n":2', b'"n":2.0'),
+            data.replace(b'"n":2', b'"n":9007199254740993'),
+            data.replace(b'"n":2', b'"n":-0'),
+            data.replace(b'"note":"plain"', b'"note":"pl\\u0061in"'),
+            data.replace(b'"note":"plain"', b'"note":"\\ud800"'),
+            data.replace(b'"note":"plain"', b'"n":1,"note":"plain"'),
+            data.replace(b"\\u0001", b"\\u0001".upper()),
+        ]
+    return variants
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_fast_parse_accepts_exactly_what_entry_parse_accepts(seed: int) -> None:
+    fast = 0
+    for data in _variants(seed):
+        try:
+            expected = Entry.parse(data)
+        except LedgerError:
+            assert fast_parse(data) is None, data
+            with pytest.raises(LedgerError):
+                parse_entry(data)
+            continue
+        got = parse_entry(data)
+        assert (got.seq, got.logged_at, got.data) == (expected.seq, expected.logged_at, data)
+        assert got.signed == expected.signed
+        fast += fast_parse(data) is not None
+    assert fast >= 2
+
+
+# --- Auditing a server over HTTP ---------------------------------------------------------------
+
+
+class GrowingTransport(httpx.AsyncBaseTransport):
+    """The app's transport; the first request for entries appends to the log first."""
+
+    def __init__(self, app: FastAPI, grow: Callable[[], Awaitable[None]]) -> None:
+        self.inner = httpx.ASGITransport(app)
+        self.grow = grow
+        self.grown = False
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/log/entries" and not self.grown:
+            self.grown = True
+            await self.grow()
+        return await self.inner.handle_async_request(request)
+
+
+async def test_audit_url_checks_a_served_log_and_its_growth(tmp_path: Path) -> None:
+    config = await init_ledger(Settings(data=tmp_path), origin=ORIGIN, steward_id="steward")
+    app = create_app(config=config)
+    async with app.router.lifespan_context(app):
+        ledger_ = app.state.ledger
+        steward = config.steward()
+
+        async def grow() -> None:
+            for name in ("dina", "eve"):
+                await admit(
+                    ledger_,
+                    steward=steward,
+                    member=name,
+                    keypair=Keypair.generate(),
+                    member_kind="sme",
+                    borough="Sutton",
+                )
+
+        transport = GrowingTransport(app, grow)
+        async with httpx.AsyncClient(transport=transport) as client:
+            report = await audit_url(client, "http://test/")
+            assert (report.size, report.checkpoints) == (1, 2)
+            pinned = await audit_url(client, "http://test", log_verifier=config.log_verifier)
+            assert pinned.size == 3
+            with pytest.raises(AuditError, match=r"checkpoint \(latest served\): note has no"):
+                await audit_url(
+                    client, "http://test", log_verifier=NoteSigner.generate(ORIGIN).verifier
+                )
+
+
+async def test_worker_processes_audit_like_threads(
+    forger: Forger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger.audit, "CHUNK", 8)
+    for _ in range(18):
+        await forger.append(forger.sign(forger.alice, "credit.claimed", CLAIM))
+    threads = await audit_store(forger.store, origin=ORIGIN, log_verifier=forger.signer.verifier)
+    monkeypatch.setattr(ledger.audit, "PROCESSES_FROM", 0)
+    processes = await audit_store(forger.store, origin=ORIGIN, log_verifier=forger.signer.verifier)
+    assert processes == threads and processes.size == 20
+    data = forger.sign(forger.alice, "credit.claimed", CLAIM)
+    await forger.append(data.replace(b"mentoring", b"mentorinG"))
+    assert await _failure(forger) == "entry 20: signature does not verify"
