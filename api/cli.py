@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,16 +23,26 @@ from rich.table import Table
 from rich.text import Text
 
 from api.app import create_app
-from api.demo import DemoResult, run_demo
+from api.cli_reports import rebuild, report_app
+from api.demo_script import DemoResult, run_demo
 from api.runtime import admit as admit_member
-from api.runtime import check_ready, init_ledger, open_store, running_ledger, save_directory
+from api.runtime import (
+    check_ready,
+    init_ledger,
+    open_store,
+    projectors,
+    running_ledger,
+    save_directory,
+)
 from ledger.audit import AuditReport, ProgressFn, audit_store, audit_url
+from ledger.community import rule_table_from_file
 from ledger.config import DEFAULT_ORIGIN, DEFAULT_STEWARD_ID, LedgerConfig, Settings, load_config
-from ledger.errors import LedgerError
+from ledger.errors import AuditError, LedgerError
 from ledger.keys import write_member_key
 from ledger.log import LogView
 from ledger.merkle import verify_inclusion
 from ledger.note import NoteVerifier
+from ledger.rebuild import compare_projections
 from ledger.signing import Keypair
 
 T = TypeVar("T")
@@ -43,7 +54,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+PROJECTIONS_OK = "projections ok: balances, claims and awards equal a replay of the log"
 err = Console(stderr=True, soft_wrap=True)
 
 DataOption = Annotated[
@@ -98,9 +110,15 @@ def init(
     steward_id: Annotated[str, typer.Option(help="Member id of the first steward.")] = (
         DEFAULT_STEWARD_ID
     ),
+    rules: Annotated[
+        Path | None,
+        typer.Option(help="Community-format JSON with rule_table (default: the demo rules)."),
+    ] = None,
 ) -> None:
-    """Create a ledger: log key, steward key, database and entry 0. Never overwrites."""
-    config = _run(init_ledger(_settings(data), origin=origin, steward_id=steward_id))
+    """Create a ledger: log key, steward key, database, entry 0 and rule table version 1."""
+    with _expected_errors():
+        table = None if rules is None else rule_table_from_file(rules)
+    config = _run(init_ledger(_settings(data), origin=origin, steward_id=steward_id, rules=table))
     out.print(f"initialised {config.data.root}", markup=False)
     out.print(f"origin   {config.origin}", markup=False)
     out.print(f"log key  {config.log_verifier.vkey()}", markup=False)
@@ -129,7 +147,10 @@ def audit(
         str | None, typer.Option(help="With --url: the log's verifier key to trust.")
     ] = None,
 ) -> None:
-    """Re-hash every entry, rebuild the tree, check every signature and checkpoint."""
+    """Re-hash every entry, rebuild the tree, check every signature and checkpoint.
+
+    With --data, also replay the log into a scratch database and compare every projection.
+    """
     source = ctx.get_parameter_source("data")
     data_given = source is not None and source.name == "COMMANDLINE"
     if (url is None and data is None) or (url is not None and data_given):
@@ -141,6 +162,8 @@ def audit(
         else:
             report = _run(_audit_data(_config(data), progress))
     out.print(report.summary(), markup=False)
+    if url is None:
+        out.print(PROJECTIONS_OK, markup=False)
 
 
 def _verifier(key: str | None) -> NoteVerifier | None:
@@ -162,11 +185,20 @@ def _progress() -> Iterator[ProgressFn]:
 
 
 async def _audit_data(config: LedgerConfig, progress: ProgressFn | None) -> AuditReport:
+    """The log audit, then every projection against a replay of the log into a scratch copy.
+
+    Raises ``AuditError`` naming the first bad entry or checkpoint, or the projection rows
+    (balances, claims, ...) that differ from what the log says.
+    """
     store = await open_store(config.database_url, migrate=False)
     try:
-        return await audit_store(
+        report = await audit_store(
             store, origin=config.origin, log_verifier=config.log_verifier, progress=progress
         )
+        problems = await compare_projections(store, projectors(), progress)
+        if problems:
+            raise AuditError("projections differ from a replay of the log: " + problems[0])
+        return report
     finally:
         await store.close()
 
@@ -288,6 +320,7 @@ def demo(
     with _progress() as progress:
         report = _run(_audit_data(result.config, progress))
     out.print(report.summary(), markup=False)
+    out.print(PROJECTIONS_OK, markup=False)
     if not no_serve:
         _serve(result.config, host, port)
 
@@ -304,6 +337,17 @@ def _print_demo(result: DemoResult) -> None:
         seq = "" if event.seq is None else str(event.seq)
         table.add_row(Text(event.step), Text(event.what), Text(seq))
     out.print(table)
+    for extra in result.tables:
+        shown = Table(title=Text(extra.title))
+        for column in extra.columns:
+            shown.add_column(column)
+        for row in extra.rows:
+            shown.add_row(*(Text(cell) for cell in row))
+        out.print(shown)
+
+
+app.add_typer(report_app, name="report")
+app.command()(rebuild)
 
 
 def main() -> None:

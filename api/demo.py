@@ -10,26 +10,20 @@ go to the erasable ``directory`` table, never to the log.
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any, Protocol
 
-from api.runtime import admit, init_ledger, running_ledger, save_directory
-from ledger.config import DEFAULT_STEWARD_ID, LedgerConfig, Settings, data_dir, load_config
+from api.runtime import admit, save_directory
+from ledger.config import LedgerConfig
 from ledger.keys import read_member_key, write_member_key
 from ledger.service import Ledger
 from ledger.signing import Keypair
+from ledger.testing import StatementFactory
 
 MEMBER_KEYS_DIR = "members"
-
-
-def load_community() -> dict[str, Any]:
-    """The packaged demo community (a copy of the shared community data)."""
-    text = resources.files("ledger").joinpath("data/community.json").read_text(encoding="utf-8")
-    community: dict[str, Any] = json.loads(text)
-    return community
+BOARD_HANDLES = frozenset({"south-data-coop"})
+"""Demo members who also sit on the board beside the first steward."""
 
 
 def member_id(origin: str, handle: str) -> str:
@@ -58,6 +52,15 @@ class DemoEvent:
     seq: int | None = None
 
 
+@dataclass(frozen=True)
+class DemoTable:
+    """A table the demo prints after its steps."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
 @dataclass
 class DemoContext:
     """What steps share: the open ledger, the community, the steward and the members."""
@@ -67,6 +70,21 @@ class DemoContext:
     community: Mapping[str, Any]
     steward: Keypair
     members: dict[str, DemoMember] = field(default_factory=dict)
+
+    def keypair(self, handle: str) -> Keypair:
+        """The key of a member by handle (``steward`` for the first steward)."""
+        return self.steward if handle == "steward" else self.members[handle].keypair
+
+    async def submit(self, handle: str, kind: str, body: Mapping[str, Any]) -> int:
+        """Sign ``body`` as the member ``handle`` and submit it; returns the entry's seq."""
+        factory = StatementFactory(self.ledger.origin, self.ledger.clock)
+        receipt = await self.ledger.submit(factory.sign(self.keypair(handle), kind, body))
+        return receipt.entry.seq
+
+    def members_of(self, group: str) -> list[DemoMember]:
+        """The demo members whose community record lists ``group``."""
+        listed = {r["handle"] for r in self.community["members"] if group in r["groups"]}
+        return [m for handle, m in self.members.items() if handle in listed]
 
 
 class DemoStep(Protocol):
@@ -95,6 +113,7 @@ class AdmitMembers:
                 public_key=member.keypair.public_key_b64,
                 member_kind=member.kind,
                 borough=member.borough,
+                roles=["board"] if member.handle in BOARD_HANDLES else [],
             )
             await save_directory(
                 ctx.ledger, member.member, handle=member.handle, name=member.name, email=None
@@ -139,35 +158,3 @@ def load_members(config: LedgerConfig, community: Mapping[str, Any]) -> dict[str
             keypair=keypair,
         )
     return members
-
-
-STEPS: tuple[DemoStep, ...] = (AdmitMembers(),)
-"""The demo's steps, in order."""
-
-
-@dataclass(frozen=True)
-class DemoResult:
-    """The demo's configuration, what it did, and whether it built a new ledger."""
-
-    config: LedgerConfig
-    events: list[DemoEvent]
-    created: bool
-
-
-async def run_demo(settings: Settings, *, steps: Sequence[DemoStep] = STEPS) -> DemoResult:
-    """Build the demo ledger in the settings' data directory, step by step.
-
-    A directory that already holds a ledger is reused as it is: no step runs again.
-    """
-    data = data_dir(settings)
-    if data.exists():
-        return DemoResult(load_config(settings), [], created=False)
-    community = load_community()
-    config = await init_ledger(settings, origin=community["origin"], steward_id=DEFAULT_STEWARD_ID)
-    opened = f"opened log {config.origin}; first steward: {DEFAULT_STEWARD_ID}"
-    events = [DemoEvent("init", opened, 0)]
-    async with running_ledger(config) as ledger:
-        ctx = DemoContext(config, ledger, community, config.steward())
-        for step in steps:
-            events.extend(await step.run(ctx))
-    return DemoResult(config, events, created=True)

@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from sqlalchemy import insert
-
+from ledger import directory as personal
 from ledger.bootstrap import initialise
+from ledger.community import default_rule_table
 from ledger.config import (
     ConfigError,
     LedgerConfig,
@@ -19,19 +19,28 @@ from ledger.config import (
     write_config_file,
     write_data_dir,
 )
+from ledger.credits.client import adopt_rules
+from ledger.credits.handler import CreditsHandler
+from ledger.credits.rules import RuleTable
 from ledger.errors import KeyFileError
 from ledger.migrate import upgrade
+from ledger.rebuild import Projector
 from ledger.sequencer import Handler, Receipt
 from ledger.service import Ledger
 from ledger.signing import decode_public_key
-from ledger.sql import SqlLogStore, directory, is_postgres, make_engine
+from ledger.sql import SqlLogStore, is_postgres, make_engine
 from ledger.statement import Entry
 from ledger.testing import StatementFactory
 
 
-def domain_handlers() -> list[Handler]:
+def projectors() -> list[Projector]:
     """The handlers of every domain beyond members (credits, governance), in order."""
-    return []
+    return [CreditsHandler()]
+
+
+def domain_handlers() -> list[Handler]:
+    """The handlers the sequencer runs: every projector."""
+    return list(projectors())
 
 
 async def open_store(url: str, *, migrate: bool = True) -> SqlLogStore:
@@ -94,11 +103,14 @@ async def _check_log_key(store: SqlLogStore, config: LedgerConfig) -> None:
         raise KeyFileError("the configured log key is not the one named in entry 0")
 
 
-async def init_ledger(settings: Settings, *, origin: str, steward_id: str) -> LedgerConfig:
-    """Create a data directory's keys and database and append entry 0.
+async def init_ledger(
+    settings: Settings, *, origin: str, steward_id: str, rules: RuleTable | None = None
+) -> LedgerConfig:
+    """Create a data directory's keys and database; append entry 0 and rule table version 1.
 
-    Refuses (``ConfigError``) a directory that holds a ledger already or a database that
-    holds entries. ``coopledger.json`` is written last, once entry 0 is durable.
+    ``rules`` defaults to the packaged community's table. Refuses (``ConfigError``) a
+    directory that holds a ledger already or a database that holds entries.
+    ``coopledger.json`` is written last, once the first entries are durable.
     """
     data = data_dir(settings)
     if data.exists():
@@ -113,6 +125,9 @@ async def init_ledger(settings: Settings, *, origin: str, steward_id: str) -> Le
             store, origin=origin, log_signer=log_signer, handlers=domain_handlers()
         ) as ledger:
             await initialise(ledger, steward=steward, steward_id=steward_id, log_signer=log_signer)
+            factory = StatementFactory(origin, ledger.clock)
+            table = rules or default_rule_table()
+            await ledger.submit(factory.sign(steward, "credit.rules_adopted", adopt_rules(table)))
     finally:
         await store.close()
     write_config_file(data, origin=origin)
@@ -145,10 +160,8 @@ async def admit(
 async def save_directory(
     ledger: Ledger, member: str, *, handle: str | None, name: str | None, email: str | None
 ) -> None:
-    """Record a member's personal data in the erasable ``directory`` table (never the log)."""
+    """Record a member's personal data in the erasable directory (never the log)."""
     store = ledger.store
     if not isinstance(store, SqlLogStore):
         raise ConfigError("the directory needs an SQL store")
-    row = {"member": member, "handle": handle, "name": name, "email": email}
-    async with store.engine.begin() as conn:
-        await conn.execute(insert(directory).values(**row))
+    await personal.save(store.engine, member, handle=handle, name=name, email=email)

@@ -48,7 +48,7 @@ def data(tmp_path: Path) -> Path:
         "--email", "a@b.example",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "admitted m-0001 at entry 1" in result.stdout
+    assert "admitted m-0001 at entry 2" in result.stdout
     return root
 
 
@@ -85,18 +85,18 @@ def test_checkpoint_and_prove_print_verifiable_output(data: Path) -> None:
     verifier = NoteVerifier.from_vkey(json_vkey(data))
     note = cli("checkpoint", "--data", data).stdout
     checkpoint = verify_checkpoint(note, verifier, origin=ORIGIN)
-    assert checkpoint.size == 2
-    proof = json.loads(cli("prove", "--data", data, "--index", "1").stdout)
-    assert (proof["index"], proof["size"], proof["root"]) == (1, 2, checkpoint.root.hex())
+    assert checkpoint.size == 3
+    proof = json.loads(cli("prove", "--data", data, "--index", "2").stdout)
+    assert (proof["index"], proof["size"], proof["root"]) == (2, 3, checkpoint.root.hex())
     verify_inclusion(
         leaf_hash=bytes.fromhex(proof["leaf_hash"]),
-        index=1,
-        size=2,
+        index=2,
+        size=3,
         path=[bytes.fromhex(h) for h in proof["path"]],
         root=checkpoint.root,
     )
-    out_of_range = cli("prove", "--data", data, "--index", "2")
-    assert out_of_range.exit_code == 1 and out_of_range.stderr.startswith("error: index 2")
+    out_of_range = cli("prove", "--data", data, "--index", "3")
+    assert out_of_range.exit_code == 1 and out_of_range.stderr.startswith("error: index 3")
 
 
 def json_vkey(data: Path) -> str:
@@ -110,7 +110,7 @@ def json_vkey(data: Path) -> str:
 def test_audit_ok_prints_one_summary_line(data: Path) -> None:
     result = cli("audit", "--data", data)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("audit ok: 2 entries, 2 checkpoints, root ")
+    assert result.stdout.startswith("audit ok: 3 entries, 3 checkpoints, root ")
 
 
 def _tamper(db_path: Path, triggers: list[str], sql: str, params: tuple[object, ...]) -> None:
@@ -125,14 +125,14 @@ def _tamper(db_path: Path, triggers: list[str], sql: str, params: tuple[object, 
 
 def test_audit_names_a_rewritten_entry(data: Path) -> None:
     with sqlite3.connect(data / "ledger.db") as db:
-        (body,) = db.execute("SELECT body FROM entries WHERE seq = 1").fetchone()
+        (body,) = db.execute("SELECT body FROM entries WHERE seq = 2").fetchone()
     db.close()
     forged = body.replace(b"Croydon", b"Croydom")
-    sql = "UPDATE entries SET body = ?, leaf_hash = ? WHERE seq = 1"
+    sql = "UPDATE entries SET body = ?, leaf_hash = ? WHERE seq = 2"
     _tamper(data / "ledger.db", ["entries_no_update"], sql, (forged, Entry.parse(forged).leaf_hash))
     result = cli("audit", "--data", data)
     assert result.exit_code == 1
-    assert result.stderr == "error: entry 1: signature does not verify\n"
+    assert result.stderr == "error: entry 2: signature does not verify\n"
 
 
 def test_audit_names_a_rewritten_checkpoint(data: Path) -> None:
@@ -187,7 +187,17 @@ def test_demo_builds_audits_and_reuses_its_directory(tmp_path: Path) -> None:
     first = cli("demo", "--data", root, "--no-serve")
     assert first.exit_code == 0, first.output
     assert "Croydon Print Co-operative" in first.stdout
-    assert "audit ok: 9 entries, 9 checkpoints" in first.stdout
+    assert "audit ok: 35 entries" in first.stdout
+    assert "projections ok" in first.stdout
+    for shown in (
+        "confirms its own claim: refused",
+        "per_pair_month cap",
+        "room for 2",
+        "reverses a mistaken award",
+        "statement: croydon-print",
+        "Gini",
+    ):
+        assert shown in first.stdout, shown
     with sqlite3.connect(root / "ledger.db") as db:
         names = db.execute("SELECT member, handle, name FROM directory").fetchall()
     db.close()
@@ -195,7 +205,7 @@ def test_demo_builds_audits_and_reuses_its_directory(tmp_path: Path) -> None:
     assert sorted(p.name for p in (root / "members").iterdir())[0] == "anchor-university.key"
     again = cli("demo", "--data", root, "--no-serve")
     assert again.exit_code == 0
-    assert "reusing the demo ledger" in again.stdout and "audit ok: 9 entries" in again.stdout
+    assert "reusing the demo ledger" in again.stdout and "audit ok: 35 entries" in again.stdout
 
 
 def _free_port() -> int:
@@ -239,11 +249,32 @@ def test_audit_url_against_a_served_ledger(server: str, data: Path) -> None:
     result = cli("audit", "--url", server)
     assert result.exit_code == 0, result.output
     offline = cli("audit", "--data", data)
-    assert result.stdout.split(",")[0] == "audit ok: 2 entries"
-    assert result.stdout.split("root")[1] == offline.stdout.split("root")[1]
+    assert result.stdout.split(",")[0] == "audit ok: 3 entries"
+    assert result.stdout.split("root")[1] == offline.stdout.splitlines()[0].split("root")[1] + "\n"
     pinned = cli("audit", "--url", server, "--key", json_vkey(data))
     assert pinned.exit_code == 0
     stranger = NoteSigner.generate(ORIGIN).verifier.vkey()
     refused = cli("audit", "--url", server, "--key", stranger)
     assert refused.exit_code == 1
     assert refused.stderr.startswith("error: checkpoint (latest served): note has no verified")
+
+
+def test_reports_and_rebuild_on_the_demo(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    assert cli("demo", "--data", root, "--no-serve").exit_code == 0
+    balances = cli("report", "balances", "--data", root, "--csv")
+    assert balances.exit_code == 0, balances.output
+    rows = {line.split(",")[1]: line.split(",")[2] for line in balances.stdout.splitlines()[1:]}
+    assert rows["croydon-print"] == "10" and rows["richmond-studio"] == "2"
+    statement = cli("report", "statement", "sutton-books", "--data", root, "--csv")
+    assert statement.stdout.splitlines()[0].startswith("member,seq,kind,award")
+    assert statement.stdout.count("\n") == 4
+    totals = cli("report", "totals", "activity", "--data", root, "--csv").stdout
+    assert "activity,mentoring.hour,6" in totals and "activity,bid.support.hour,8" in totals
+    social = cli("report", "social-value", "2026Q4", "--data", root).stdout
+    assert "computed at checkpoint size 35" in social
+    assert cli("report", "gini", "--data", root).stdout.startswith("members 9, credits 46")
+    unknown = cli("report", "statement", "nobody", "--data", root)
+    assert unknown.exit_code == 1 and "no member with id or handle" in unknown.stderr
+    assert "rebuilt the projections from 35 entries" in cli("rebuild", "--data", root).stdout
+    assert "projections ok" in cli("audit", "--data", root).stdout

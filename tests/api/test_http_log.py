@@ -26,6 +26,7 @@ from tests.conftest import SQL_BACKENDS
 ORIGIN = "http.coopledger.example/log"
 IMMUTABLE = "public, max-age=31536000, immutable"
 MEMBERS = 5
+INIT_ENTRIES = 2  # log.initialised and rule table version 1
 
 
 @dataclass
@@ -85,11 +86,11 @@ async def test_checkpoint_is_a_signed_note_by_the_served_key(served: Served) -> 
     assert answer.headers["content-type"].startswith("text/plain")
     assert answer.headers["cache-control"] == "no-cache"
     checkpoint = verify_checkpoint(answer.text, NoteVerifier.from_vkey(key.text), origin=ORIGIN)
-    assert checkpoint.size == MEMBERS + 1
+    assert checkpoint.size == MEMBERS + INIT_ENTRIES
 
 
 async def test_entries_are_the_exact_bytes_and_immutable(served: Served) -> None:
-    size = MEMBERS + 1
+    size = MEMBERS + INIT_ENTRIES
     data = await _entries(served.client, 0, size)
     assert [Entry.parse(d).seq for d in data] == list(range(size))
     whole = await served.client.get("/log/entries", params={"start": 0, "end": size})
@@ -100,7 +101,7 @@ async def test_entries_are_the_exact_bytes_and_immutable(served: Served) -> None
 
 
 async def test_proofs_verify_with_ledger_merkle_and_pymerkle(served: Served) -> None:
-    size = MEMBERS + 1
+    size = MEMBERS + INIT_ENTRIES
     leaves = [hash_leaf(d) for d in await _entries(served.client, 0, size)]
     oracle = pymerkle.InmemoryTree(algorithm="sha256")
     for d in await _entries(served.client, 0, size):
@@ -159,12 +160,12 @@ async def test_submission_is_acknowledged_with_its_leaf_and_checkpoint(served: S
     answer = await served.admit("late-member")
     assert answer.status_code == 201
     receipt = answer.json()
-    assert receipt["seq"] == MEMBERS + 1
-    assert receipt["checkpoint"]["size"] == MEMBERS + 2
+    assert receipt["seq"] == MEMBERS + INIT_ENTRIES
+    assert receipt["checkpoint"]["size"] == MEMBERS + INIT_ENTRIES + 1
     (data,) = await _entries(served.client, receipt["seq"], receipt["seq"] + 1)
     assert receipt["leaf_hash"] == hash_leaf(data).hex()
     proof = await served.client.get(
-        "/log/proof/inclusion", params={"index": receipt["seq"], "size": MEMBERS + 2}
+        "/log/proof/inclusion", params={"index": receipt["seq"], "size": MEMBERS + INIT_ENTRIES + 1}
     )
     assert proof.json()["root"] == receipt["checkpoint"]["root"]
 

@@ -376,9 +376,9 @@ async def test_audit_url_checks_a_served_log_and_its_growth(tmp_path: Path) -> N
         transport = GrowingTransport(app, grow)
         async with httpx.AsyncClient(transport=transport) as client:
             report = await audit_url(client, "http://test/")
-            assert (report.size, report.checkpoints) == (1, 2)
+            assert (report.size, report.checkpoints) == (2, 2)
             pinned = await audit_url(client, "http://test", log_verifier=config.log_verifier)
-            assert pinned.size == 3
+            assert pinned.size == 4
             with pytest.raises(AuditError, match=r"checkpoint \(latest served\): note has no"):
                 await audit_url(
                     client, "http://test", log_verifier=NoteSigner.generate(ORIGIN).verifier

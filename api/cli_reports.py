@@ -1,0 +1,241 @@
+"""``coopledger report ...`` and ``coopledger rebuild``: credit reports from a data directory."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.runtime import projectors, running_ledger
+from ledger import directory
+from ledger.config import ConfigError, LedgerConfig, Settings, load_config
+from ledger.credits import export, reports
+from ledger.credits.social import social_value_report
+from ledger.errors import LedgerError, NotFoundError
+from ledger.members import Registry
+from ledger.rebuild import rebuild as rebuild_projections
+from ledger.service import Ledger
+from ledger.sql import SqlLogStore
+
+report_app = typer.Typer(help="Credit reports: balances, statements, totals, social value.")
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+DataOption = Annotated[
+    Path | None,
+    typer.Option("--data", envvar="COOPLEDGER_DATA", help="The ledger's data directory."),
+]
+CsvOption = Annotated[bool, typer.Option("--csv", help="Write CSV instead of a table.")]
+Reader = Callable[[AsyncConnection, Registry, dict[str, str]], Coroutine[Any, Any, str | Table]]
+
+
+def _config(data: Path | None) -> LedgerConfig:
+    try:
+        return load_config(Settings(data=data) if data else Settings())
+    except (ConfigError, LedgerError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from e
+
+
+def _emit(result: str | Table) -> None:
+    if isinstance(result, str):
+        typer.echo(result, nl=False)
+    else:
+        out.print(result)
+
+
+def _run(data: Path | None, reader: Reader) -> None:
+    """Open the ledger read-only in spirit (no statement is submitted) and run ``reader``."""
+
+    async def go() -> str | Table:
+        async with running_ledger(_config(data)) as ledger:
+            store = _sql(ledger)
+            handles = await directory.handles(store.engine)
+            async with store.engine.connect() as conn:
+                return await reader(conn, ledger.registry, handles)
+
+    try:
+        _emit(asyncio.run(go()))
+    except (LedgerError, ValueError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from e
+
+
+def _sql(ledger: Ledger) -> SqlLogStore:
+    if not isinstance(ledger.store, SqlLogStore):
+        raise ConfigError("reports need an SQL store")
+    return ledger.store
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+    table = Table(title=Text(title))
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(Text(cell) for cell in row))
+    return table
+
+
+def _member(registry: Registry, handles: dict[str, str], who: str) -> str:
+    """A member id from an id or a handle; raises ``NotFoundError``."""
+    if who in registry.members:
+        return who
+    by_handle = {handle: member for member, handle in handles.items()}
+    if who in by_handle:
+        return by_handle[who]
+    raise NotFoundError(f"no member with id or handle {who!r}")
+
+
+@report_app.command()
+def balances(data: DataOption = None, as_csv: CsvOption = False) -> None:
+    """Every member's lifetime balance and 12-month active standing."""
+
+    async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+        held = await reports.balances(conn)
+        rows = []
+        for member in sorted(registry.members):
+            standing = await reports.active_standing(conn, member, date.today())
+            rows.append([member, handles.get(member, ""), str(held.get(member, 0)), str(standing)])
+        columns = ["member", "handle", "credits", "standing_12_months"]
+        return _csv(columns, rows) if as_csv else _table("balances", columns, rows)
+
+    _run(data, read)
+
+
+@report_app.command()
+def statement(
+    member: Annotated[str, typer.Argument(help="Member id or handle.")],
+    data: DataOption = None,
+    as_csv: CsvOption = False,
+) -> None:
+    """Every line of a member's credits, with the entry seq for an inclusion proof."""
+
+    async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+        ident = _member(registry, handles, member)
+        lines = await reports.statement(conn, ident)
+        if as_csv:
+            return export.statement_csv(ident, lines)
+        rows = [
+            [str(ln.seq), ln.activity_on.isoformat(), ln.kind, ln.activity, f"v{ln.rule_version}",
+             str(ln.quantity), handles.get(ln.approver, ln.approver), f"{ln.credits:+d}",
+             str(ln.balance)]
+            for ln in lines
+        ]  # fmt: skip
+        columns = [
+            "entry",
+            "date",
+            "line",
+            "activity",
+            "rules",
+            "qty",
+            "approver",
+            "+/-",
+            "balance",
+        ]
+        return _table(f"statement: {handles.get(ident, ident)}", columns, rows)
+
+    _run(data, read)
+
+
+@report_app.command()
+def totals(
+    dimension: Annotated[
+        str, typer.Argument(help="group, activity, borough, member_kind or month")
+    ],
+    data: DataOption = None,
+    as_csv: CsvOption = False,
+) -> None:
+    """Net credits per working group, activity, borough, member kind or month."""
+
+    async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+        found = await reports.totals(conn, registry, dimension)
+        if as_csv:
+            return export.totals_csv(found)
+        rows = [[t.key, str(t.credits)] for t in found]
+        return _table(f"totals by {dimension}", [dimension, "credits"], rows)
+
+    _run(data, read)
+
+
+@report_app.command()
+def confirmations(data: DataOption = None, as_csv: CsvOption = False) -> None:
+    """Who confirmed or approved whose award."""
+
+    async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+        found = await reports.confirmations(conn)
+        if as_csv:
+            return export.confirmations_csv(found)
+        rows = [
+            [str(c.award), handles.get(c.approver, c.approver), handles.get(c.member, c.member),
+             c.activity, f"{c.basis} {c.basis_seq}", str(c.net)]
+            for c in found
+        ]  # fmt: skip
+        columns = ["award", "approver", "member", "activity", "basis", "net credits"]
+        return _table("who confirmed whom", columns, rows)
+
+    _run(data, read)
+
+
+@report_app.command()
+def gini(data: DataOption = None) -> None:
+    """The distribution of credits over members: the Gini coefficient."""
+
+    async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+        spread = await reports.distribution(conn, registry)
+        return f"members {spread.members}, credits {spread.total}, Gini {spread.gini_decimal}\n"
+
+    _run(data, read)
+
+
+@report_app.command("social-value")
+def social_value(
+    quarter: Annotated[str, typer.Argument(help="The quarter, e.g. 2026Q4.")],
+    data: DataOption = None,
+    at: Annotated[int | None, typer.Option(help="Checkpoint size (default: latest).")] = None,
+    as_csv: CsvOption = False,
+) -> None:
+    """Hours of mentoring, bid support, placements and workshops by borough and member kind,
+    stating the checkpoint it was computed at."""
+    match = re.fullmatch(r"(\d{4})Q([1-4])", quarter)
+    if match is None:
+        raise typer.BadParameter("quarter must look like 2026Q4")
+    year, number = int(match.group(1)), int(match.group(2))
+
+    async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+        found = await social_value_report(conn, registry, year=year, quarter=number, at=at)
+        return export.social_value_csv(found) if as_csv else export.social_value_text(found)
+
+    _run(data, read)
+
+
+def _csv(columns: list[str], rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def rebuild(data: DataOption = None) -> None:
+    """Drop every projection (balances, claims, ...) and rebuild it from the log."""
+
+    async def go() -> int:
+        async with running_ledger(_config(data)) as ledger:
+            return await rebuild_projections(_sql(ledger), projectors())
+
+    try:
+        size = asyncio.run(go())
+    except LedgerError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from e
+    out.print(f"rebuilt the projections from {size} entries", markup=False)

@@ -1,0 +1,203 @@
+"""The demo's month of contribution credits, and the tables it prints afterwards.
+
+Workshop registers from each working group, mentoring and bid support confirmed by the SMEs,
+a consultancy placement, a refused self-confirmation, a cap hit and a reversal by a second
+board member. Every act is signed by the member who makes it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+from typing import Any
+
+from api.demo import DemoContext, DemoEvent, DemoTable
+from ledger.community import default_rule_table
+from ledger.credits import client, reports
+from ledger.credits.client import evidence_digest
+from ledger.errors import LedgerError
+from ledger.sql import SqlLogStore
+
+PAIR_BID = "retrofit-framework-lot-2"
+
+
+def _day(days_ago: int) -> date:
+    return date.today() - timedelta(days=days_ago)
+
+
+class CreditMonth:
+    """A scripted month of credits for the demo community."""
+
+    title = "credits"
+
+    async def run(self, ctx: DemoContext) -> list[DemoEvent]:
+        """Record registers, claims and confirmations; show two refusals and a reversal."""
+        events: list[DemoEvent] = []
+        mistaken = await self._registers(ctx, events)
+        await self._claims(ctx, events)
+        await self._refusals(ctx, events)
+        correction = client.reverse(award_seq=mistaken, credits=2, reason="error")
+        seq = await ctx.submit("south-data-coop", "credit.reversed", correction)
+        events.append(DemoEvent(self.title, "second board member reverses a mistaken award", seq))
+        return events
+
+    async def _registers(self, ctx: DemoContext, events: list[DemoEvent]) -> int:
+        """A workshop register per working group; returns one mistaken award's seq."""
+        workshops = ctx.community["workshops"]
+        mistaken = 0
+        for i, group in enumerate(ctx.community["working_groups"]):
+            attendees = [m.member for m in ctx.members_of(group["slug"])]
+            if group["slug"] == "business-services":
+                attendees.append(ctx.members["richmond-studio"].member)  # never attended
+            body = client.record_session(
+                activity="workshop.attended",
+                held_on=_day(26 - 5 * i),
+                attendees=attendees,
+                title=workshops[i % len(workshops)],
+                group=group["slug"],
+            )
+            session = await ctx.submit("steward", "credit.session_recorded", body)
+            awards = client.awards_for_session(
+                session_seq=session, session_body=body, table=default_rule_table()
+            )
+            seqs = await asyncio.gather(
+                *(ctx.submit("steward", "credit.awarded", award) for award in awards)
+            )
+            what = f"{group['name']}: register of {len(attendees)}, awards in one batch"
+            events.append(DemoEvent(self.title, what, session))
+            if group["slug"] == "business-services":
+                mistaken = seqs[-1]
+        return mistaken
+
+    async def _claims(self, ctx: DemoContext, events: list[DemoEvent]) -> None:
+        for member, counterparty, activity, quantity, extra in (
+            ("croydon-print", "merton-care", "mentoring.hour", 3, {}),
+            ("sutton-books", "kingston-retrofit", "bid.support.hour", 4, {"bid": PAIR_BID}),
+            ("student-consultant-1", "croydon-print", "consultancy.placement", 1, {}),
+        ):
+            claim_seq, body = await self._claim(
+                ctx, member, counterparty, activity, quantity, extra
+            )
+            award = client.award_for_claim(
+                claim_seq=claim_seq,
+                claimant=ctx.members[member].member,
+                claim_body=body,
+                table=default_rule_table(),
+            )
+            seq = await ctx.submit(counterparty, "credit.awarded", award)
+            what = f"{member} claims {quantity} x {activity}; {counterparty} confirms"
+            events.append(DemoEvent(self.title, what, seq))
+
+    async def _claim(
+        self,
+        ctx: DemoContext,
+        member: str,
+        counterparty: str,
+        activity: str,
+        quantity: int,
+        extra: dict[str, Any],
+    ) -> tuple[int, dict[str, Any]]:
+        body = client.claim(
+            activity=activity,
+            quantity=quantity,
+            evidence_sha256=evidence_digest(f"{member} {activity} {quantity}".encode()),
+            done_on=_day(12),
+            counterparty=ctx.members[counterparty].member,
+            **extra,
+        )
+        return await ctx.submit(member, "credit.claimed", body), body
+
+    async def _refusals(self, ctx: DemoContext, events: list[DemoEvent]) -> None:
+        own, body = await self._claim(ctx, "croydon-print", "merton-care", "mentoring.hour", 1, {})
+        award = client.award_for_claim(
+            claim_seq=own,
+            claimant=ctx.members["croydon-print"].member,
+            claim_body=body,
+            table=default_rule_table(),
+        )
+        await self._refused(
+            ctx,
+            events,
+            "croydon-print confirms its own claim",
+            "croydon-print",
+            "credit.awarded",
+            award,
+        )
+        over = client.claim(
+            activity="mentoring.hour",
+            quantity=6,
+            evidence_sha256=evidence_digest(b"six more hours"),
+            done_on=_day(5),
+            counterparty=ctx.members["merton-care"].member,
+        )
+        await self._refused(
+            ctx,
+            events,
+            "croydon-print claims 6 more mentoring hours",
+            "croydon-print",
+            "credit.claimed",
+            over,
+        )
+
+    async def _refused(
+        self,
+        ctx: DemoContext,
+        events: list[DemoEvent],
+        what: str,
+        handle: str,
+        kind: str,
+        body: dict[str, Any],
+    ) -> None:
+        try:
+            await ctx.submit(handle, kind, body)
+        except LedgerError as e:
+            events.append(DemoEvent(self.title, f"{what}: refused, {e}"))
+        else:
+            raise AssertionError(f"the demo expected a refusal: {what}")
+
+
+async def credit_tables(ctx: DemoContext) -> list[DemoTable]:
+    """Balances, statements for two members, totals and the distribution of credits."""
+    store = ctx.ledger.store
+    if not isinstance(store, SqlLogStore):
+        raise TypeError("the demo's reports need an SQL store")
+    names = {m.member: m.handle for m in ctx.members.values()}
+    registry = ctx.ledger.registry
+    async with store.engine.connect() as conn:
+        held = await reports.balances(conn)
+        standing = {m: await reports.active_standing(conn, m, date.today()) for m in names}
+        balance_rows = [
+            [handle, str(held.get(member, 0)), str(standing[member])]
+            for member, handle in sorted(names.items(), key=lambda kv: kv[1])
+        ]
+        tables = [DemoTable("balances", ["member", "credits", "12-month standing"], balance_rows)]
+        for handle in ("croydon-print", "sutton-books"):
+            lines = await reports.statement(conn, ctx.members[handle].member)
+            rows = [
+                [
+                    str(ln.seq),
+                    ln.activity_on.isoformat(),
+                    ln.activity if ln.kind == "awarded" else f"{ln.activity} ({ln.kind})",
+                    f"v{ln.rule_version}",
+                    str(ln.quantity),
+                    names.get(ln.approver, ln.approver),
+                    f"{ln.credits:+d}",
+                    str(ln.balance),
+                ]
+                for ln in lines
+            ]
+            columns = ["entry", "date", "activity", "rules", "qty", "approver", "+/-", "balance"]
+            tables.append(DemoTable(f"statement: {handle}", columns, rows))
+        for dimension in ("group", "activity", "borough", "month"):
+            totals = await reports.totals(conn, registry, dimension)
+            rows = [[t.key, str(t.credits)] for t in totals]
+            tables.append(DemoTable(f"totals by {dimension}", [dimension, "credits"], rows))
+        spread = await reports.distribution(conn, registry)
+        tables.append(
+            DemoTable(
+                "distribution",
+                ["members", "credits", "Gini"],
+                [[str(spread.members), str(spread.total), spread.gini_decimal]],
+            )
+        )
+    return tables

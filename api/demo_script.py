@@ -1,0 +1,45 @@
+"""The demo's script: its steps in order, run over a fresh ledger (``coopledger demo``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from api.demo import AdmitMembers, DemoContext, DemoEvent, DemoStep, DemoTable
+from api.demo_credits import CreditMonth, credit_tables
+from api.runtime import init_ledger, running_ledger
+from ledger.community import load_community
+from ledger.config import DEFAULT_STEWARD_ID, LedgerConfig, Settings, data_dir, load_config
+
+STEPS: tuple[DemoStep, ...] = (AdmitMembers(), CreditMonth())
+"""The demo's steps, in order."""
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """The demo's configuration, what it did, and whether it built a new ledger."""
+
+    config: LedgerConfig
+    events: list[DemoEvent]
+    created: bool
+    tables: list[DemoTable] = field(default_factory=list)
+
+
+async def run_demo(settings: Settings, *, steps: Sequence[DemoStep] = STEPS) -> DemoResult:
+    """Build the demo ledger in the settings' data directory, step by step.
+
+    A directory that already holds a ledger is reused as it is: no step runs again.
+    """
+    data = data_dir(settings)
+    if data.exists():
+        return DemoResult(load_config(settings), [], created=False)
+    community = load_community()
+    config = await init_ledger(settings, origin=community["origin"], steward_id=DEFAULT_STEWARD_ID)
+    opened = f"opened log {config.origin}; first steward: {DEFAULT_STEWARD_ID}"
+    events = [DemoEvent("init", opened, 0), DemoEvent("init", "rule table version 1", 1)]
+    async with running_ledger(config) as ledger:
+        ctx = DemoContext(config, ledger, community, config.steward())
+        for step in steps:
+            events.extend(await step.run(ctx))
+        tables = await credit_tables(ctx)
+    return DemoResult(config, events, created=True, tables=tables)
