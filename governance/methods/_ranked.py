@@ -8,11 +8,20 @@ option and are tied among themselves.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from governance.errors import InvalidBallotError
-from governance.methods._ballots import read_fields, read_option_list
-from governance.methods.base import Rules
+from governance.methods._ballots import check_option_rules, read_fields, read_option_list
+from governance.methods._count import (
+    Decision,
+    check_ballot_count,
+    option_tally,
+    quorum_met,
+    unmet_quorum_tally,
+)
+from governance.methods.base import Json, Rules, Tally
+
+RankedCount = Callable[[Counter[tuple[int, ...]], Rules], tuple[list[dict[str, Json]], Decision]]
 
 
 def read_ranking(ballot: Mapping[str, object], rules: Rules) -> tuple[int, ...]:
@@ -36,3 +45,45 @@ def first_preferences(groups: Counter[tuple[int, ...]], n_options: int) -> list[
     for ranking, count in groups.items():
         firsts[ranking[0]] += count
     return firsts
+
+
+class RankedMethod:
+    """A ranked-ballot method: shared validation, quorum and tally; ``count`` does the rounds."""
+
+    name: str
+    algorithm: str
+    count: RankedCount
+
+    def validate_ballot(self, ballot: Mapping[str, object], rules: Rules) -> None:
+        """Raise ``InvalidBallotError`` unless ``ballot`` ranks distinct options."""
+        check_option_rules(rules, self.name)
+        read_ranking(ballot, rules)
+
+    def tally(self, ballots: Sequence[Mapping[str, object]], rules: Rules) -> Tally:
+        """Count ``ballots`` by the method's rule (see its module docstring)."""
+        check_option_rules(rules, self.name)
+        check_ballot_count(len(ballots), rules)
+        groups = group_rankings(ballots, rules)
+        firsts = first_preferences(groups, rules.n_options)
+        n_ballots = len(ballots)
+        if not quorum_met(n_ballots, rules):
+            return unmet_quorum_tally(
+                method=self.name,
+                algorithm=self.algorithm,
+                counts=firsts,
+                n_ballots=n_ballots,
+                rules=rules,
+            )
+        rounds: list[dict[str, Json]] = []
+        decision = Decision("no_support", None)
+        if groups:
+            rounds, decision = type(self).count(groups, rules)
+        return option_tally(
+            method=self.name,
+            algorithm=self.algorithm,
+            counts=firsts,
+            n_ballots=n_ballots,
+            rules=rules,
+            rounds=rounds,
+            decision=decision,
+        )

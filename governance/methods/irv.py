@@ -24,20 +24,14 @@ tie-breaker. Step 4a never changes the winner.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
 from typing import Final
 
-from governance.methods._ballots import check_option_rules
 from governance.methods._count import (
     Decision,
-    check_ballot_count,
-    option_tally,
-    quorum_met,
-    unmet_quorum_tally,
 )
-from governance.methods._ranked import first_preferences, group_rankings, read_ranking
+from governance.methods._ranked import RankedMethod
 from governance.methods._ties import last_in_order, tie_order, tie_record
-from governance.methods.base import Json, Rules, Tally
+from governance.methods.base import Json, Rules
 
 ALGORITHM_VERSION: Final = "irv/1"
 
@@ -115,42 +109,9 @@ def _count(groups: Groups, rules: Rules) -> tuple[list[dict[str, Json]], Decisio
         continuing.difference_update(lowest)
 
 
-class InstantRunoff:
+class InstantRunoff(RankedMethod):
     """Instant runoff; see module docstring."""
 
-    name: Final = "irv"
-    algorithm: Final = ALGORITHM_VERSION
-
-    def validate_ballot(self, ballot: Mapping[str, object], rules: Rules) -> None:
-        """Raise ``InvalidBallotError`` unless ``ballot`` ranks distinct options."""
-        check_option_rules(rules, self.name)
-        read_ranking(ballot, rules)
-
-    def tally(self, ballots: Sequence[Mapping[str, object]], rules: Rules) -> Tally:
-        """Count ``ballots`` by the rule in the module docstring."""
-        check_option_rules(rules, self.name)
-        check_ballot_count(len(ballots), rules)
-        groups = group_rankings(ballots, rules)
-        firsts = first_preferences(groups, rules.n_options)
-        n_ballots = len(ballots)
-        if not quorum_met(n_ballots, rules):
-            return unmet_quorum_tally(
-                method=self.name,
-                algorithm=self.algorithm,
-                counts=firsts,
-                n_ballots=n_ballots,
-                rules=rules,
-            )
-        rounds: list[dict[str, Json]] = []
-        decision = Decision("no_support", None)
-        if groups:
-            rounds, decision = _count(groups, rules)
-        return option_tally(
-            method=self.name,
-            algorithm=self.algorithm,
-            counts=firsts,
-            n_ballots=n_ballots,
-            rules=rules,
-            rounds=rounds,
-            decision=decision,
-        )
+    name = "irv"
+    algorithm = ALGORITHM_VERSION
+    count = staticmethod(_count)

@@ -21,20 +21,14 @@ Condorcet-consistent single-winner election method", Social Choice and Welfare 3
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
 from typing import Final
 
-from governance.methods._ballots import check_option_rules
 from governance.methods._count import (
     Decision,
-    check_ballot_count,
     choose_winner,
-    option_tally,
-    quorum_met,
-    unmet_quorum_tally,
 )
-from governance.methods._ranked import first_preferences, group_rankings, read_ranking
-from governance.methods.base import Json, Rules, Tally
+from governance.methods._ranked import RankedMethod
+from governance.methods.base import Json, Rules
 
 ALGORITHM_VERSION: Final = "schulze/1"
 
@@ -86,42 +80,9 @@ def _count(
     return rounds, choose_winner(winners, rules)
 
 
-class Schulze:
+class Schulze(RankedMethod):
     """Schulze method; see module docstring."""
 
-    name: Final = "schulze"
-    algorithm: Final = ALGORITHM_VERSION
-
-    def validate_ballot(self, ballot: Mapping[str, object], rules: Rules) -> None:
-        """Raise ``InvalidBallotError`` unless ``ballot`` ranks distinct options."""
-        check_option_rules(rules, self.name)
-        read_ranking(ballot, rules)
-
-    def tally(self, ballots: Sequence[Mapping[str, object]], rules: Rules) -> Tally:
-        """Count ``ballots`` by the rule in the module docstring."""
-        check_option_rules(rules, self.name)
-        check_ballot_count(len(ballots), rules)
-        groups = group_rankings(ballots, rules)
-        firsts = first_preferences(groups, rules.n_options)
-        n_ballots = len(ballots)
-        if not quorum_met(n_ballots, rules):
-            return unmet_quorum_tally(
-                method=self.name,
-                algorithm=self.algorithm,
-                counts=firsts,
-                n_ballots=n_ballots,
-                rules=rules,
-            )
-        rounds: list[dict[str, Json]] = []
-        decision = Decision("no_support", None)
-        if groups:
-            rounds, decision = _count(groups, rules)
-        return option_tally(
-            method=self.name,
-            algorithm=self.algorithm,
-            counts=firsts,
-            n_ballots=n_ballots,
-            rules=rules,
-            rounds=rounds,
-            decision=decision,
-        )
+    name = "schulze"
+    algorithm = ALGORITHM_VERSION
+    count = staticmethod(_count)
