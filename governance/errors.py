@@ -3,15 +3,42 @@
 ::
 
     GovernanceError
-    ├── InvalidBallotError     a ballot does not fit its method and rules (nothing is counted)
-    ├── InvalidRulesError      a proposal's rules are malformed or do not fit its method
-    ├── UnknownMethodError     no voting method of that name, or not at the pinned version
-    └── TallyError             the ballots cannot be tallied under these rules
+    ├── InvalidBallotError         a ballot does not fit its method and rules (nothing is counted)
+    ├── InvalidRulesError          a proposal's rules are malformed or do not fit its method
+    ├── UnknownMethodError         no voting method of that name, or not at the pinned version
+    ├── TallyError                 the ballots cannot be tallied under these rules
+    ├── SpoiledBallotError         a sealed ballot cannot be opened or read (counted as spoiled)
+    ├── ResultsHiddenError         a hidden proposal's ballots or results asked for before close
+    ├── SealKeyError               a seal key file is missing, malformed or readable by others
+    ├── RecountError               a recorded decision differs from the recount of the log
+    └── refusals of a statement (nothing is appended); each is also a ledger error:
+        ├── ProposalRulesError     method, algorithm or rules unusable   (MalformedStatementError)
+        ├── BallotRefusedError     a ballot malformed for its method     (RuleError)
+        ├── NotEligibleError       not in the electorate frozen at open  (NotAuthorisedError)
+        │   └── ObserverError      observers never vote
+        ├── NotConvenorError       only the group's convenor or the board (NotAuthorisedError)
+        ├── VotingWindowError      before opening, after closing, or closed (RuleError)
+        ├── ElectorateMismatchError  the listed electorate is not the current one (ConflictError)
+        ├── TallyMismatchError     the decision differs from the recount  (ConflictError)
+        ├── SealMismatchError      the published private key is not the proposal's (ConflictError)
+        └── TextMissingError       a text named by its hash was never stored (NotFoundError)
 
-Each class carries a ``code``: a short, stable string for API error payloads.
+Each class carries a ``code``: a short, stable string for API error payloads. The refusals
+inherit from ``ledger.errors`` as well, so the sequencer refuses them like any other rule
+breach: the statement is not appended and the rest of its batch is untouched.
 """
 
 from __future__ import annotations
+
+from ledger.errors import (
+    AuditError,
+    ConflictError,
+    KeyFileError,
+    MalformedStatementError,
+    NotAuthorisedError,
+    NotFoundError,
+    RuleError,
+)
 
 
 class GovernanceError(Exception):
@@ -42,3 +69,87 @@ class TallyError(GovernanceError):
     """The ballots cannot be tallied, e.g. there are more ballots than electors."""
 
     code = "tally_refused"
+
+
+class SpoiledBallotError(GovernanceError):
+    """A sealed ballot does not decrypt, is not JSON, or is bound to another proposal or voter."""
+
+    code = "spoiled_ballot"
+
+
+class ResultsHiddenError(GovernanceError):
+    """The proposal hides its results until close, and it is still open."""
+
+    code = "results_hidden"
+
+
+class SealKeyError(GovernanceError, KeyFileError):
+    """A per-proposal seal key file is missing, malformed, or readable by others."""
+
+    code = "seal_key"
+
+
+class RecountError(GovernanceError, AuditError):
+    """Recounting the log's ballots gives another result than a recorded decision."""
+
+    code = "recount_differs"
+
+
+class ProposalRulesError(GovernanceError, MalformedStatementError):
+    """A proposal's method, algorithm version, options or rules cannot be used."""
+
+    code = "proposal_rules"
+
+
+class BallotRefusedError(GovernanceError, RuleError):
+    """A ballot is malformed for the proposal's method (wraps ``InvalidBallotError``)."""
+
+    code = "ballot_refused"
+
+
+class NotEligibleError(GovernanceError, NotAuthorisedError):
+    """The voter is not in the electorate frozen when the proposal opened."""
+
+    code = "not_eligible"
+
+
+class ObserverError(NotEligibleError):
+    """Observers of a group never vote."""
+
+    code = "observer"
+
+
+class NotConvenorError(GovernanceError, NotAuthorisedError):
+    """Only the group's convenor (or a board member) may do this."""
+
+    code = "not_convenor"
+
+
+class VotingWindowError(GovernanceError, RuleError):
+    """The proposal has not opened yet, its closing time has passed, or it is closed."""
+
+    code = "voting_window"
+
+
+class ElectorateMismatchError(GovernanceError, ConflictError):
+    """The electorate in an opening statement is not the group's electorate now."""
+
+    code = "electorate_mismatch"
+
+
+class TallyMismatchError(GovernanceError, ConflictError):
+    """A decision's result or transcript hash differs from the recount of the logged ballots."""
+
+    code = "tally_mismatch"
+
+
+class SealMismatchError(GovernanceError, ConflictError):
+    """The private key in a closing statement is not the half of the proposal's seal key."""
+
+    code = "seal_mismatch"
+
+
+class TextMissingError(GovernanceError, NotFoundError):
+    """A statement names a text by its SHA-256, but no such text has been stored."""
+
+    code = "text_missing"

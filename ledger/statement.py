@@ -55,10 +55,10 @@ GOVERNANCE_KINDS = frozenset(
     {
         "governance.group.created",
         "governance.group.join_requested",
-        "governance.group.joined",
+        "governance.group.join_approved",
+        "governance.group.join_declined",
         "governance.group.left",
         "governance.group.role_set",
-        "governance.terms.adopted",
         "governance.proposal.opened",
         "governance.vote.cast",
         "governance.proposal.closed",

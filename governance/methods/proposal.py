@@ -10,9 +10,10 @@ Counting rule, in order:
 2. Block: in a consent vote, or a proposal vote whose rules set ``consent``, one block makes
    the motion fail (outcome ``blocked``).
 3. Consent vote: with no block, the motion passes.
-4. Proposal vote: the motion passes when agree / (agree + disagree) is strictly greater than
-   the threshold; when agree + disagree is 0 it fails. Abstentions, and blocks outside consent
-   mode, count towards the quorum only.
+4. Proposal vote: outside consent mode a block counts as a disagree (a member who blocks
+   certainly does not agree). The motion passes when agree / (agree + disagree + block) is
+   strictly greater than the threshold; when that denominator is 0 it fails. Abstentions count
+   towards the quorum only.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class ProposalMethod:
         if self.consent:
             return "passed", record
         threshold = rules.threshold
-        decided = agree + disagree
+        decided = agree + disagree + block
         above = decided > 0 and agree * threshold.denominator > threshold.numerator * decided
         record.update(support=[agree, decided], threshold=fraction_json(threshold), above=above)
         return ("passed" if above else "failed"), record

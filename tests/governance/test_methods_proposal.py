@@ -75,14 +75,23 @@ def test_only_abstentions_fail() -> None:
 
 def test_quorum_counts_every_choice_and_is_inclusive() -> None:
     rules = make_rules(electorate_size=10, quorum=Fraction(1, 2))
-    met = METHODS["proposal"].tally(ballots(agree=2, abstain=1, disagree=1, block=1), rules)
+    met = METHODS["proposal"].tally(ballots(agree=3, abstain=1, disagree=1, block=1), rules)
     assert met.quorum_met is True
-    assert met.passed is True  # a block outside consent mode counts towards the quorum only
+    assert met.passed is True
+    assert met.rounds[-1]["support"] == [3, 5]  # outside consent mode a block is a disagree
     unmet = METHODS["proposal"].tally(ballots(agree=4), rules)
     assert unmet.quorum_met is False
     assert unmet.outcome == "quorum_not_met"
     assert unmet.passed is False
     assert len(unmet.rounds) == 1
+
+
+def test_a_block_outside_consent_mode_counts_as_a_disagree() -> None:
+    assert proposal(agree=3, disagree=2).outcome == "passed"
+    tally = proposal(agree=3, disagree=2, block=1)
+    assert tally.outcome == "failed"
+    assert tally.rounds[-1]["support"] == [3, 6]
+    assert proposal(agree=4, disagree=2, block=1).outcome == "passed"
 
 
 def test_consent_mode_in_rules_fails_on_one_block() -> None:

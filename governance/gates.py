@@ -1,0 +1,40 @@
+"""Governance's answers to the credit hooks (``ledger.credits.gates``), from its projections.
+
+Plug them into credits with
+``CreditsHandler(decisions=GovernanceDecisions(), convenors=GroupConvenors())`` and run the
+``GovernanceHandler`` in the same ledger, so the projections they read are current.
+"""
+
+from __future__ import annotations
+
+from governance import queries
+from governance.actions import AdoptRuleTable
+from governance.scope import connection, is_convenor
+from ledger.sequencer import Context
+
+
+class GovernanceDecisions:
+    """A rule table version is adopted only by a passed assembly decision naming its digest."""
+
+    async def passed_rule_table_decision(
+        self, ctx: Context, seq: int, version: int, digest: str
+    ) -> bool:
+        """True if entry ``seq`` records a passed assembly decision whose proposal adopts rule
+        table ``version`` with exactly this ``RuleTable.digest()``."""
+        record = await queries.passed_rule_table(connection(ctx), seq)
+        if record is None:
+            return False
+        action = record.opening.action
+        return (
+            isinstance(action, AdoptRuleTable)
+            and action.version == version
+            and action.digest == digest
+        )
+
+
+class GroupConvenors:
+    """A group's convenor convenes it; board members convene every group."""
+
+    async def is_convenor(self, ctx: Context, member: str, group: str | None) -> bool:
+        """True if ``member`` is on the board or convenes ``group`` (``None``: any group)."""
+        return await is_convenor(connection(ctx), ctx.registry, member, group)

@@ -1,0 +1,230 @@
+"""Projecting accepted governance entries into the SQL tables (``GovernanceHandler.apply``).
+
+Every value written comes from the entry and from rows earlier entries wrote, never from the
+clock, so replaying the log rebuilds the same rows. A hidden proposal's ballots are stored
+sealed; only the entry that closes it (and publishes its key) writes their opened content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from governance import queries, sql
+from governance.actions import AdoptRuleTable, AdoptTerms, ElectConvenor, action_json
+from governance.bodies import (
+    CONVENOR,
+    parse_close,
+    parse_decision,
+    parse_group,
+    parse_join_request,
+    parse_leave,
+    parse_request_ref,
+    parse_role,
+    parse_vote,
+)
+from governance.count import read_ballot
+from governance.errors import SpoiledBallotError
+from governance.opening import parse_opening
+from governance.records import (
+    APPROVED,
+    CLOSED,
+    DECIDED,
+    DECLINED,
+    OPEN,
+    REQUEST_OPEN,
+    WITHDRAWN,
+    ProposalRecord,
+)
+from ledger.encoding import b64encode, canonical_json, format_time
+from ledger.errors import StoreError
+from ledger.statement import Entry
+
+Apply = Callable[[AsyncConnection, Entry, str], Awaitable[None]]
+
+
+def _json(value: object) -> str:
+    return canonical_json(value).decode("utf-8")
+
+
+async def _group_created(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    body = parse_group(entry.statement.body)
+    await sql.insert_row(
+        conn, sql.groups, slug=body.group, name=body.name, created_seq=entry.seq,
+        logged_at=entry.logged_at,
+    )  # fmt: skip
+
+
+async def _join_requested(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    body = parse_join_request(entry.statement.body)
+    await sql.insert_row(
+        conn, sql.join_requests, seq=entry.seq, working_group=body.group, member=signer,
+        role=body.role, status=REQUEST_OPEN, closed_by=None, logged_at=entry.logged_at,
+    )  # fmt: skip
+
+
+async def _join_approved(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    body = parse_request_ref(entry.statement.kind, entry.statement.body)
+    request = await queries.request(conn, body.request)
+    if request is None:
+        raise StoreError(f"entry {entry.seq} approves a request the projection lacks")
+    await sql.close_request(conn, request=request.seq, status=APPROVED, by=entry.seq)
+    await sql.set_role(
+        conn, group=request.group, member=request.member, role=request.role, since_seq=entry.seq
+    )
+
+
+async def _join_declined(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    body = parse_request_ref(entry.statement.kind, entry.statement.body)
+    request = await queries.request(conn, body.request)
+    if request is None:
+        raise StoreError(f"entry {entry.seq} declines a request the projection lacks")
+    status = WITHDRAWN if request.member == signer else DECLINED
+    await sql.close_request(conn, request=request.seq, status=status, by=entry.seq)
+
+
+async def _left(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    body = parse_leave(entry.statement.body)
+    await sql.leave(conn, group=body.group, member=signer)
+
+
+async def _role_set(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    body = parse_role(entry.statement.body)
+    if body.role == CONVENOR:
+        await sql.demote_convenor(conn, group=body.group, seq=entry.seq)
+    await sql.set_role(
+        conn, group=body.group, member=body.member, role=body.role, since_seq=entry.seq
+    )
+
+
+async def _opened(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    opening = parse_opening(entry.statement.body)
+    action = opening.action
+    version = action.version if isinstance(action, AdoptRuleTable | AdoptTerms) else None
+    await sql.insert_row(
+        conn,
+        sql.proposals,
+        seq=entry.seq,
+        working_group=opening.group,
+        opener=signer,
+        title=opening.title,
+        method=opening.method,
+        hidden=opening.hidden,
+        opening=_json(entry.statement.body),
+        seed=entry.leaf_hash.hex(),
+        opens_at=format_time(opening.opens_at),
+        closes_at=format_time(opening.closes_at),
+        action_type=str(action_json(action)["type"]),
+        action_version=version,
+        status=OPEN,
+        logged_at=entry.logged_at,
+    )
+
+
+async def _cast(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    vote = parse_vote(entry.statement.body)
+    await sql.supersede(conn, proposal=vote.proposal, member=signer, by=entry.seq)
+    await sql.insert_row(
+        conn,
+        sql.ballots,
+        seq=entry.seq,
+        proposal=vote.proposal,
+        member=signer,
+        ballot=None if vote.ballot is None else _json(vote.ballot),
+        sealed=None if vote.sealed is None else b64encode(vote.sealed),
+        superseded_by=None,
+        spoiled=None,
+        logged_at=entry.logged_at,
+    )
+
+
+async def _load(conn: AsyncConnection, seq: int, entry: Entry) -> ProposalRecord:
+    record = await queries.proposal(conn, seq)
+    if record is None:
+        raise StoreError(f"entry {entry.seq} names proposal {seq}, which the projection lacks")
+    return record
+
+
+async def _closed(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    close = parse_close(entry.statement.body)
+    record = await _load(conn, close.proposal, entry)
+    key = close.seal_private_key
+    await sql.update_proposal(
+        conn,
+        record.seq,
+        status=CLOSED,
+        closed_by=entry.seq,
+        close_reason=close.reason,
+        seal_private_key=None if key is None else b64encode(key),
+    )
+    if key is not None:
+        await _reveal(conn, record, key)
+
+
+async def _reveal(conn: AsyncConnection, record: ProposalRecord, key: bytes) -> None:
+    """Write the opened content of every sealed ballot, or why it is spoiled."""
+    rules = record.opening.tally_rules(record.seed)
+    for ballot in await queries.ballots_of(conn, record.seq):
+        try:
+            content = read_ballot(
+                ballot.cast(),
+                opening=record.opening,
+                proposal=record.seq,
+                rules=rules,
+                private_key=key,
+            )
+        except SpoiledBallotError as e:
+            await sql.reveal_ballot(conn, seq=ballot.seq, ballot=None, spoiled=str(e))
+            continue
+        await sql.reveal_ballot(conn, seq=ballot.seq, ballot=_json(content), spoiled=None)
+
+
+async def _decided(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+    decision = parse_decision(entry.statement.body)
+    record = await _load(conn, decision.proposal, entry)
+    result = decision.result
+    await sql.update_proposal(
+        conn,
+        record.seq,
+        status=DECIDED,
+        decided_by=entry.seq,
+        outcome=result.outcome,
+        passed=result.passed,
+        result=_json(result.to_json()),
+        transcript_sha256=decision.transcript_sha256,
+        statement_sha256=decision.statement_sha256,
+        review_on=decision.review_on.isoformat(),
+    )
+    if result.passed:
+        await _apply_action(conn, record, entry)
+
+
+async def _apply_action(conn: AsyncConnection, record: ProposalRecord, entry: Entry) -> None:
+    """Carry out a passed decision's action (a rule table is adopted later, by the board)."""
+    action, seq = record.opening.action, entry.seq
+    if isinstance(action, AdoptTerms):
+        await sql.insert_row(
+            conn, sql.terms, working_group=action.group, version=action.version,
+            sha256=action.sha256, decision=seq, logged_at=entry.logged_at,
+        )  # fmt: skip
+    elif isinstance(action, ElectConvenor):
+        await sql.demote_convenor(conn, group=action.group, seq=seq)
+        await sql.set_role(
+            conn, group=action.group, member=action.member, role=CONVENOR, since_seq=seq
+        )
+
+
+APPLY: dict[str, Apply] = {
+    "governance.group.created": _group_created,
+    "governance.group.join_requested": _join_requested,
+    "governance.group.join_approved": _join_approved,
+    "governance.group.join_declined": _join_declined,
+    "governance.group.left": _left,
+    "governance.group.role_set": _role_set,
+    "governance.proposal.opened": _opened,
+    "governance.vote.cast": _cast,
+    "governance.proposal.closed": _closed,
+    "governance.decision.recorded": _decided,
+}
+"""How each accepted governance kind is projected."""

@@ -1,0 +1,84 @@
+"""Every ballot refusal through the service layer, each with nothing appended."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from governance import client
+from governance.errors import (
+    BallotRefusedError,
+    NotEligibleError,
+    ObserverError,
+    VotingWindowError,
+)
+from ledger.errors import MalformedStatementError, NotFoundError
+from tests.conftest import SQL_BACKENDS
+from tests.governance.world import governance_world
+
+pytestmark = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
+
+CAST = "governance.vote.cast"
+ABC = ["a", "b", "c"]
+
+
+async def test_ballots_refused(database_url: str, tmp_path: Path) -> None:
+    async with governance_world(database_url, tmp_path) as g:
+        await g.group(convenor="ana", members=["ben", "cat"], observers=["eve"])
+        motion = await g.open(method="proposal")
+        vote = client.cast_vote
+        agree = client.motion_ballot("agree")
+        await g.refused("eve", CAST, vote(proposal=motion, ballot=agree), ObserverError,
+                        "eve observes markets-data-trust; observers never vote")  # fmt: skip
+        err = await g.refused("dan", CAST, vote(proposal=motion, ballot=agree), NotEligibleError,
+                              "dan is not in the electorate frozen")  # fmt: skip
+        assert err.code == "not_eligible"
+        await g.refused("ben", CAST, vote(proposal=motion + 100, ballot=agree), NotFoundError,
+                        "no proposal")  # fmt: skip
+        await g.refused("ben", CAST, vote(proposal=motion, ballot=client.motion_ballot("block")),
+                        BallotRefusedError, "block needs a reason")  # fmt: skip
+        await g.refused("ben", CAST, vote(proposal=motion, ballot={"choice": "yes"}),
+                        BallotRefusedError, "choice must be one of")  # fmt: skip
+        sealed = {"proposal": motion, "sealed": "A" * 100}
+        await g.refused("ben", CAST, sealed, MalformedStatementError, "cast a plain ballot")
+        await g.refused("ben", CAST, {"proposal": motion}, MalformedStatementError, "exactly one")
+
+        # joining after opening does not put a member in the frozen electorate
+        join = client.set_role(group="markets-data-trust", member="dan", role="member")
+        await g.submit("steward", "governance.group.role_set", join)
+        await g.refused("dan", CAST, vote(proposal=motion, ballot=agree), NotEligibleError, "dan")
+
+        ranked = await g.open(method="irv", options=ABC)
+        for ballot, message in [
+            (client.ranked_ballot([0, 0]), "lists option 0 more than once"),
+            (client.ranked_ballot([3]), "3 is not an option"),
+            (client.ranked_ballot([]), "at least one option"),
+        ]:
+            body = vote(proposal=ranked, ballot=ballot)
+            await g.refused("ben", CAST, body, BallotRefusedError, message)
+        score = await g.open(method="score", options=ABC, max_score=5)
+        body = vote(proposal=score, ballot=client.score_ballot({0: 6}))
+        await g.refused("ben", CAST, body, BallotRefusedError, "scores run from 0 to 5")
+        dot = await g.open(method="dot", options=ABC, dots=3)
+        body = vote(proposal=dot, ballot=client.dot_ballot({0: 2, 1: 2}))
+        await g.refused("ben", CAST, body, BallotRefusedError, "over the budget of 3")
+        approval = await g.open(method="approval", options=ABC, max_choices=1)
+        body = vote(proposal=approval, ballot=client.approval_ballot([0, 1]))
+        await g.refused("ben", CAST, body, BallotRefusedError, "from 1 to 1 options")
+
+        hidden = await g.open(method="proposal", hidden=True)
+        await g.refused("ben", CAST, vote(proposal=hidden, ballot=agree),
+                        MalformedStatementError, "sealed ballots only")  # fmt: skip
+
+        later = await g.open(method="proposal", opens_at=g.clock.now + timedelta(days=1))
+        await g.refused("ben", CAST, vote(proposal=later, ballot=agree), VotingWindowError,
+                        "voting opens at")  # fmt: skip
+        g.clock.advance(days=7)
+        await g.refused("ben", CAST, vote(proposal=motion, ballot=agree), VotingWindowError,
+                        "voting closed at")  # fmt: skip
+        await g.close(motion, reason="closing_time")
+        g.clock.advance(days=-1)  # a closed proposal refuses ballots whatever the clock says
+        await g.refused("ben", CAST, vote(proposal=motion, ballot=agree), VotingWindowError,
+                        f"was closed at entry {await g.size() - 1}")  # fmt: skip

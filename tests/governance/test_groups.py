@@ -1,0 +1,133 @@
+"""Working groups through the service layer: creation, join requests, leaving, roles, and the
+convenor gate credits uses."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from governance import client, queries
+from governance.errors import NotConvenorError
+from ledger.credits import client as credit_client
+from ledger.credits.rules import rule_table_from_community
+from ledger.errors import (
+    ConflictError,
+    MalformedStatementError,
+    NotAuthorisedError,
+    NotFoundError,
+)
+from tests.conftest import SQL_BACKENDS
+from tests.governance.world import GROUP, TODAY, governance_world
+from tests.ledger.credits.helpers import RULES_V1
+
+pytestmark = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
+
+CREATED = "governance.group.created"
+REQUESTED = "governance.group.join_requested"
+APPROVED = "governance.group.join_approved"
+DECLINED = "governance.group.join_declined"
+LEFT = "governance.group.left"
+ROLE = "governance.group.role_set"
+
+
+async def test_create_join_leave(database_url: str, tmp_path: Path) -> None:
+    async with governance_world(database_url, tmp_path) as g:
+        body = client.create_group(group=GROUP, name="Markets, Data, Trust and Participation")
+        await g.refused("ana", CREATED, body, NotAuthorisedError, "only a board member")
+        await g.refused(
+            "steward", CREATED, {**body, "group": "assembly"}, MalformedStatementError, "reserved"
+        )
+        await g.submit("steward", CREATED, body)
+        await g.refused("board-b", CREATED, body, ConflictError, "exists already")
+        await g.submit("steward", ROLE, client.set_role(group=GROUP, member="ana", role="convenor"))
+
+        ask = client.request_to_join(group=GROUP, role="member")
+        await g.refused(
+            "ben", REQUESTED, {**ask, "group": "nowhere"}, NotFoundError, "no working group"
+        )
+        await g.refused(
+            "ben", REQUESTED, {**ask, "group": "assembly"}, ConflictError, "every member"
+        )
+        await g.refused("ana", REQUESTED, ask, ConflictError, "ana is in markets-data-trust")
+        request = await g.submit("ben", REQUESTED, ask)
+        await g.refused("ben", REQUESTED, ask, ConflictError, f"at entry {request}")
+        approve = client.approve_join(request=request)
+        await g.refused("ben", APPROVED, approve, NotAuthorisedError, "their own join request")
+        await g.refused("cat", APPROVED, approve, NotConvenorError, "only the convenor")
+        await g.submit("ana", APPROVED, approve)
+        await g.refused("ana", APPROVED, approve, ConflictError, "approved already")
+        assert await g.role(GROUP, "ben") == "member"
+
+        observer = await g.submit(
+            "cat", REQUESTED, client.request_to_join(group=GROUP, role="observer")
+        )
+        await g.submit("board-b", APPROVED, client.approve_join(request=observer))
+        assert await g.role(GROUP, "cat") == "observer"
+
+        declined = await g.submit("dan", REQUESTED, ask)
+        await g.refused(
+            "eve", DECLINED, client.decline_join(request=declined), NotConvenorError, "declines"
+        )
+        await g.submit("ana", DECLINED, client.decline_join(request=declined))
+        withdrawn = await g.submit("dan", REQUESTED, ask)
+        await g.submit("dan", DECLINED, client.decline_join(request=withdrawn))
+        async with g.read() as conn:
+            statuses = [(await queries.request(conn, s)) for s in (declined, withdrawn)]
+            assert [r.status for r in statuses if r] == ["declined", "withdrawn"]
+            assert await queries.open_requests(conn, GROUP) == []
+
+        await g.refused("dan", LEFT, client.leave_group(group=GROUP), NotFoundError, "not in")
+        await g.submit("ben", LEFT, client.leave_group(group=GROUP))
+        assert await g.role(GROUP, "ben") is None
+
+
+async def test_roles_and_convenors(database_url: str, tmp_path: Path) -> None:
+    async with governance_world(database_url, tmp_path) as g:
+        await g.group(convenor="ana", members=["ben", "cat"])
+        await g.refused(
+            "ana", ROLE, client.set_role(group=GROUP, member="ben", role="convenor"),
+            NotAuthorisedError, "the board appoints convenors",
+        )  # fmt: skip
+        await g.refused(
+            "ben", ROLE, client.set_role(group=GROUP, member="cat", role="observer"),
+            NotAuthorisedError, "only the convenor",
+        )  # fmt: skip
+        await g.submit("ana", ROLE, client.set_role(group=GROUP, member="cat", role="observer"))
+        await g.refused(
+            "ana", ROLE, client.set_role(group=GROUP, member="cat", role="observer"),
+            ConflictError, "already",
+        )  # fmt: skip
+        await g.refused(
+            "ana", ROLE, client.set_role(group=GROUP, member="dan", role="member"),
+            NotAuthorisedError, "between member and observer",
+        )  # fmt: skip
+        await g.refused(
+            "steward", ROLE, client.set_role(group="assembly", member="dan", role="member"),
+            ConflictError, "every member",
+        )  # fmt: skip
+        # the board appoints a new convenor; the old one becomes an ordinary member
+        await g.submit("steward", ROLE, client.set_role(group=GROUP, member="dan", role="convenor"))
+        assert [await g.role(GROUP, m) for m in ("ana", "cat", "dan")] == [
+            "member", "observer", "convenor",
+        ]  # fmt: skip
+        await g.submit("ana", LEFT, client.leave_group(group=GROUP))
+
+
+async def test_credits_use_group_convenors(database_url: str, tmp_path: Path) -> None:
+    async with governance_world(database_url, tmp_path) as g:
+        await g.group(convenor="ana", members=["ben", "cat"])
+        table = rule_table_from_community(RULES_V1)
+        await g.submit("steward", "credit.rules_adopted", credit_client.adopt_rules(table))
+        register = credit_client.record_session(
+            activity="workshop.attended", held_on=TODAY - timedelta(days=1),
+            attendees=["cat", "dan"], title="Supply Chain Readiness", group=GROUP,
+        )  # fmt: skip
+        await g.refused(
+            "ben", "credit.session_recorded", register, NotAuthorisedError, "only a convenor"
+        )
+        await g.submit("ana", "credit.session_recorded", register)
+        other = {**register, "group": "business-services", "title": "Growth Planning"}
+        await g.refused("ana", "credit.session_recorded", other, NotAuthorisedError, "convenor")
+        await g.submit("board-b", "credit.session_recorded", other)

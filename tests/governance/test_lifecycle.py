@@ -1,0 +1,128 @@
+"""A proposal's life through the service layer: opening, changing a vote, closing, deciding,
+and every refusal on the way, each with nothing appended."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from governance import client, reports
+from governance.errors import (
+    ElectorateMismatchError,
+    NotConvenorError,
+    ProposalRulesError,
+    TallyMismatchError,
+    TextMissingError,
+    VotingWindowError,
+)
+from ledger.errors import ConflictError, NotFoundError
+from tests.conftest import SQL_BACKENDS
+from tests.governance.world import GROUP, TODAY, governance_world
+
+pytestmark = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
+
+OPEN = "governance.proposal.opened"
+CLOSE = "governance.proposal.closed"
+DECIDE = "governance.decision.recorded"
+AGREE = client.motion_ballot("agree")
+
+
+async def test_opening_refusals(database_url: str, tmp_path: Path) -> None:
+    async with governance_world(database_url, tmp_path) as g:
+        await g.group(convenor="ana", members=["ben", "cat"])
+        body = await g.open_body(method="proposal")
+        await g.refused("ben", OPEN, body, NotConvenorError, "only the convenor of markets")
+        await g.refused("ana", OPEN, {**body, "group": "nowhere"}, NotFoundError, "no working")
+        wrong = {**body, "rules": {**body["rules"], "algorithm": "proposal/2"}}
+        await g.refused("ana", OPEN, wrong, ProposalRulesError, "implemented at proposal/1")
+        unstored = {**body, "body_sha256": "0" * 64}
+        await g.refused("ana", OPEN, unstored, TextMissingError, "proposal body")
+        past = await g.open_body(
+            method="proposal",
+            opens_at=g.clock.now - timedelta(days=2),
+            closes_at=g.clock.now - timedelta(days=1),
+        )
+        await g.refused("ana", OPEN, past, VotingWindowError, "has passed")
+        assembly = await g.open_body("assembly", method="proposal")
+        await g.refused("ana", OPEN, assembly, NotConvenorError, "only a board member")
+        await g.submit("board-b", OPEN, assembly)
+        # the electorate is checked against the group as it is when the opening is sequenced
+        await g.submit("steward", "governance.group.role_set",
+                       client.set_role(group=GROUP, member="dan", role="member"))  # fmt: skip
+        await g.refused("ana", OPEN, body, ElectorateMismatchError, r"lacks \['dan'\]")
+
+
+async def test_vote_change_close_and_decide(database_url: str, tmp_path: Path) -> None:
+    async with governance_world(database_url, tmp_path) as g:
+        await g.group(convenor="ana", members=["ben", "cat"])
+        seq = await g.open(method="proposal")
+        first = await g.vote("ben", seq, AGREE)
+        await g.vote("ana", seq, AGREE)
+        changed = await g.vote("ben", seq, client.motion_ballot("disagree", "on reflection"))
+        ballots = await g.ballots(seq)
+        assert [(b.seq, b.superseded_by) for b in ballots if b.member == "ben"] == [
+            (first, changed), (changed, None),
+        ]  # fmt: skip
+        assert (await g.results(seq)).tally.counts == (1, 0, 1, 0)
+
+        await g.refused("ben", CLOSE, client.close_proposal(proposal=seq, reason="early"),
+                        NotConvenorError, "closes a proposal")  # fmt: skip
+        await g.refused("ana", CLOSE, client.close_proposal(proposal=seq, reason="all_voted"),
+                        ConflictError, "2 of 3 electors have voted")  # fmt: skip
+        await g.refused("ana", CLOSE, client.close_proposal(proposal=seq, reason="closing_time"),
+                        VotingWindowError, "the closing time is")  # fmt: skip
+        await g.refused("ana", DECIDE, await g.decision_body(seq), ConflictError,
+                        "is open: a decision follows close")  # fmt: skip
+        await g.vote("cat", seq, AGREE)
+        await g.close(seq, reason="all_voted")  # early: everyone has voted
+        await g.refused("ana", CLOSE, client.close_proposal(proposal=seq, reason="early"),
+                        VotingWindowError, "was closed")  # fmt: skip
+
+        body = await g.decision_body(seq, "Agreed: we go ahead.")
+        result = body["result"]
+        lie = {**body, "result": {**result, "outcome": "failed", "passed": False}}
+        err = await g.refused("ana", DECIDE, lie, TallyMismatchError, "the recount of proposal")
+        assert err.code == "tally_mismatch"
+        counts = {**body, "result": {**result, "counts": [3, 0, 0, 0]}}
+        await g.refused("ana", DECIDE, counts, TallyMismatchError, "gives")
+        transcript = {**body, "transcript_sha256": "f" * 64}
+        await g.refused("ana", DECIDE, transcript, TallyMismatchError, "transcript")
+        today = {**body, "review_on": TODAY.isoformat()}
+        await g.refused("ana", DECIDE, today, ConflictError, "after today")
+        unstored = {**body, "statement_sha256": "0" * 64}
+        await g.refused("ana", DECIDE, unstored, TextMissingError, "outcome statement")
+        await g.refused("ben", DECIDE, body, NotConvenorError, "records a decision")
+        await g.submit("ana", DECIDE, body)
+        await g.refused("ana", DECIDE, body, ConflictError, "is decided")
+        record = await g.proposal(seq)
+        assert record.result is not None and record.result.outcome == "passed"
+        assert record.review_on == TODAY + timedelta(days=180)
+        assert record.close_reason == "all_voted"
+
+
+async def test_closing_by_time_by_convenor_and_by_board(database_url: str, tmp_path: Path) -> None:
+    async with governance_world(database_url, tmp_path) as g:
+        await g.group(convenor="ana", members=["ben", "cat"])
+        early = await g.open(method="proposal")
+        timed = await g.open(method="proposal")
+        by_board = await g.open(method="single", options=["x", "y"])
+        await g.vote("ben", early, AGREE)
+        await g.close(early, reason="early")
+        await g.vote("cat", by_board, client.single_ballot(1))
+        g.clock.advance(days=7)
+        await g.refused("ana", CLOSE, client.close_proposal(proposal=timed, reason="early"),
+                        VotingWindowError, "close with reason closing_time")  # fmt: skip
+        await g.close(timed, reason="closing_time")
+        await g.close(by_board, reason="closing_time", by="board-b")
+        await g.decide(by_board, by="board-b")
+        await g.decide(early)
+        await g.decide(timed)
+        assert (await g.results(early)).result.outcome == "passed"
+        assert (await g.results(timed)).result.outcome == "failed"  # no votes: nothing agreed
+        assert (await g.results(by_board)).result.winner == 1
+        async with g.read() as conn:
+            reminder = await reports.reminders(conn, early)
+        assert reminder.not_voted == ("ana", "cat")
+        assert reminder.agree_needed is None  # closed

@@ -1,0 +1,188 @@
+"""A running ledger with the governance and credits handlers, members, and named acts."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from governance import acts, client, queries, reports
+from governance.count import Count
+from governance.gates import GovernanceDecisions, GroupConvenors
+from governance.handler import GovernanceHandler
+from governance.records import BallotRecord, ProposalRecord
+from governance.seal import SealKeyStore
+from ledger.credits.handler import CreditsHandler
+from ledger.errors import LedgerError
+from ledger.sequencer import Handler
+from ledger.signing import Keypair
+from ledger.sql import SqlLogStore
+from tests.ledger.credits.helpers import START, Clock
+from tests.support import World, running_ledger
+
+E = TypeVar("E", bound=Exception)
+
+MEMBERS: dict[str, tuple[str, ...]] = {
+    "board-b": ("board",),
+    "ana": (),
+    "ben": (),
+    "cat": (),
+    "dan": (),
+    "eve": (),
+    "fay": (),
+}
+GROUP = "markets-data-trust"
+TODAY = START.date()
+
+
+@dataclass
+class Gov:
+    """Submit governance acts as named members and read the projections."""
+
+    world: World
+    clock: Clock
+    seal_keys: SealKeyStore
+    keys: dict[str, Keypair] = field(default_factory=dict)
+
+    @property
+    def store(self) -> SqlLogStore:
+        assert isinstance(self.world.store, SqlLogStore)
+        return self.world.store
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        async with self.store.engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        async with self.store.engine.begin() as conn:
+            yield conn
+
+    async def size(self) -> int:
+        return await self.store.size()
+
+    async def submit(self, member: str, kind: str, body: Mapping[str, Any]) -> int:
+        receipt = await self.world.submit(self.keys[member], kind, dict(body))
+        return receipt.entry.seq
+
+    async def refused(
+        self, member: str, kind: str, body: Mapping[str, Any], error: type[E], match: str
+    ) -> E:
+        """Submit, expect ``error`` whose message matches, and check nothing was appended."""
+        before = await self.size()
+        with pytest.raises(error, match=match) as caught:
+            await self.submit(member, kind, body)
+        assert await self.size() == before
+        return caught.value
+
+    async def group(
+        self,
+        slug: str = GROUP,
+        *,
+        convenor: str = "ana",
+        members: Sequence[str] = ("ben", "cat"),
+        observers: Sequence[str] = (),
+    ) -> None:
+        """The board creates ``slug`` and sets every role directly."""
+        await self.submit(
+            "steward", "governance.group.created", client.create_group(group=slug, name=slug)
+        )
+        roles = [(convenor, "convenor")] + [(m, "member") for m in members]
+        roles += [(m, "observer") for m in observers]
+        for member, role in roles:
+            body = client.set_role(group=slug, member=member, role=role)
+            await self.submit("steward", "governance.group.role_set", body)
+
+    async def open_body(self, group: str = GROUP, **fields: Any) -> dict[str, Any]:
+        fields.setdefault("title", "Priorities for the next quarter")
+        fields.setdefault("body_text", "What should we work on next quarter?")
+        fields.setdefault("opens_at", self.clock.now)
+        fields.setdefault("closes_at", self.clock.now + timedelta(days=7))
+        async with self.write() as conn:
+            return await acts.open_body(
+                conn, self.world.ledger.registry, group=group, seal_keys=self.seal_keys, **fields
+            )
+
+    async def open(self, opener: str = "ana", group: str = GROUP, **fields: Any) -> int:
+        body = await self.open_body(group, **fields)
+        return await self.submit(opener, "governance.proposal.opened", body)
+
+    async def vote_body(self, member: str, proposal: int, ballot: Mapping[str, Any]) -> Any:
+        async with self.read() as conn:
+            return await acts.vote_body(conn, proposal=proposal, member=member, ballot=ballot)
+
+    async def vote(self, member: str, proposal: int, ballot: Mapping[str, Any]) -> int:
+        body = await self.vote_body(member, proposal, ballot)
+        return await self.submit(member, "governance.vote.cast", body)
+
+    async def close(self, proposal: int, reason: str = "early", by: str = "ana") -> int:
+        async with self.read() as conn:
+            body = await acts.close_body(
+                conn, proposal=proposal, reason=reason, seal_keys=self.seal_keys
+            )
+        return await self.submit(by, "governance.proposal.closed", body)
+
+    async def decision_body(self, proposal: int, statement: str = "Agreed.") -> dict[str, Any]:
+        async with self.write() as conn:
+            return await acts.decision_body(
+                conn,
+                proposal=proposal,
+                statement_text=statement,
+                review_on=TODAY + timedelta(days=180),
+            )
+
+    async def decide(self, proposal: int, by: str = "ana", statement: str = "Agreed.") -> int:
+        body = await self.decision_body(proposal, statement)
+        return await self.submit(by, "governance.decision.recorded", body)
+
+    async def finish(self, proposal: int, by: str = "ana") -> Count:
+        """Close early, record the decision, and return the count."""
+        await self.close(proposal, by=by)
+        await self.decide(proposal, by=by)
+        return await self.results(proposal)
+
+    async def results(self, proposal: int) -> Count:
+        async with self.read() as conn:
+            return await reports.results(conn, proposal)
+
+    async def proposal(self, seq: int) -> ProposalRecord:
+        async with self.read() as conn:
+            return await reports.proposal(conn, seq)
+
+    async def ballots(self, seq: int) -> list[BallotRecord]:
+        async with self.read() as conn:
+            return await queries.ballots_of(conn, seq)
+
+    async def role(self, group: str, member: str) -> str | None:
+        async with self.read() as conn:
+            record = await queries.membership(conn, group, member)
+        return None if record is None else record.role
+
+
+@asynccontextmanager
+async def governance_world(
+    database_url: str, tmp_path: Path, *, clock: Clock | None = None
+) -> AsyncIterator[Gov]:
+    """A ledger with governance and credits (wired to governance's gates) and the members."""
+    clock = clock or Clock()
+    handlers: list[Handler] = [
+        GovernanceHandler(),
+        CreditsHandler(decisions=GovernanceDecisions(), convenors=GroupConvenors()),
+    ]
+    async with running_ledger(database_url, handlers=handlers, clock=clock) as world:
+        gov = Gov(world, clock, SealKeyStore(tmp_path / "seal"), {"steward": world.steward})
+        for member, roles in MEMBERS.items():
+            gov.keys[member] = await world.admit(member, roles=roles)
+        yield gov
+
+
+def refusal(error: LedgerError) -> str:
+    """The code of a refusal."""
+    return str(getattr(error, "code", ""))
