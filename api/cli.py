@@ -34,6 +34,7 @@ from api.runtime import (
     running_ledger,
     save_directory,
 )
+from governance.reports import recount_store
 from ledger.audit import AuditReport, ProgressFn, audit_store, audit_url
 from ledger.community import rule_table_from_file
 from ledger.config import DEFAULT_ORIGIN, DEFAULT_STEWARD_ID, LedgerConfig, Settings, load_config
@@ -55,7 +56,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
-PROJECTIONS_OK = "projections ok: balances, claims and awards equal a replay of the log"
+PROJECTIONS_OK = (
+    "projections ok: credits and governance equal a replay of the log; every tally recounted"
+)
 err = Console(stderr=True, soft_wrap=True)
 
 DataOption = Annotated[
@@ -187,8 +190,9 @@ def _progress() -> Iterator[ProgressFn]:
 async def _audit_data(config: LedgerConfig, progress: ProgressFn | None) -> AuditReport:
     """The log audit, then every projection against a replay of the log into a scratch copy.
 
-    Raises ``AuditError`` naming the first bad entry or checkpoint, or the projection rows
-    (balances, claims, ...) that differ from what the log says.
+    Raises ``AuditError`` naming the first bad entry or checkpoint, the projection rows
+    (balances, claims, ...) that differ from what the log says, or the first decision whose
+    recount differs from what it recorded.
     """
     store = await open_store(config.database_url, migrate=False)
     try:
@@ -198,6 +202,7 @@ async def _audit_data(config: LedgerConfig, progress: ProgressFn | None) -> Audi
         problems = await compare_projections(store, projectors(), progress)
         if problems:
             raise AuditError("projections differ from a replay of the log: " + problems[0])
+        (await recount_store(store)).check()
         return report
     finally:
         await store.close()

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from api.demo import DemoContext, DemoEvent, DemoTable
+from api.demo_governance import CONVENORS, EXTRA_MEMBERS
 from ledger.community import default_rule_table
 from ledger.credits import client, reports
 from ledger.credits.client import evidence_digest
@@ -19,6 +20,10 @@ from ledger.errors import LedgerError
 from ledger.sql import SqlLogStore
 
 PAIR_BID = "retrofit-framework-lot-2"
+GUESTS = {
+    "business-services": ["richmond-studio"],  # recorded by mistake: never attended
+    "health-social-care": ["anchor-university"],
+}
 
 
 def _day(days_ago: int) -> date:
@@ -42,30 +47,32 @@ class CreditMonth:
         return events
 
     async def _registers(self, ctx: DemoContext, events: list[DemoEvent]) -> int:
-        """A workshop register per working group; returns one mistaken award's seq."""
+        """A workshop register per working group, kept by its convenor; returns one mistaken
+        award's seq."""
         workshops = ctx.community["workshops"]
         mistaken = 0
         for i, group in enumerate(ctx.community["working_groups"]):
-            attendees = [m.member for m in ctx.members_of(group["slug"])]
-            if group["slug"] == "business-services":
-                attendees.append(ctx.members["richmond-studio"].member)  # never attended
+            slug, convenor = group["slug"], CONVENORS[group["slug"]]
+            handles = [m.handle for m in ctx.members_of(slug)] + EXTRA_MEMBERS.get(slug, [])
+            handles += GUESTS.get(slug, [])
+            attendees = [ctx.members[h].member for h in handles if h != convenor]
             body = client.record_session(
                 activity="workshop.attended",
                 held_on=_day(26 - 5 * i),
                 attendees=attendees,
                 title=workshops[i % len(workshops)],
-                group=group["slug"],
+                group=slug,
             )
-            session = await ctx.submit("steward", "credit.session_recorded", body)
+            session = await ctx.submit(convenor, "credit.session_recorded", body)
             awards = client.awards_for_session(
                 session_seq=session, session_body=body, table=default_rule_table()
             )
             seqs = await asyncio.gather(
-                *(ctx.submit("steward", "credit.awarded", award) for award in awards)
+                *(ctx.submit(convenor, "credit.awarded", award) for award in awards)
             )
-            what = f"{group['name']}: register of {len(attendees)}, awards in one batch"
+            what = f"{group['name']}: {convenor} records {len(attendees)} attending"
             events.append(DemoEvent(self.title, what, session))
-            if group["slug"] == "business-services":
+            if slug == "business-services":
                 mistaken = seqs[-1]
         return mistaken
 

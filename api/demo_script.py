@@ -7,11 +7,25 @@ from dataclasses import dataclass, field
 
 from api.demo import AdmitMembers, DemoContext, DemoEvent, DemoStep, DemoTable
 from api.demo_credits import CreditMonth, credit_tables
+from api.demo_governance import (
+    ChangedVote,
+    Priorities,
+    TermsOfReference,
+    WorkingGroups,
+    decision_table,
+)
 from api.runtime import init_ledger, running_ledger
 from ledger.community import load_community
 from ledger.config import DEFAULT_STEWARD_ID, LedgerConfig, Settings, data_dir, load_config
 
-STEPS: tuple[DemoStep, ...] = (AdmitMembers(), CreditMonth())
+STEPS: tuple[DemoStep, ...] = (
+    AdmitMembers(),
+    WorkingGroups(),
+    TermsOfReference(),
+    CreditMonth(),
+    Priorities(),
+    ChangedVote(),
+)
 """The demo's steps, in order."""
 
 
@@ -41,5 +55,5 @@ async def run_demo(settings: Settings, *, steps: Sequence[DemoStep] = STEPS) -> 
         ctx = DemoContext(config, ledger, community, config.steward())
         for step in steps:
             events.extend(await step.run(ctx))
-        tables = await credit_tables(ctx)
+        tables = [*await credit_tables(ctx), await decision_table(ctx)]
     return DemoResult(config, events, created=True, tables=tables)

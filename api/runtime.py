@@ -6,6 +6,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from governance.gates import GovernanceDecisions, GroupConvenors
+from governance.handler import GovernanceHandler
+from governance.seal import SealKeyStore
 from ledger import directory as personal
 from ledger.bootstrap import initialise
 from ledger.community import default_rule_table
@@ -32,10 +35,21 @@ from ledger.sql import SqlLogStore, is_postgres, make_engine
 from ledger.statement import Entry
 from ledger.testing import StatementFactory
 
+SEAL_KEYS_DIR = "seal-keys"
+
 
 def projectors() -> list[Projector]:
-    """The handlers of every domain beyond members (credits, governance), in order."""
-    return [CreditsHandler()]
+    """The handlers of every domain beyond members: governance, and credits wired to
+    governance's decisions (rule tables) and group convenors."""
+    return [
+        GovernanceHandler(),
+        CreditsHandler(decisions=GovernanceDecisions(), convenors=GroupConvenors()),
+    ]
+
+
+def seal_key_store(config: LedgerConfig) -> SealKeyStore:
+    """The per-proposal sealing keys of hidden votes, kept in the data directory (0600)."""
+    return SealKeyStore(config.data.root / SEAL_KEYS_DIR)
 
 
 def domain_handlers() -> list[Handler]:

@@ -60,3 +60,7 @@ class GovernanceHandler:
     async def reset(self, conn: AsyncConnection) -> None:
         """Delete every governance projection row (texts stay), before a replay of the log."""
         await sql.reset(conn)
+
+    async def dump(self, conn: AsyncConnection) -> dict[str, list[tuple[Any, ...]]]:
+        """Every governance projection row, table by table (to compare with a replay)."""
+        return await sql.dump(conn)

@@ -14,15 +14,13 @@ from governance.count import Count
 from governance.errors import ResultsHiddenError
 from governance.methods import Json
 from governance.records import OPEN, ProposalRecord, TermsRecord
-from governance.recount import RecountReport, recount
+from governance.recount import RECOUNT_KINDS, RecountReport, recount
 from governance.reminders import Reminder, agree_votes_needed, not_voted
 from governance.scope import electorate, load_proposal
 from governance.texts import load_text
-from ledger.members import Registry
+from ledger.members import MEMBER_KINDS, Registry
 from ledger.statement import Entry
 from ledger.store import LogReader
-
-CHUNK = 4000
 
 
 async def electorate_now(conn: AsyncConnection, registry: Registry, group: str) -> list[str]:
@@ -105,10 +103,7 @@ async def terms(conn: AsyncConnection, group: str) -> tuple[TermsRecord, str | N
 
 
 async def recount_store(reader: LogReader) -> RecountReport:
-    """Recount every decision in the log ``reader`` holds (``governance.recount.recount``)."""
-    size = await reader.size()
-    entries: list[Entry] = []
-    for start in range(0, size, CHUNK):
-        rows = await reader.entries(start, min(size, start + CHUNK))
-        entries.extend(Entry.parse(row.data) for row in rows)
-    return recount(entries)
+    """Recount every decision in the log ``reader`` holds (``governance.recount.recount``),
+    reading only the member and governance entries the recount needs."""
+    rows = await reader.entries_of_kinds(MEMBER_KINDS | RECOUNT_KINDS, 0)
+    return recount(Entry.parse(row.data) for row in rows)

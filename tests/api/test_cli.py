@@ -187,7 +187,7 @@ def test_demo_builds_audits_and_reuses_its_directory(tmp_path: Path) -> None:
     first = cli("demo", "--data", root, "--no-serve")
     assert first.exit_code == 0, first.output
     assert "Croydon Print Co-operative" in first.stdout
-    assert "audit ok: 35 entries" in first.stdout
+    assert "audit ok: 112 entries" in first.stdout
     assert "projections ok" in first.stdout
     for shown in (
         "confirms its own claim: refused",
@@ -205,7 +205,7 @@ def test_demo_builds_audits_and_reuses_its_directory(tmp_path: Path) -> None:
     assert sorted(p.name for p in (root / "members").iterdir())[0] == "anchor-university.key"
     again = cli("demo", "--data", root, "--no-serve")
     assert again.exit_code == 0
-    assert "reusing the demo ledger" in again.stdout and "audit ok: 35 entries" in again.stdout
+    assert "reusing the demo ledger" in again.stdout and "audit ok: 112 entries" in again.stdout
 
 
 def _free_port() -> int:
@@ -265,16 +265,16 @@ def test_reports_and_rebuild_on_the_demo(tmp_path: Path) -> None:
     balances = cli("report", "balances", "--data", root, "--csv")
     assert balances.exit_code == 0, balances.output
     rows = {line.split(",")[1]: line.split(",")[2] for line in balances.stdout.splitlines()[1:]}
-    assert rows["croydon-print"] == "10" and rows["richmond-studio"] == "2"
+    assert rows["croydon-print"] == "12" and rows["richmond-studio"] == "0"
     statement = cli("report", "statement", "sutton-books", "--data", root, "--csv")
     assert statement.stdout.splitlines()[0].startswith("member,seq,kind,award")
-    assert statement.stdout.count("\n") == 4
+    assert statement.stdout.count("\n") == 3
     totals = cli("report", "totals", "activity", "--data", root, "--csv").stdout
     assert "activity,mentoring.hour,6" in totals and "activity,bid.support.hour,8" in totals
     social = cli("report", "social-value", "2026Q4", "--data", root).stdout
-    assert "computed at checkpoint size 35" in social
-    assert cli("report", "gini", "--data", root).stdout.startswith("members 9, credits 46")
+    assert "computed at checkpoint size 112" in social
+    assert cli("report", "gini", "--data", root).stdout.startswith("members 9, credits 42")
     unknown = cli("report", "statement", "nobody", "--data", root)
     assert unknown.exit_code == 1 and "no member with id or handle" in unknown.stderr
-    assert "rebuilt the projections from 35 entries" in cli("rebuild", "--data", root).stdout
+    assert "rebuilt the projections from 112 entries" in cli("rebuild", "--data", root).stdout
     assert "projections ok" in cli("audit", "--data", root).stdout
