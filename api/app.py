@@ -1,37 +1,89 @@
-"""The FastAPI application factory: one running ledger per app, opened in the lifespan."""
+"""The FastAPI application factory: one running ledger per app, opened in the lifespan.
+
+Routes: ``/graphql`` (queries, mutations, subscriptions; GraphiQL in development mode only),
+the REST transparency endpoints under ``/log``, ``/api/members/{id}/statement`` and
+``/healthz``. A GraphQL request body over the limit answers HTTP 413.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.routing import Route, WebSocketRoute
 
-from api import http_log
+from api import http_log, http_member
+from api.auth import Auditor, Tokens, load_auditors, load_secret
 from api.errors import install_error_handlers
-from api.runtime import running_ledger
-from ledger.config import LedgerConfig, Settings, load_config
+from api.graphql.context import Context
+from api.graphql.schema import build_schema
+from api.graphql.view import GraphQLEndpoint
+from api.limits import BodyLimit, RateLimiter
+from api.runtime import running_ledger, seal_key_store
+from api.settings import ApiSettings
+from api.state import ApiState, CheckpointFeed, RegistryView
+from ledger.config import ConfigError, LedgerConfig, Settings, load_config
+from ledger.sequencer import Handler
+from ledger.service import Ledger
+from ledger.signing import KeyID
+from ledger.sql import SqlLogStore, is_postgres, make_engine
+
+READ_POOL_SQLITE = 4
+READ_POOL_POSTGRES = 10
 
 
-def create_app(settings: Settings | None = None, *, config: LedgerConfig | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    config: LedgerConfig | None = None,
+    api_settings: ApiSettings | None = None,
+    handlers: Sequence[Handler] | None = None,
+) -> FastAPI:
     """Build the app for a data directory's settings (or an already resolved ``config``).
 
-    The configuration is resolved now, so a missing data directory or a bad key fails
-    before serving; the store and sequencer open once, in the lifespan, and close after it.
+    The configuration, the token secret and the schema are resolved now, so a missing data
+    directory or a bad key fails before serving; the store and sequencer open once, in the
+    lifespan, and close after it. ``handlers`` default to ``api.runtime.domain_handlers()``.
     """
     resolved = config or load_config(settings or Settings())
+    options = api_settings or ApiSettings()
+    secret = options.token_secret.get_secret_value() if options.token_secret else None
+    tokens = Tokens(
+        load_secret(secret, resolved.data.root),
+        token_ttl=options.token_ttl_seconds,
+        challenge_ttl=options.challenge_ttl_seconds,
+    )
+    auditors = load_auditors(resolved.data.root)
+    schema = build_schema(options)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with running_ledger(resolved) as ledger:
-            app.state.ledger = ledger
-            yield
+        async with running_ledger(resolved, handlers=handlers) as ledger:
+            reader = SqlLogStore(read_engine(resolved.database_url))
+            try:
+                state = _state(ledger, reader, resolved, options, tokens, auditors)
+                await state.registry.current()
+                app.state.ledger = ledger
+                app.state.api = state
+                try:
+                    yield
+                finally:
+                    await state.feed.close()
+            finally:
+                await reader.close()
 
     app = FastAPI(title="coopledger", version="0.1.0", lifespan=lifespan)
     app.state.config = resolved
+    app.add_middleware(BodyLimit, limit=options.max_body_bytes, path="/graphql")
     install_error_handlers(app)
-    app.include_router(http_log.router)
+    app.include_router(http_log.router, dependencies=[Depends(_log_reader)])
+    app.include_router(http_member.router)
+    graphql = GraphQLEndpoint(schema, graphql_ide="graphiql" if options.dev else None)
+    app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
+    app.router.routes.append(WebSocketRoute("/graphql", graphql))
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> JSONResponse:
@@ -39,3 +91,49 @@ def create_app(settings: Settings | None = None, *, config: LedgerConfig | None 
         return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
 
     return app
+
+
+def read_engine(url: str) -> AsyncEngine:
+    """The API's own engine for reads: a fixed pool, never churned.
+
+    On SQLite every connection is a thread (aiosqlite); a few, kept open, serve many
+    concurrent requests better than many opened and closed on demand, and each connection's
+    reads share one snapshot (``BEGIN``). On PostgreSQL a read transaction under READ
+    COMMITTED sees no more than autocommit does, so reads skip the BEGIN and ROLLBACK round
+    trips. Off-log writes (the directory, texts) go through the ledger's own engine.
+    """
+    if is_postgres(url):
+        return make_engine(
+            url, pool_size=READ_POOL_POSTGRES, max_overflow=0, isolation_level="AUTOCOMMIT"
+        )
+    return make_engine(url, pool_size=READ_POOL_SQLITE, max_overflow=0)
+
+
+def _state(
+    ledger: Ledger,
+    reader: SqlLogStore,
+    config: LedgerConfig,
+    options: ApiSettings,
+    tokens: Tokens,
+    auditors: dict[KeyID, Auditor],
+) -> ApiState:
+    if not isinstance(ledger.store, SqlLogStore):
+        raise ConfigError("the API needs an SQL store (SQLite or PostgreSQL)")
+    return ApiState(
+        ledger=ledger,
+        store=reader,
+        write_engine=ledger.store.engine,
+        config=config,
+        settings=options,
+        tokens=tokens,
+        auditors=auditors,
+        registry=RegistryView(reader, local_size=lambda: ledger.registry.size),
+        feed=CheckpointFeed(reader, poll=options.poll_seconds),
+        limiter=RateLimiter(rate=options.mutation_rate, burst=options.mutation_burst),
+        seal_keys=seal_key_store(config),
+    )
+
+
+async def _log_reader(request: Request) -> None:
+    """With a private log, the REST log endpoints need a member's or an auditor's token."""
+    await Context(request.app.state.api, request.headers.get("authorization")).log_reader()

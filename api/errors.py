@@ -1,8 +1,11 @@
-"""The one place where ledger errors become HTTP answers: status, code and message.
+"""The one place where domain errors become HTTP answers and GraphQL error codes.
 
-Every error answer is JSON ``{"error": {"code": ..., "message": ...}}``. Statements refused
-for who signed them answer 403, replays and state conflicts 409, anything malformed or out
-of range 400; an unexpected ledger error answers 500 with its message withheld.
+Every HTTP error answer is JSON ``{"error": {"code": ..., "message": ...}}``. Statements
+refused for who signed them answer 403, replays and state conflicts 409, anything malformed
+or out of range 400, a missing login 401, too many mutations 429; an unexpected error
+answers 500 with its message withheld. GraphQL uses the same codes: a refused statement is a
+member of the mutation's result union (``REFUSALS``, one type per code), any other expected
+error carries ``extensions.code``, and everything else is masked.
 """
 
 from __future__ import annotations
@@ -13,30 +16,154 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from api.auth import AccessError, LoginError, UnauthenticatedError
+from governance.errors import (
+    BallotRefusedError,
+    ElectorateMismatchError,
+    GovernanceError,
+    NotConvenorError,
+    NotEligibleError,
+    ObserverError,
+    ProposalRulesError,
+    ResultsHiddenError,
+    SealMismatchError,
+    TallyMismatchError,
+    TextMissingError,
+    VotingWindowError,
+)
+from ledger.credits.errors import (
+    AlreadyAwardedError,
+    AlreadyReversedError,
+    ClaimClosedError,
+    DecisionRequiredError,
+    DuplicateEvidenceError,
+    NoRuleTableError,
+    NotAMemberError,
+    OutOfWindowError,
+    OverCapError,
+    SecondSignerError,
+    SelfApprovalError,
+    UnknownActivityError,
+    WrongAmountError,
+    WrongRouteError,
+)
 from ledger.errors import (
+    ConflictError,
     InvalidSignatureError,
     LedgerError,
+    MalformedStatementError,
     NotAuthorisedError,
+    NotFoundError,
     OutOfRangeError,
     ReplayedNonceError,
     RevokedKeyError,
     RuleError,
+    StaleStatementError,
     StatementError,
     UnknownKeyError,
+    UnknownKindError,
     VerificationError,
+    WrongOriginError,
 )
 
 log = logging.getLogger(__name__)
 
 
 class BadRequestError(Exception):
-    """A request parameter is missing or malformed (raised by the HTTP layer only)."""
+    """A request parameter is missing or malformed (raised by the API layer only)."""
 
     code = "bad_request"
 
 
+class RateLimitedError(StatementError):
+    """Too many mutations by one key in a short time; nothing was submitted."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+LEDGER_REFUSALS: tuple[type[Exception], ...] = (
+    MalformedStatementError,
+    UnknownKindError,
+    WrongOriginError,
+    StaleStatementError,
+    ReplayedNonceError,
+    UnknownKeyError,
+    RevokedKeyError,
+    InvalidSignatureError,
+    NotAuthorisedError,
+    NotFoundError,
+    ConflictError,
+    RuleError,
+    StatementError,
+    RateLimitedError,
+)
+"""Refusals any statement can meet, most specific first; the last ones are the fallbacks."""
+
+CREDIT_REFUSALS: tuple[type[Exception], ...] = (
+    SelfApprovalError,
+    SecondSignerError,
+    DecisionRequiredError,
+    OverCapError,
+    UnknownActivityError,
+    WrongAmountError,
+    WrongRouteError,
+    OutOfWindowError,
+    NotAMemberError,
+    NoRuleTableError,
+    AlreadyAwardedError,
+    ClaimClosedError,
+    DuplicateEvidenceError,
+    AlreadyReversedError,
+)
+"""Refusals of credit statements (``ledger.credits.errors``)."""
+
+GOVERNANCE_REFUSALS: tuple[type[Exception], ...] = (
+    ProposalRulesError,
+    BallotRefusedError,
+    ObserverError,
+    NotEligibleError,
+    NotConvenorError,
+    VotingWindowError,
+    ElectorateMismatchError,
+    TallyMismatchError,
+    SealMismatchError,
+    TextMissingError,
+)
+"""Refusals of governance statements (``governance.errors``)."""
+
+REFUSALS = LEDGER_REFUSALS + CREDIT_REFUSALS + GOVERNANCE_REFUSALS
+
+
+def refusal_code(cls: type[Exception]) -> str:
+    """The stable code of a refusal class (``bad_signature`` for a signature that fails)."""
+    if issubclass(cls, InvalidSignatureError):
+        return "bad_signature"
+    return str(getattr(cls, "code", "statement_refused"))
+
+
+def refusal_class(exc: Exception, allowed: tuple[type[Exception], ...]) -> type[Exception]:
+    """The most specific class in ``allowed`` that ``exc`` is an instance of.
+
+    Walks ``exc``'s method resolution order, so a subclass that has no type of its own is
+    reported as its nearest listed ancestor. Raises ``LookupError`` if none is listed.
+    """
+    for cls in type(exc).__mro__:
+        if cls in allowed:
+            return cls
+    raise LookupError(f"{type(exc).__name__} is not a refusal")
+
+
 _STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (BadRequestError, 400, "bad_request"),
+    (UnauthenticatedError, 401, "unauthenticated"),
+    (LoginError, 401, "login_refused"),
+    (AccessError, 403, "forbidden"),
+    (RateLimitedError, 429, "rate_limited"),
+    (ResultsHiddenError, 403, "results_hidden"),
     (InvalidSignatureError, 403, "bad_signature"),
     (UnknownKeyError, 403, "unknown_key"),
     (RevokedKeyError, 403, "revoked_key"),
@@ -46,6 +173,7 @@ _STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (StatementError, 400, "statement_refused"),
     (OutOfRangeError, 400, "out_of_range"),
     (VerificationError, 400, "verification_failed"),
+    (GovernanceError, 400, "governance"),
 )
 
 
@@ -81,8 +209,17 @@ async def _handle_validation(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("bad_request", f"malformed request: {where}"), 400)
 
 
+def expected_code(exc: BaseException) -> str | None:
+    """The code of an expected error (a GraphQL error's ``extensions.code``), else ``None``."""
+    if not isinstance(exc, Exception):
+        return None
+    status, code = status_of(exc)
+    return code if status < 500 else None
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer ledger errors, bad parameters and request validation errors as JSON."""
+    """Answer domain errors, bad parameters and request validation errors as JSON."""
     app.add_exception_handler(LedgerError, _handle)
+    app.add_exception_handler(GovernanceError, _handle)
     app.add_exception_handler(BadRequestError, _handle)
     app.add_exception_handler(RequestValidationError, _handle_validation)

@@ -1,0 +1,350 @@
+"""Member commands against a running server (``--url``), signing with a key file (``--key``).
+
+Registered in ``api.cli`` with ``app.add_typer(client_app)``: ``coopledger login``, ``claim``,
+``confirm``, ``decline``, ``withdraw``, ``vote``, ``propose``, ``close``, ``decide``,
+``join``, ``balance``, ``statement`` and ``prove`` (``prove`` also reads a local ``--data``
+directory). A refusal prints one line ``error: <code>: <message>`` and exits 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.client import ApiError, CoopClient
+from api.runtime import open_store
+from ledger.config import Settings, load_config
+from ledger.encoding import utc_now
+from ledger.errors import LedgerError
+from ledger.log import LogView
+from ledger.merkle import verify_inclusion
+
+T = TypeVar("T")
+
+client_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+out = Console(soft_wrap=True)
+
+UrlOption = Annotated[
+    str, typer.Option("--url", envvar="COOPLEDGER_URL", help="The server's base URL.")
+]
+KeyOption = Annotated[
+    Path, typer.Option("--key", envvar="COOPLEDGER_KEY", help="Your key file (mode 0600).")
+]
+MemberOption = Annotated[
+    str | None, typer.Option(help="The member (default: the key file's member).")
+]
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def _expected() -> Iterator[None]:
+    try:
+        yield
+    except ApiError as e:
+        _fail(f"{e.code}: {e.message}")
+    except httpx.HTTPError as e:
+        _fail(f"cannot reach the server: {e}")
+    except (LedgerError, OSError, ValueError) as e:
+        _fail(str(e))
+
+
+def _with_client(url: str, key: Path | None, act: Callable[[CoopClient], Awaitable[T]]) -> T:
+    async def run() -> T:
+        client = CoopClient.from_key_file(url, key) if key is not None else CoopClient(url)
+        async with client:
+            return await act(client)
+
+    with _expected():
+        return asyncio.run(run())
+
+
+@client_app.command()
+def login(key: KeyOption, url: UrlOption = DEFAULT_URL) -> None:
+    """Log in by signing the server's challenge; print who you are and your bearer token."""
+
+    async def act(client: CoopClient) -> str:
+        token = await client.login()
+        return f"logged in as {client.member}\ntoken {token}"
+
+    out.print(_with_client(url, key, act), markup=False)
+
+
+@client_app.command()
+def claim(
+    key: KeyOption,
+    activity: Annotated[str, typer.Option(help="The activity, e.g. mentoring.hour.")],
+    quantity: Annotated[int, typer.Option(help="Units (hours, sessions, ...).", min=1)] = 1,
+    evidence: Annotated[
+        Path | None, typer.Option(help="Evidence file: only its SHA-256 goes on the log.")
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option(help="Evidence as a short text, if there is no file.")
+    ] = None,
+    done_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today).")] = None,
+    counterparty: Annotated[str | None, typer.Option(help="Who confirms the claim.")] = None,
+    bid: Annotated[str | None, typer.Option(help="The bid, for per-bid activities.")] = None,
+    group: Annotated[str | None, typer.Option(help="The working group.")] = None,
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Claim credit for a contribution."""
+    if (evidence is None) == (note is None):
+        raise typer.BadParameter("give exactly one of --evidence and --note")
+    day = date.fromisoformat(done_on) if done_on else utc_now().date()
+    content = evidence.read_bytes() if evidence is not None else str(note).encode()
+
+    async def act(client: CoopClient) -> int:
+        return await client.claim(
+            activity=activity,
+            quantity=quantity,
+            done_on=day,
+            evidence=content,
+            counterparty=counterparty,
+            bid=bid,
+            group=group,
+        )
+
+    out.print(f"claimed at entry {_with_client(url, key, act)}", markup=False)
+
+
+@client_app.command()
+def confirm(
+    key: KeyOption,
+    claim_seq: Annotated[int, typer.Argument(metavar="CLAIM", help="The claim's entry.")],
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Confirm a claim (its counterparty, convenor or the board): the credits are awarded."""
+    seq = _with_client(url, key, lambda client: client.confirm(claim_seq))
+    out.print(f"awarded at entry {seq}", markup=False)
+
+
+@client_app.command()
+def decline(
+    key: KeyOption,
+    claim_seq: Annotated[int, typer.Argument(metavar="CLAIM", help="The claim's entry.")],
+    reason: Annotated[str, typer.Option(help="not_recognised, wrong_details, ...")],
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Decline a claim you would approve."""
+    seq = _with_client(url, key, lambda client: client.decline(claim_seq, reason))
+    out.print(f"declined at entry {seq}", markup=False)
+
+
+@client_app.command()
+def withdraw(
+    key: KeyOption,
+    claim_seq: Annotated[int, typer.Argument(metavar="CLAIM", help="Your claim's entry.")],
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Withdraw your own open claim."""
+    seq = _with_client(url, key, lambda client: client.decline(claim_seq, "withdrawn"))
+    out.print(f"withdrawn at entry {seq}", markup=False)
+
+
+def _ballot(
+    choice: str | None, option: int | None, ranking: str | None, ballot: str | None
+) -> dict[str, Any]:
+    given = [v for v in (choice, option, ranking, ballot) if v is not None]
+    if len(given) != 1:
+        raise typer.BadParameter("give exactly one of --choice, --option, --ranking, --ballot")
+    if choice is not None:
+        return {"choice": choice}
+    if option is not None:
+        return {"choice": option}
+    if ranking is not None:
+        return {"ranking": [int(part) for part in ranking.split(",")]}
+    value = json.loads(str(ballot))
+    if not isinstance(value, dict):
+        raise typer.BadParameter("--ballot must be a JSON object")
+    return value
+
+
+@client_app.command()
+def vote(
+    key: KeyOption,
+    proposal: Annotated[int, typer.Argument(help="The proposal's entry.")],
+    choice: Annotated[
+        str | None, typer.Option(help="A motion: agree, abstain, disagree or block.")
+    ] = None,
+    option: Annotated[int | None, typer.Option(help="Single choice: an option index.")] = None,
+    ranking: Annotated[str | None, typer.Option(help="Ranked: indices, best first: 2,0,1")] = None,
+    ballot: Annotated[str | None, typer.Option(help="Any ballot as JSON.")] = None,
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Vote on a proposal (a later vote replaces an earlier one until it closes)."""
+    chosen = _ballot(choice, option, ranking, ballot)
+    seq = _with_client(url, key, lambda client: client.vote(proposal, chosen))
+    out.print(f"voted at entry {seq}", markup=False)
+
+
+@client_app.command()
+def propose(
+    key: KeyOption,
+    group: Annotated[str, typer.Option(help="The working group, or assembly.")],
+    title: Annotated[str, typer.Option(help="The proposal's title.")],
+    text: Annotated[str, typer.Option(help="The proposal's text.")],
+    method: Annotated[str, typer.Option(help="proposal, consent, single, irv, ...")] = "proposal",
+    option: Annotated[list[str] | None, typer.Option(help="An option (repeat).")] = None,
+    days: Annotated[int, typer.Option(help="Days until it closes.", min=1)] = 7,
+    quorum: Annotated[str, typer.Option(help="A fraction of the electorate.")] = "0/1",
+    threshold: Annotated[str, typer.Option(help="A fraction of the votes.")] = "1/2",
+    hidden: Annotated[bool, typer.Option(help="Seal the ballots until it closes.")] = False,
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Open a proposal (the group's convenor or the board)."""
+    closes = utc_now() + timedelta(days=days)
+
+    async def act(client: CoopClient) -> int:
+        return await client.propose(
+            group=group,
+            title=title,
+            text=text,
+            method=method,
+            closes_at=closes,
+            options=option or [],
+            hidden=hidden,
+            quorum=quorum,
+            threshold=threshold,
+        )
+
+    out.print(f"proposal opened at entry {_with_client(url, key, act)}", markup=False)
+
+
+@client_app.command()
+def close(
+    key: KeyOption,
+    proposal: Annotated[int, typer.Argument(help="The proposal's entry.")],
+    reason: Annotated[str, typer.Option(help="closing_time, all_voted or early.")] = "early",
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Close a proposal (its convenor or the board)."""
+    seq = _with_client(url, key, lambda client: client.close(proposal, reason))
+    out.print(f"closed at entry {seq}", markup=False)
+
+
+@client_app.command()
+def decide(
+    key: KeyOption,
+    proposal: Annotated[int, typer.Argument(help="The proposal's entry.")],
+    statement: Annotated[str, typer.Option(help="The outcome statement.")],
+    review_days: Annotated[int, typer.Option(help="Days until review.", min=1)] = 180,
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Record the decision of a closed proposal, as counted from its ballots."""
+    review = utc_now().date() + timedelta(days=review_days)
+    seq = _with_client(url, key, lambda client: client.decide(proposal, statement, review))
+    out.print(f"decision recorded at entry {seq}", markup=False)
+
+
+@client_app.command()
+def join(
+    key: KeyOption,
+    group: Annotated[str, typer.Argument(help="The working group's slug.")],
+    role: Annotated[str, typer.Option(help="member or observer.")] = "member",
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Ask to join a working group."""
+    seq = _with_client(url, key, lambda client: client.join(group, role))
+    out.print(f"asked to join at entry {seq}", markup=False)
+
+
+@client_app.command()
+def balance(
+    key: Annotated[Path | None, typer.Option("--key", envvar="COOPLEDGER_KEY")] = None,
+    member: MemberOption = None,
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """A member's lifetime balance."""
+    out.print(str(_with_client(url, key, lambda client: client.balance(member))), markup=False)
+
+
+@client_app.command()
+def statement(
+    key: Annotated[Path | None, typer.Option("--key", envvar="COOPLEDGER_KEY")] = None,
+    member: MemberOption = None,
+    last: Annotated[int, typer.Option(help="How many lines.", min=1, max=100)] = 20,
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """A member's statement: every line explained, with the running balance."""
+    found = _with_client(url, key, lambda client: client.statement(member, last))
+    table = Table(title=f"{found['id']}: balance {found['balance']}, standing {found['standing']}")
+    for column in ("entry", "date", "what", "activity", "by", "credits", "balance"):
+        table.add_column(column, justify="right" if column in ("credits", "balance") else "left")
+    for line in found["statement"]["nodes"]:
+        table.add_row(
+            str(line["seq"]),
+            line["activityOn"],
+            line["kind"] if line["reason"] is None else f"{line['kind']} ({line['reason']})",
+            f"{line['activity']} x{line['quantity']}",
+            line["approver"],
+            f"{line['credits']:+d}",
+            str(line["balance"]),
+        )
+    out.print(table)
+
+
+@client_app.command()
+def prove(
+    index: Annotated[int, typer.Option(help="The entry's index.", min=0)],
+    url: Annotated[
+        str | None, typer.Option("--url", envvar="COOPLEDGER_URL", help="A server to ask.")
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", envvar="COOPLEDGER_DATA", help="A data directory.")
+    ] = None,
+    size: Annotated[
+        int | None, typer.Option(help="Tree size (default: the latest checkpoint's).", min=1)
+    ] = None,
+) -> None:
+    """Print an RFC 9162 inclusion proof as JSON, checked before it is printed.
+
+    With ``--url`` the proof is checked against the server's signed checkpoint; with
+    ``--data`` it is read from the local database.
+    """
+    if (url is None) == (data is None):
+        raise typer.BadParameter("give exactly one of --url and --data")
+    if url is not None:
+        if size is not None:
+            raise typer.BadParameter("--size is for --data; --url proves against the latest")
+        proof = _with_client(url, None, lambda client: client.prove(index))
+    else:
+        with _expected():
+            proof = asyncio.run(_prove_local(Settings(data=data), index, size))
+    keys = ("index", "size", "leafHash", "path", "root")
+    body = {name.replace("leafHash", "leaf_hash"): proof[name] for name in keys}
+    typer.echo(json.dumps(body, indent=2))
+
+
+async def _prove_local(settings: Settings, index: int, size: int | None) -> dict[str, Any]:
+    config = load_config(settings)
+    store = await open_store(config.database_url, migrate=False)
+    try:
+        view = LogView(store)
+        tree_size = size or (await view.latest_checkpoint()).size
+        proof = await view.inclusion(index, tree_size)
+    finally:
+        await store.close()
+    verify_inclusion(
+        leaf_hash=proof.leaf_hash, index=index, size=tree_size, path=proof.path, root=proof.root
+    )
+    return {
+        "index": proof.index,
+        "size": proof.size,
+        "leafHash": proof.leaf_hash.hex(),
+        "path": [node.hex() for node in proof.path],
+        "root": proof.root.hex(),
+    }

@@ -1,0 +1,262 @@
+"""The client's transport, signing, login and reads (``api.client.CoopClient`` adds the acts)."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from ledger.checkpoint import verify_checkpoint
+from ledger.credits.rules import RuleTable, parse_rule_table
+from ledger.encoding import JSONValue
+from ledger.keys import read_member_key
+from ledger.merkle import hash_leaf, verify_inclusion
+from ledger.note import NoteVerifier
+from ledger.signing import Keypair
+from ledger.statement import SignedStatement
+from ledger.testing import StatementFactory
+
+RECEIPT = "receipt { seq leafHash loggedAt checkpoint { size root } }"
+
+
+class ApiError(Exception):
+    """The API answered with an error (``code`` as in docs/api.md)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class Refused(ApiError):
+    """The ledger refused a statement; nothing was appended."""
+
+
+def graphql_input(signed: SignedStatement) -> dict[str, Any]:
+    """A signed statement as the ``SignedStatementInput`` of a mutation."""
+    s = signed.statement
+    return {
+        "statement": {
+            "origin": s.origin,
+            "kind": s.kind,
+            "body": dict(s.body),
+            "nonce": s.nonce,
+            "issuedAt": s.issued_at,
+            "keyId": s.key_id,
+        },
+        "signature": base64.b64encode(signed.signature).decode("ascii"),
+    }
+
+
+def act_document(field: str, success: str, selection: str = "") -> str:
+    """The mutation document of one signed act, asking for the receipt and any refusal."""
+    return (
+        f"mutation Act($s: SignedStatementInput!) {{ {field}(statement: $s) {{ __typename "
+        f"... on Refusal {{ code message }} ... on {success} {{ {RECEIPT} {selection} }} }} }}"
+    )
+
+
+class ClientCore:
+    """A member's (or an auditor's) session with one server."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        keypair: Keypair | None = None,
+        member: str | None = None,
+        token: str | None = None,
+        http: httpx.AsyncClient | None = None,
+        log_key: str | None = None,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.keypair = keypair
+        self.member = member
+        self.token = token
+        self._http = http
+        self._owns_http = http is None
+        self._log_key = log_key
+        self._info: dict[str, Any] | None = None
+
+    @classmethod
+    def from_key_file(cls, url: str, path: Path, **kwargs: Any) -> Self:
+        """A client signing with the key file at ``path`` (mode 0600)."""
+        keypair, member = read_member_key(path)
+        return cls(url, keypair=keypair, member=member, **kwargs)
+
+    async def __aenter__(self) -> Self:
+        if self._http is None:
+            self._http = httpx.AsyncClient(timeout=30)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._owns_http and self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    # -- transport ----------------------------------------------------------------------
+
+    async def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> Any:
+        """Run ``query``; return its ``data``, or raise ``ApiError`` for any error."""
+        if self._http is None:
+            raise RuntimeError("use the client as 'async with CoopClient(...) as client'")
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        answer = await self._http.post(
+            f"{self.url}/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=headers,
+        )
+        try:
+            document = answer.json()
+        except ValueError as e:
+            raise ApiError("http", f"HTTP {answer.status_code}: {answer.text[:200]}") from e
+        errors = document.get("errors") or ([document["error"]] if "error" in document else [])
+        if errors:
+            first = errors[0]
+            code = (first.get("extensions") or {}).get("code") or first.get("code") or "error"
+            raise ApiError(str(code), str(first.get("message")))
+        return document["data"]
+
+    async def info(self) -> dict[str, Any]:
+        """The log's origin, verifier key and window (fetched once)."""
+        if self._info is None:
+            data = await self.graphql("{ logInfo { origin verifierKey windowSeconds private } }")
+            self._info = dict(data["logInfo"])
+        return self._info
+
+    async def sign(self, kind: str, body: Mapping[str, JSONValue]) -> SignedStatement:
+        """Sign a statement of ``kind`` for this log with the client's key."""
+        if self.keypair is None:
+            raise ApiError("no_key", "this client holds no key to sign with")
+        origin = str((await self.info())["origin"])
+        return StatementFactory(origin).sign(self.keypair, kind, body)
+
+    async def act(
+        self,
+        field: str,
+        success: str,
+        kind: str,
+        body: Mapping[str, JSONValue],
+        selection: str = "",
+    ) -> dict[str, Any]:
+        """Sign ``body`` as ``kind``, submit it with mutation ``field``; the success payload.
+
+        Raises ``Refused`` when the ledger refuses it.
+        """
+        signed = await self.sign(kind, body)
+        data = await self.graphql(
+            act_document(field, success, selection), {"s": graphql_input(signed)}
+        )
+        result: dict[str, Any] = data[field]
+        if result["__typename"] != success:
+            raise Refused(str(result.get("code")), str(result.get("message")))
+        return result
+
+    # -- login --------------------------------------------------------------------------
+
+    async def login(self) -> str:
+        """Log in by signing a challenge; keep and return the bearer token."""
+        if self.keypair is None:
+            raise ApiError("no_key", "this client holds no key to log in with")
+        key_id = self.keypair.key_id
+        data = await self.graphql(
+            "mutation($k: String!) { requestLoginChallenge(keyId: $k) { challenge message } }",
+            {"k": key_id},
+        )
+        challenge = data["requestLoginChallenge"]
+        signature = self.keypair.sign(base64.b64decode(challenge["message"]))
+        data = await self.graphql(
+            "mutation($k: String!, $c: String!, $s: String!) { login(keyId: $k, challenge: $c, "
+            "signature: $s) { __typename ... on Refusal { code message } "
+            "... on LoginSession { token member { id } } } }",
+            {"k": key_id, "c": challenge["challenge"], "s": base64.b64encode(signature).decode()},
+        )
+        result = data["login"]
+        if result["__typename"] != "LoginSession":
+            raise ApiError(str(result["code"]), str(result["message"]))
+        self.token = str(result["token"])
+        if result["member"] is not None:
+            self.member = str(result["member"]["id"])
+        return self.token
+
+    def _me(self, member: str | None) -> str:
+        chosen = member or self.member
+        if chosen is None:
+            raise ApiError("no_member", "name the member (this key file names none)")
+        return chosen
+
+    # -- reads --------------------------------------------------------------------------
+
+    async def balance(self, member: str | None = None) -> int:
+        """A member's lifetime balance (default: this client's member)."""
+        data = await self.graphql(
+            "query($m: String!) { member(id: $m) { balance } }", {"m": self._me(member)}
+        )
+        if data["member"] is None:
+            raise ApiError("not_found", f"{self._me(member)} is not a member")
+        return int(data["member"]["balance"])
+
+    async def statement(self, member: str | None = None, last: int = 20) -> dict[str, Any]:
+        """Balance, standing and the last ``last`` statement lines of a member."""
+        data = await self.graphql(
+            "query($m: String!, $n: Int!) { member(id: $m) { id balance standing "
+            "statement(last: $n) { nodes { seq kind award activityOn activity quantity "
+            "approver credits reason balance } } } }",
+            {"m": self._me(member), "n": last},
+        )
+        if data["member"] is None:
+            raise ApiError("not_found", f"{self._me(member)} is not a member")
+        return dict(data["member"])
+
+    async def checkpoint(self) -> dict[str, Any]:
+        """The latest checkpoint, its signature checked against the log's key."""
+        data = await self.graphql("{ checkpoint { size root note } }")
+        note = str(data["checkpoint"]["note"])
+        info = await self.info()
+        verifier = NoteVerifier.from_vkey(self._log_key or str(info["verifierKey"]))
+        verify_checkpoint(note, verifier, origin=str(info["origin"]))
+        return dict(data["checkpoint"])
+
+    async def prove(self, index: int) -> dict[str, Any]:
+        """An inclusion proof of entry ``index`` in the latest checkpoint, checked here.
+
+        The entry's bytes are hashed locally and the path is checked against the root of a
+        checkpoint whose signature was checked; raises ``VerificationError`` if anything
+        does not verify.
+        """
+        checkpoint = await self.checkpoint()
+        data = await self.graphql(
+            "query($i: Int!, $n: Int!) { entry(seq: $i) { data } "
+            "inclusionProof(index: $i, size: $n) { index size leafHash path root } }",
+            {"i": index, "n": checkpoint["size"]},
+        )
+        if data["entry"] is None:
+            raise ApiError("out_of_range", f"there is no entry {index}")
+        proof = data["inclusionProof"]
+        leaf = hash_leaf(base64.b64decode(data["entry"]["data"]))
+        verify_inclusion(
+            leaf_hash=leaf,
+            index=index,
+            size=int(checkpoint["size"]),
+            path=[bytes.fromhex(node) for node in proof["path"]],
+            root=bytes.fromhex(str(checkpoint["root"])),
+        )
+        return {**proof, "leafHash": leaf.hex(), "checkpoint": checkpoint["note"]}
+
+    async def rule_table(self, version: int | None = None) -> RuleTable:
+        """The rule table ``version`` (default: in force), as the domain value."""
+        data = await self.graphql(
+            "query($v: Int) { ruleTable(version: $v) { body } }", {"v": version}
+        )
+        if data["ruleTable"] is None:
+            raise ApiError("no_rule_table", "no rule table has been adopted")
+        return parse_rule_table(data["ruleTable"]["body"])

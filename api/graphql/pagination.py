@@ -1,0 +1,185 @@
+"""Relay-style cursor connections: ``first``/``after`` forwards, ``last``/``before`` backwards.
+
+A cursor is opaque to clients: URL-safe base64 of ``<kind>:<key>``, where the key is the
+sort key of the row (an entry seq for almost every list), so a page is a keyset query and a
+cursor stays valid while the list grows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from api.errors import BadRequestError
+from api.graphql.fields import field
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@strawberry.type(description="Where a page sits in the whole list (Relay cursor connections).")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="One item of a list and the cursor that points at it.")
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="A page of a list, with cursors to fetch the pages around it.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+    @field(description="The items of this page, without their cursors.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def encode_cursor(kind: str, key: int | str) -> str:
+    """The opaque cursor of the row with sort key ``key`` in a list of ``kind``."""
+    return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode("ascii")
+
+
+def _decode(kind: str, cursor: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode("utf-8")
+    except (binascii.Error, UnicodeError, ValueError) as e:
+        raise BadRequestError("malformed cursor") from e
+    prefix, _, key = text.partition(":")
+    if prefix != kind:
+        raise BadRequestError(f"that cursor belongs to another list ({prefix}, not {kind})")
+    return key
+
+
+@dataclass(frozen=True)
+class Page:
+    """Checked page arguments: a direction, a size, and the key to start after or before."""
+
+    kind: str
+    size: int
+    forward: bool
+    after: str | None
+    before: str | None
+
+    def int_key(self, key: str | None) -> int | None:
+        """A decoded cursor key that must be an integer."""
+        if key is None:
+            return None
+        if not key.lstrip("-").isdigit():
+            raise BadRequestError("malformed cursor")
+        return int(key)
+
+
+def page(
+    kind: str,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    default: int = 20,
+    limit: int = 100,
+) -> Page:
+    """Check the four Relay arguments; raises ``BadRequestError`` for a bad combination."""
+    if first is not None and last is not None:
+        raise BadRequestError("give first or last, not both")
+    size = first if first is not None else last if last is not None else default
+    if not 0 <= size <= limit:
+        raise BadRequestError(f"first and last must be between 0 and {limit}")
+    return Page(
+        kind=kind,
+        size=size,
+        forward=last is None,
+        after=None if after is None else _decode(kind, after),
+        before=None if before is None else _decode(kind, before),
+    )
+
+
+def connection(
+    p: Page,
+    rows: Sequence[R],
+    key: Callable[[R], int | str],
+    node: Callable[[R], T],
+    *,
+    has_next: bool,
+    has_previous: bool,
+) -> Connection[T]:
+    """The connection of ``rows`` (already the page, in list order)."""
+    edges = [Edge(cursor=encode_cursor(p.kind, key(row)), node=node(row)) for row in rows]
+    info = PageInfo(
+        has_next_page=has_next,
+        has_previous_page=has_previous,
+        start_cursor=edges[0].cursor if edges else None,
+        end_cursor=edges[-1].cursor if edges else None,
+    )
+    return Connection(edges=edges, page_info=info)
+
+
+def _connection(
+    p: Page, rows: Sequence[R], key: Callable[[R], int | str], node: Callable[[R], T], more: bool
+) -> Connection[T]:
+    """A page fetched with one row more than asked for: ``more`` says there was one."""
+    return connection(
+        p,
+        rows,
+        key,
+        node,
+        has_next=more if p.forward else p.before is not None,
+        has_previous=p.after is not None if p.forward else more,
+    )
+
+
+def from_list(
+    p: Page, items: Sequence[R], key: Callable[[R], int], node: Callable[[R], T]
+) -> Connection[T]:
+    """A page of ``items`` (sorted by the integer ``key``, ascending) built in memory."""
+    after, before = p.int_key(p.after), p.int_key(p.before)
+    chosen = [
+        item
+        for item in items
+        if (after is None or key(item) > after) and (before is None or key(item) < before)
+    ]
+    if p.forward:
+        rows, more = chosen[: p.size], len(chosen) > p.size
+    else:
+        rows, more = chosen[max(0, len(chosen) - p.size) :], len(chosen) > p.size
+    return _connection(p, rows, key, node, more)
+
+
+async def from_query(
+    conn: AsyncConnection,
+    p: Page,
+    query: Select[Any],
+    column: Any,
+    node: Callable[[Any], T],
+) -> Connection[T]:
+    """A page of ``query``'s rows in ascending ``column`` order, fetched by keyset.
+
+    One query of at most ``size + 1`` rows; ``column`` is an integer column (an entry seq).
+    """
+    after, before = p.int_key(p.after), p.int_key(p.before)
+    if after is not None:
+        query = query.where(column > after)
+    if before is not None:
+        query = query.where(column < before)
+    order = column.asc() if p.forward else column.desc()
+    rows = list((await conn.execute(query.order_by(order).limit(p.size + 1))).all())
+    more = len(rows) > p.size
+    rows = rows[: p.size]
+    if not p.forward:
+        rows.reverse()
+    name = column.key
+    return _connection(p, rows, lambda row: int(getattr(row, name)), node, more)

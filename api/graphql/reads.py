@@ -1,0 +1,264 @@
+"""Batched and paged SQL reads the API needs beyond the domain's own query functions.
+
+Each function takes a connection the caller opened for it alone, reads with one query, and
+returns domain records (never rows).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from governance.queries import proposal_record
+from governance.records import BallotRecord, MembershipRecord, ProposalRecord, TermsRecord
+from governance.sql import ballots, memberships, proposals, terms, texts
+from ledger.credits.queries import award_record, dispute_record
+from ledger.credits.records import AwardRecord, ClaimRecord, DisputeRecord
+from ledger.credits.reports import STANDING_DAYS
+from ledger.credits.sql import awards, claims, disputes
+from ledger.directory import PersonalData
+from ledger.encoding import b64decode
+from ledger.sql import directory, entries
+from ledger.store import EntryRow
+
+
+async def entries_at(conn: AsyncConnection, seqs: Collection[int]) -> dict[int, EntryRow]:
+    """The entries at ``seqs`` (those that exist)."""
+    query = select(entries).where(entries.c.seq.in_(list(seqs)))
+    return {
+        row.seq: EntryRow(
+            seq=row.seq,
+            leaf_hash=bytes(row.leaf_hash),
+            data=bytes(row.body),
+            kind=row.kind,
+            key_id=row.key_id,
+            nonce=row.nonce,
+            logged_at=row.logged_at,
+        )
+        for row in (await conn.execute(query)).all()
+    }
+
+
+async def directory_of(conn: AsyncConnection, members: Collection[str]) -> dict[str, PersonalData]:
+    """The directory rows of ``members`` (those that have one)."""
+    query = select(directory).where(directory.c.member.in_(list(members)))
+    return {
+        row.member: PersonalData(row.member, row.handle, row.name, row.email, row.erased_at)
+        for row in (await conn.execute(query)).all()
+    }
+
+
+async def member_by_handle(conn: AsyncConnection, handle: str) -> str | None:
+    """The member whose (unerased) handle is ``handle``."""
+    query = select(directory.c.member).where(directory.c.handle == handle)
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
+async def balances_of(conn: AsyncConnection, members: Collection[str]) -> dict[str, int]:
+    """Lifetime balances of ``members`` (0 for a member with no awards)."""
+    query = (
+        select(awards.c.member, func.sum(awards.c.net))
+        .where(awards.c.member.in_(list(members)))
+        .group_by(awards.c.member)
+    )
+    found = {member: int(total) for member, total in (await conn.execute(query)).all()}
+    return {member: found.get(member, 0) for member in members}
+
+
+async def standings_of(conn: AsyncConnection, members: Collection[str], on: date) -> dict[str, int]:
+    """Rolling 12-month standing of ``members`` on ``on`` (``reports.active_standing``)."""
+    start = on - timedelta(days=STANDING_DAYS - 1)
+    query = (
+        select(awards.c.member, func.sum(awards.c.net))
+        .where(
+            awards.c.member.in_(list(members)),
+            awards.c.activity_on >= start.isoformat(),
+            awards.c.activity_on <= on.isoformat(),
+        )
+        .group_by(awards.c.member)
+    )
+    found = {member: int(total) for member, total in (await conn.execute(query)).all()}
+    return {member: found.get(member, 0) for member in members}
+
+
+async def awards_at(conn: AsyncConnection, seqs: Collection[int]) -> dict[int, AwardRecord]:
+    """The awards made at ``seqs``."""
+    query = select(awards).where(awards.c.seq.in_(list(seqs)))
+    return {row.seq: award_record(row) for row in (await conn.execute(query)).all()}
+
+
+async def disputes_of_awards(
+    conn: AsyncConnection, award_seqs: Collection[int]
+) -> dict[int, list[DisputeRecord]]:
+    """Every dispute of each award in ``award_seqs``, oldest first."""
+    query = select(disputes).where(disputes.c.award.in_(list(award_seqs))).order_by(disputes.c.seq)
+    found: dict[int, list[DisputeRecord]] = defaultdict(list)
+    for row in (await conn.execute(query)).all():
+        found[row.award].append(dispute_record(row))
+    return found
+
+
+def claim_record(row: Any) -> ClaimRecord:
+    """A ``ClaimRecord`` from a row of ``credit_claims``."""
+    return ClaimRecord(
+        seq=row.seq,
+        member=row.member,
+        activity=row.activity,
+        rule_version=row.rule_version,
+        quantity=row.quantity,
+        evidence_sha256=row.evidence_sha256,
+        done_on=date.fromisoformat(row.done_on),
+        counterparty=row.counterparty,
+        bid=row.bid,
+        group=row.working_group,
+        status=row.status,
+        closed_by=row.closed_by,
+    )
+
+
+def awards_query(member: str | None, activity: str | None) -> Select[Any]:
+    """Awards, optionally of one member and one activity."""
+    query = select(awards)
+    if member is not None:
+        query = query.where(awards.c.member == member)
+    if activity is not None:
+        query = query.where(awards.c.activity == activity)
+    return query
+
+
+def claims_query(member: str | None, status: str | None, counterparty: str | None) -> Select[Any]:
+    """Claims, optionally by one member, in one status, naming one counterparty."""
+    query = select(claims)
+    if member is not None:
+        query = query.where(claims.c.member == member)
+    if status is not None:
+        query = query.where(claims.c.status == status)
+    if counterparty is not None:
+        query = query.where(claims.c.counterparty == counterparty)
+    return query
+
+
+def disputes_query(award: int | None, open_only: bool) -> Select[Any]:
+    """Disputes, optionally of one award, optionally only those not yet ruled on."""
+    query = select(disputes)
+    if award is not None:
+        query = query.where(disputes.c.award == award)
+    if open_only:
+        query = query.where(disputes.c.resolved_by.is_(None))
+    return query
+
+
+async def groups_of_members(
+    conn: AsyncConnection, members: Collection[str]
+) -> dict[str, list[MembershipRecord]]:
+    """Every working group each of ``members`` is in, by group slug."""
+    query = (
+        select(memberships)
+        .where(memberships.c.member.in_(list(members)))
+        .order_by(memberships.c.working_group)
+    )
+    found: dict[str, list[MembershipRecord]] = defaultdict(list)
+    for row in (await conn.execute(query)).all():
+        found[row.member].append(
+            MembershipRecord(row.working_group, row.member, row.role, row.since_seq)
+        )
+    return found
+
+
+async def members_of_groups(
+    conn: AsyncConnection, groups: Collection[str]
+) -> dict[str, list[MembershipRecord]]:
+    """Everyone in each of ``groups`` with their role, by member id."""
+    query = (
+        select(memberships)
+        .where(memberships.c.working_group.in_(list(groups)))
+        .order_by(memberships.c.member)
+    )
+    found: dict[str, list[MembershipRecord]] = defaultdict(list)
+    for row in (await conn.execute(query)).all():
+        found[row.working_group].append(
+            MembershipRecord(row.working_group, row.member, row.role, row.since_seq)
+        )
+    return found
+
+
+async def terms_of_groups(conn: AsyncConnection, groups: Collection[str]) -> dict[str, TermsRecord]:
+    """The terms of reference in force for each of ``groups`` (those that have any)."""
+    query = select(terms).where(terms.c.working_group.in_(list(groups))).order_by(terms.c.version)
+    return {
+        row.working_group: TermsRecord(row.working_group, row.version, row.sha256, row.decision)
+        for row in (await conn.execute(query)).all()
+    }
+
+
+async def proposals_at(conn: AsyncConnection, seqs: Collection[int]) -> dict[int, ProposalRecord]:
+    """The proposals opened at ``seqs``."""
+    query = select(proposals).where(proposals.c.seq.in_(list(seqs)))
+    return {row.seq: proposal_record(row) for row in (await conn.execute(query)).all()}
+
+
+def proposals_query(group: str | None, status: str | None) -> Select[Any]:
+    """Proposals, optionally of one group and in one status."""
+    query = select(proposals)
+    if group is not None:
+        query = query.where(proposals.c.working_group == group)
+    if status is not None:
+        query = query.where(proposals.c.status == status)
+    return query
+
+
+async def voter_counts(conn: AsyncConnection, seqs: Collection[int]) -> dict[int, int]:
+    """How many members have voted on each proposal in ``seqs``."""
+    query = (
+        select(ballots.c.proposal, func.count(func.distinct(ballots.c.member)))
+        .where(ballots.c.proposal.in_(list(seqs)))
+        .group_by(ballots.c.proposal)
+    )
+    found: dict[int, int] = {int(p): int(n) for p, n in (await conn.execute(query)).all()}
+    return {seq: found.get(seq, 0) for seq in seqs}
+
+
+async def ballots_of_proposals(
+    conn: AsyncConnection, seqs: Collection[int]
+) -> dict[int, list[BallotRecord]]:
+    """Every ballot of each proposal in ``seqs``, superseded ones included, in log order."""
+    query = select(ballots).where(ballots.c.proposal.in_(list(seqs))).order_by(ballots.c.seq)
+    found: dict[int, list[BallotRecord]] = defaultdict(list)
+    for row in (await conn.execute(query)).all():
+        found[row.proposal].append(ballot_record(row))
+    return found
+
+
+async def texts_of(conn: AsyncConnection, digests: Collection[str]) -> dict[str, str]:
+    """The kept texts whose SHA-256 (hex) is in ``digests``."""
+    query = select(texts.c.sha256, texts.c.text).where(texts.c.sha256.in_(list(digests)))
+    return {str(row.sha256): str(row.text) for row in (await conn.execute(query)).all()}
+
+
+def ballots_query(proposal: int, member: str | None) -> Select[Any]:
+    """The ballots of ``proposal``, optionally of one member."""
+    query = select(ballots).where(ballots.c.proposal == proposal)
+    if member is not None:
+        query = query.where(ballots.c.member == member)
+    return query
+
+
+def ballot_record(row: Any) -> BallotRecord:
+    """A ``BallotRecord`` from a row of ``governance_ballots``."""
+    ballot: Mapping[str, Any] | None = None if row.ballot is None else json.loads(row.ballot)
+    return BallotRecord(
+        seq=row.seq,
+        proposal=row.proposal,
+        member=row.member,
+        ballot=ballot,
+        sealed=None if row.sealed is None else b64decode(row.sealed),
+        superseded_by=row.superseded_by,
+        spoiled=row.spoiled,
+        logged_at=row.logged_at,
+    )

@@ -1,0 +1,249 @@
+"""GraphQL types of contribution credits: statement lines, awards, claims, disputes, rules."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.graphql.context import Info
+from api.graphql.fields import field
+from api.graphql.types_log import Entry
+from ledger.credits.records import AwardRecord, ClaimRecord, DisputeRecord, SessionRecord
+from ledger.credits.reports import StatementLine as DomainLine
+from ledger.credits.rules import Rule as DomainRule
+from ledger.credits.rules import RuleTable as DomainTable
+
+
+async def _entry(info: Info, seq: int) -> Entry | None:
+    row = await info.context.loaders.entry.load(seq)
+    return None if row is None else Entry.from_domain(row)
+
+
+@strawberry.type(description="One line of a member's statement, with the running balance.")
+class StatementLine:
+    seq: int = strawberry.field(description="The entry of the award, reversal or adjustment.")
+    kind: str = strawberry.field(description="awarded, reversed or adjusted.")
+    award: int = strawberry.field(description="The entry of the award this line is about.")
+    activity_on: str
+    logged_at: str
+    activity: str
+    rule_version: int
+    quantity: int
+    approver: str = strawberry.field(description="Who signed: the approver or board member.")
+    credits: int = strawberry.field(description="The change to the balance.")
+    reason: str | None
+    balance: int = strawberry.field(description="The balance after this line.")
+
+    @classmethod
+    def from_domain(cls, line: DomainLine) -> StatementLine:
+        return cls(
+            seq=line.seq,
+            kind=line.kind,
+            award=line.award,
+            activity_on=line.activity_on.isoformat(),
+            logged_at=line.logged_at,
+            activity=line.activity,
+            rule_version=line.rule_version,
+            quantity=line.quantity,
+            approver=line.approver,
+            credits=line.credits,
+            reason=line.reason,
+            balance=line.balance,
+        )
+
+
+@strawberry.type(description="A dispute of an award and, once ruled on, its outcome.")
+class Dispute:
+    seq: int
+    award: int
+    disputer: str
+    reason: str
+    logged_at: str
+    resolved_by: int | None
+    outcome: str | None
+    resolver: str | None
+
+    @classmethod
+    def from_domain(cls, record: DisputeRecord) -> Dispute:
+        return cls(
+            seq=record.seq,
+            award=record.award,
+            disputer=record.disputer,
+            reason=record.reason,
+            logged_at=record.logged_at,
+            resolved_by=record.resolved_by,
+            outcome=record.outcome,
+            resolver=record.resolver,
+        )
+
+
+@strawberry.type(description="Credits granted on a claim or a session register.")
+class Award:
+    seq: int
+    member: str
+    activity: str
+    rule_version: int
+    quantity: int
+    credits: int = strawberry.field(description="Credits as awarded.")
+    net: int = strawberry.field(description="Credits after reversals and adjustments.")
+    approver: str
+    counterparty: str | None
+    bid: str | None
+    group: str | None
+    activity_on: str
+    basis: str = strawberry.field(description="claim or session.")
+    basis_seq: int
+    reversed_by: int | None
+    logged_at: str
+
+    @classmethod
+    def from_domain(cls, record: AwardRecord) -> Award:
+        return cls(
+            seq=record.seq,
+            member=record.member,
+            activity=record.activity,
+            rule_version=record.rule_version,
+            quantity=record.quantity,
+            credits=record.credits,
+            net=record.net,
+            approver=record.approver,
+            counterparty=record.counterparty,
+            bid=record.bid,
+            group=record.group,
+            activity_on=record.activity_on.isoformat(),
+            basis=record.basis,
+            basis_seq=record.basis_seq,
+            reversed_by=record.reversed_by,
+            logged_at=record.logged_at,
+        )
+
+    @field(description="Disputes of this award, oldest first.")
+    async def disputes(self, info: Info) -> list[Dispute]:
+        return [Dispute.from_domain(d) for d in await info.context.loaders.disputes.load(self.seq)]
+
+    @field(description="The log entry of this award.")
+    async def entry(self, info: Info) -> Entry | None:
+        return await _entry(info, self.seq)
+
+
+@strawberry.type(description="A member's claim for a contribution and where it stands.")
+class Claim:
+    seq: int
+    member: str
+    activity: str
+    rule_version: int
+    quantity: int
+    evidence_sha256: str
+    done_on: str
+    counterparty: str | None
+    bid: str | None
+    group: str | None
+    status: str = strawberry.field(description="open, awarded or declined.")
+    closed_by: int | None = strawberry.field(description="The award or decline that closed it.")
+
+    @classmethod
+    def from_domain(cls, record: ClaimRecord) -> Claim:
+        return cls(
+            seq=record.seq,
+            member=record.member,
+            activity=record.activity,
+            rule_version=record.rule_version,
+            quantity=record.quantity,
+            evidence_sha256=record.evidence_sha256,
+            done_on=record.done_on.isoformat(),
+            counterparty=record.counterparty,
+            bid=record.bid,
+            group=record.group,
+            status=record.status,
+            closed_by=record.closed_by,
+        )
+
+    @field(description="The award that confirmed this claim, if any.")
+    async def award(self, info: Info) -> Award | None:
+        if self.status != "awarded" or self.closed_by is None:
+            return None
+        record = await info.context.loaders.award.load(self.closed_by)
+        return None if record is None else Award.from_domain(record)
+
+    @field(description="The log entry of this claim.")
+    async def entry(self, info: Info) -> Entry | None:
+        return await _entry(info, self.seq)
+
+
+@strawberry.type(description="A session register: who attended, recorded by the organiser.")
+class Session:
+    seq: int
+    organiser: str
+    activity: str
+    rule_version: int
+    held_on: str
+    group: str | None
+    title: str
+    attendees: list[str]
+
+    @classmethod
+    def from_domain(cls, record: SessionRecord) -> Session:
+        return cls(
+            seq=record.seq,
+            organiser=record.organiser,
+            activity=record.activity,
+            rule_version=record.rule_version,
+            held_on=record.held_on.isoformat(),
+            group=record.group,
+            title=record.title,
+            attendees=list(record.attendees),
+        )
+
+
+@strawberry.type(description="Caps of one activity, in credits (null: no such cap).")
+class Caps:
+    per_member_month: int | None
+    per_pair_month: int | None
+    per_bid: int | None
+
+
+@strawberry.type(description="One activity of a rule table.")
+class Rule:
+    activity: str
+    label: str
+    credits: int = strawberry.field(description="Credits per unit.")
+    evidence: str
+    approver: str = strawberry.field(description="organiser, counterparty, convenor or board.")
+    caps: Caps
+
+    @classmethod
+    def from_domain(cls, rule: DomainRule) -> Rule:
+        caps = Caps(
+            per_member_month=rule.caps.per_member_month,
+            per_pair_month=rule.caps.per_pair_month,
+            per_bid=rule.caps.per_bid,
+        )
+        return cls(
+            activity=rule.activity,
+            label=rule.label,
+            credits=rule.credits,
+            evidence=rule.evidence,
+            approver=rule.approver,
+            caps=caps,
+        )
+
+
+@strawberry.type(description="A version of the credit rule table.")
+class RuleTable:
+    version: int
+    monthly_cap_per_member: int
+    decision: int | None = strawberry.field(description="The decision that adopted it.")
+    digest: str = strawberry.field(description="What a decision adopting it names.")
+    rules: list[Rule]
+    body: JSON = strawberry.field(description="The credit.rules_adopted body, as signed.")
+
+    @classmethod
+    def from_domain(cls, table: DomainTable) -> RuleTable:
+        return cls(
+            version=table.version,
+            monthly_cap_per_member=table.monthly_cap_per_member,
+            decision=table.decision,
+            digest=table.digest(),
+            rules=[Rule.from_domain(rule) for rule in table.rules.values()],
+            body=JSON(table.to_json()),
+        )

@@ -1,0 +1,391 @@
+"""GraphQL types of governance: groups, roles, terms, proposals, ballots, tallies, decisions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from api.graphql import reads
+from api.graphql.context import Info
+from api.graphql.fields import field
+from api.graphql.pagination import Connection, from_query, page
+from governance import queries, reports
+from governance import sql as gsql
+from governance.actions import action_json
+from governance.count import Count, count_proposal
+from governance.errors import ResultsHiddenError
+from governance.records import (
+    OPEN,
+    BallotRecord,
+    GroupRecord,
+    MembershipRecord,
+    ProposalRecord,
+    RequestRecord,
+    TermsRecord,
+)
+from governance.reminders import Reminder as DomainReminder
+from ledger.encoding import b64encode, format_time
+
+
+def _hidden(record: ProposalRecord) -> bool:
+    return record.opening.hidden and record.seal_private_key is None
+
+
+@strawberry.type(description="A member's role in a working group.")
+class Membership:
+    group: str
+    member: str
+    role: str = strawberry.field(description="convenor, member or observer.")
+    since_seq: int
+
+    @classmethod
+    def from_domain(cls, record: MembershipRecord) -> Membership:
+        return cls(
+            group=record.group, member=record.member, role=record.role, since_seq=record.since_seq
+        )
+
+
+@strawberry.type(description="A request to join a working group and what became of it.")
+class JoinRequest:
+    seq: int
+    group: str
+    member: str
+    role: str
+    status: str
+    closed_by: int | None
+
+    @classmethod
+    def from_domain(cls, record: RequestRecord) -> JoinRequest:
+        return cls(
+            seq=record.seq,
+            group=record.group,
+            member=record.member,
+            role=record.role,
+            status=record.status,
+            closed_by=record.closed_by,
+        )
+
+
+@strawberry.type(description="A version of a group's terms of reference (text off the log).")
+class Terms:
+    group: str
+    version: int
+    sha256: str
+    decision: int = strawberry.field(description="The decision that adopted this version.")
+
+    @classmethod
+    def from_domain(cls, record: TermsRecord) -> Terms:
+        return cls(
+            group=record.group,
+            version=record.version,
+            sha256=record.sha256,
+            decision=record.decision,
+        )
+
+    @field(description="The text, while it is kept (null once erased).")
+    async def text(self, info: Info) -> str | None:
+        return await info.context.loaders.text.load(self.sha256)
+
+
+@strawberry.type(description="A working group.")
+class WorkingGroup:
+    slug: str
+    name: str
+    created_seq: int
+
+    @classmethod
+    def from_domain(cls, record: GroupRecord) -> WorkingGroup:
+        return cls(slug=record.group, name=record.name, created_seq=record.created_seq)
+
+    @field(description="Everyone in the group with their role, by member id.")
+    async def members(self, info: Info) -> list[Membership]:
+        found = await info.context.loaders.members_of.load(self.slug)
+        return [Membership.from_domain(m) for m in found]
+
+    @field(description="The convenor's member id, if the group has one.")
+    async def convenor(self, info: Info) -> str | None:
+        found = await info.context.loaders.members_of.load(self.slug)
+        return next((m.member for m in found if m.role == "convenor"), None)
+
+    @field(description="The terms of reference in force.")
+    async def terms(self, info: Info) -> Terms | None:
+        record = await info.context.loaders.terms.load(self.slug)
+        return None if record is None else Terms.from_domain(record)
+
+    @field(description="Join requests still waiting for the convenor, oldest first.")
+    async def open_requests(self, info: Info) -> list[JoinRequest]:
+        async with info.context.read() as conn:
+            found = await queries.open_requests(conn, self.slug)
+        return [JoinRequest.from_domain(r) for r in found]
+
+
+@strawberry.type(description="The counting rules frozen when the proposal opened.")
+class FrozenRules:
+    algorithm: str
+    quorum: str = strawberry.field(description="A fraction of the electorate, 'n/d'.")
+    threshold: str = strawberry.field(description="A fraction of the votes, 'n/d'.")
+    tie_rule: str
+    consent: bool
+    min_choices: int
+    max_choices: int | None
+    dots: int
+    max_score: int
+
+
+@strawberry.type(description="The decision recorded for a closed proposal.")
+class Decision:
+    seq: int
+    outcome: str
+    winner: int | None
+    passed: bool | None
+    counts: list[int]
+    ballots: int
+    spoiled: int
+    transcript_sha256: str
+    statement_sha256: str
+    review_on: str | None
+
+    @field(description="The outcome statement, while it is kept.")
+    async def statement(self, info: Info) -> str | None:
+        return await info.context.loaders.text.load(self.statement_sha256)
+
+
+@strawberry.type(description="The count of a proposal: provisional while open, final once closed.")
+class Tally:
+    proposal: int
+    final: bool
+    outcome: str
+    winner: int | None
+    passed: bool | None
+    counts: list[int]
+    ballots: int
+    spoiled: int
+    electorate_size: int
+    quorum_met: bool
+    transcript_sha256: str
+    transcript: JSON = strawberry.field(description="The round-by-round transcript.")
+
+    @classmethod
+    def from_domain(cls, count: Count, *, final: bool) -> Tally:
+        tally = count.tally
+        return cls(
+            proposal=count.proposal,
+            final=final,
+            outcome=tally.outcome,
+            winner=tally.winner,
+            passed=tally.passed,
+            counts=list(tally.counts),
+            ballots=tally.ballots,
+            spoiled=len(count.spoiled),
+            electorate_size=tally.electorate_size,
+            quorum_met=tally.quorum_met,
+            transcript_sha256=count.transcript_sha256,
+            transcript=JSON(dict(count.transcript)),
+        )
+
+
+@strawberry.type(description="The proposal hides its ballots and results until it closes.")
+class ResultsHidden:
+    proposal: int
+    message: str
+    closes_at: str
+
+
+TallyResult = Annotated[Tally | ResultsHidden, strawberry.union("TallyResult")]
+
+
+@strawberry.type(description="A logged ballot; its content stays hidden until a hidden close.")
+class Ballot:
+    seq: int
+    proposal: int
+    member: str
+    ballot: JSON | None = strawberry.field(description="The ballot (null: sealed, still hidden).")
+    sealed: str | None = strawberry.field(description="The sealed ballot, base64.")
+    superseded_by: int | None
+    spoiled: str | None
+    logged_at: str
+
+    @classmethod
+    def from_domain(cls, record: BallotRecord, *, hidden: bool) -> Ballot:
+        content = None if hidden or record.ballot is None else JSON(dict(record.ballot))
+        return cls(
+            seq=record.seq,
+            proposal=record.proposal,
+            member=record.member,
+            ballot=content,
+            sealed=None if record.sealed is None else b64encode(record.sealed),
+            superseded_by=record.superseded_by,
+            spoiled=record.spoiled,
+            logged_at=record.logged_at,
+        )
+
+
+@strawberry.type(description="Who in the electorate has not voted, and what a motion needs.")
+class Reminder:
+    proposal: int
+    electorate: int
+    voted: int
+    not_voted: list[str]
+    agree_needed: int | None = strawberry.field(
+        description="Agree votes still needed (null: not a motion, hidden, or out of reach)."
+    )
+
+    @classmethod
+    def from_domain(cls, reminder: DomainReminder) -> Reminder:
+        return cls(
+            proposal=reminder.proposal,
+            electorate=reminder.electorate,
+            voted=reminder.voted,
+            not_voted=list(reminder.not_voted),
+            agree_needed=reminder.agree_needed,
+        )
+
+
+@strawberry.type(description="A proposal with the rules frozen when it opened.")
+class Proposal:
+    record: strawberry.Private[ProposalRecord]
+    seq: int
+    group: str
+    title: str
+    opener: str
+    method: str
+    options: list[str]
+    rules: FrozenRules
+    electorate: list[str]
+    electorate_sha256: str
+    body_sha256: str
+    opens_at: str
+    closes_at: str
+    hidden: bool
+    seal_key: str | None = strawberry.field(description="X25519 key to seal ballots to, base64.")
+    action: JSON
+    status: str = strawberry.field(description="open, closed or decided.")
+    logged_at: str
+    closed_by: int | None
+    close_reason: str | None
+    opening: JSON = strawberry.field(description="The opening body exactly as logged.")
+
+    @classmethod
+    def from_domain(cls, record: ProposalRecord) -> Proposal:
+        opening = record.opening
+        spec = opening.rules
+        rules = FrozenRules(
+            algorithm=spec.algorithm,
+            quorum=f"{spec.quorum.numerator}/{spec.quorum.denominator}",
+            threshold=f"{spec.threshold.numerator}/{spec.threshold.denominator}",
+            tie_rule=spec.tie_rule,
+            consent=spec.consent,
+            min_choices=spec.min_choices,
+            max_choices=spec.max_choices,
+            dots=spec.dots,
+            max_score=spec.max_score,
+        )
+        return cls(
+            record=record,
+            seq=record.seq,
+            group=opening.group,
+            title=opening.title,
+            opener=record.opener,
+            method=opening.method,
+            options=list(opening.options),
+            rules=rules,
+            electorate=list(opening.electorate),
+            electorate_sha256=opening.electorate_sha256,
+            body_sha256=opening.body_sha256,
+            opens_at=format_time(opening.opens_at),
+            closes_at=format_time(opening.closes_at),
+            hidden=opening.hidden,
+            seal_key=None if opening.seal_key is None else b64encode(opening.seal_key),
+            action=JSON(action_json(opening.action)),
+            status=record.status,
+            logged_at=record.logged_at,
+            closed_by=record.closed_by,
+            close_reason=record.close_reason,
+            opening=JSON(opening.to_json()),
+        )
+
+    @field(description="The proposal's text, while it is kept.")
+    async def body(self, info: Info) -> str | None:
+        return await info.context.loaders.text.load(self.body_sha256)
+
+    @field(description="How many members have voted (never how, while hidden).")
+    async def voter_count(self, info: Info) -> int:
+        return await info.context.loaders.voters.load(self.seq)
+
+    @field(description="The count so far, or why it is hidden.")
+    async def tally(self, info: Info) -> TallyResult:
+        if _hidden(self.record):
+            return ResultsHidden(
+                proposal=self.seq,
+                message="this proposal hides its results until it closes",
+                closes_at=self.closes_at,
+            )
+        record = self.record
+        cast = [b.cast() for b in await info.context.loaders.ballots.load(self.seq)]
+        count = count_proposal(
+            record.opening,
+            proposal=record.seq,
+            seed=record.seed,
+            ballots=cast,
+            private_key=record.seal_private_key,
+        )
+        return Tally.from_domain(count, final=record.status != OPEN)
+
+    @field(description="The ballots cast, superseded ones included, in log order.")
+    async def ballots(
+        self,
+        info: Info,
+        member: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Ballot]:
+        p = page("ballot", first=first, after=after, last=last, before=before)
+        hidden = _hidden(self.record)
+        async with info.context.read() as conn:
+            return await from_query(
+                conn,
+                p,
+                reads.ballots_query(self.seq, member),
+                gsql.ballots.c.seq,
+                lambda row: Ballot.from_domain(reads.ballot_record(row), hidden=hidden),
+            )
+
+    @field(description="Who has not voted yet (members only).")
+    async def reminder(self, info: Info) -> Reminder:
+        (await info.context.viewer()).require_member()
+        async with info.context.read() as conn:
+            return Reminder.from_domain(await reports.reminders(conn, self.seq))
+
+    @field(description="The published private seal key of a closed hidden proposal.")
+    def seal_private_key(self) -> str | None:
+        key = self.record.seal_private_key
+        return None if key is None else b64encode(key)
+
+    @field(description="The recorded decision, once there is one.")
+    def decision(self) -> Decision | None:
+        record = self.record
+        if record.decided_by is None or record.result is None:
+            return None
+        result = record.result
+        return Decision(
+            seq=record.decided_by,
+            outcome=result.outcome,
+            winner=result.winner,
+            passed=result.passed,
+            counts=list(result.counts),
+            ballots=result.ballots,
+            spoiled=result.spoiled,
+            transcript_sha256=record.transcript_sha256 or "",
+            statement_sha256=record.statement_sha256 or "",
+            review_on=None if record.review_on is None else record.review_on.isoformat(),
+        )
+
+
+def require_visible(record: ProposalRecord) -> None:
+    """Raise ``ResultsHiddenError`` while a hidden proposal is open."""
+    if _hidden(record):
+        raise ResultsHiddenError(f"proposal {record.seq} hides its results until it closes")

@@ -1,0 +1,341 @@
+"""GraphQL against a plain JSON endpoint in one server, and signed ballots per second.
+
+``python -m bench.graphql [--seconds 10] [--readers 32] [--voters 64]``
+
+1. Builds a ledger on SQLite in a temporary directory: a member with 24 statement lines,
+   64 voters, and an open assembly proposal.
+2. Starts one server process (uvicorn with uvloop and httptools, no access log).
+3. Runs the load generator as a separate process, over raw keep-alive HTTP/1.1 connections
+   (so the client costs little CPU): ``--readers`` connections ask for the typical member
+   query (balance + the last 20 statement lines) through GraphQL, then the same data from
+   ``GET /api/members/{id}/statement?last=20``, twice each, alternating; then ``--voters``
+   connections each send pre-signed ``castVote`` mutations (each voter's later ballot
+   supersedes the earlier one) as fast as they are acknowledged.
+
+Prints requests per second and latency percentiles of each phase, and the GraphQL/plain ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from api.client import graphql_input
+from api.runtime import init_ledger, running_ledger
+from bench.common import database, machine, percentile
+from governance import acts
+from governance import client as governance
+from ledger.config import Settings
+from ledger.credits import client as credits
+from ledger.encoding import b64decode, b64encode, utc_now
+from ledger.service import Ledger
+from ledger.signing import Keypair
+from ledger.sql import SqlLogStore
+from ledger.testing import StatementFactory
+
+ORIGIN = "bench.coopledger.example/log"
+TARGET = "m-bench"
+MEMBER_QUERY = (
+    "query Member($m: String!) { member(id: $m) { balance statement(last: 20) { nodes { "
+    "seq kind activity credits balance activityOn loggedAt } } } }"
+)
+VOTE = "mutation Vote($s: SignedStatementInput!) { castVote(statement: $s) { __typename } }"
+
+
+# -- the ledger -------------------------------------------------------------------------------
+
+
+async def _submit(ledger: Ledger, keypair: Keypair, kind: str, body: dict[str, Any]) -> int:
+    signed = StatementFactory(ledger.origin, ledger.clock).sign(keypair, kind, body)
+    return (await ledger.submit(signed)).entry.seq
+
+
+async def _admit(ledger: Ledger, steward: Keypair, member: str) -> Keypair:
+    keypair = Keypair.generate()
+    body = {
+        "member": member,
+        "public_key": keypair.public_key_b64,
+        "member_kind": "sme",
+        "borough": "Sutton",
+        "roles": [],
+    }
+    await _submit(ledger, steward, "member.admitted", body)
+    return keypair
+
+
+async def _statement_lines(ledger: Ledger, steward: Keypair) -> None:
+    """24 mentoring awards to ``TARGET``: 12 this month and 12 a month ago, within every cap."""
+    target = await _admit(ledger, steward, TARGET)
+    today = utc_now().date()
+    for c in range(3):
+        partner = f"m-partner-{c}"
+        key = await _admit(ledger, steward, partner)
+        for day in (today, today - timedelta(days=31)):
+            for i in range(4):
+                body = credits.claim(
+                    activity="mentoring.hour",
+                    quantity=1,
+                    evidence_sha256=credits.evidence_digest(f"{partner}{day}{i}".encode()),
+                    done_on=day,
+                    counterparty=partner,
+                )
+                claim = await _submit(ledger, target, "credit.claimed", body)
+                award = {
+                    "member": TARGET,
+                    "credits": 2,
+                    "activity": "mentoring.hour",
+                    "rule_version": 1,
+                    "quantity": 1,
+                    "basis": {"claim": claim},
+                }
+                await _submit(ledger, key, "credit.awarded", award)
+
+
+async def _proposal(ledger: Ledger, steward: Keypair) -> int:
+    store = ledger.store
+    assert isinstance(store, SqlLogStore)
+    async with store.engine.begin() as conn:
+        body = await acts.open_body(
+            conn,
+            ledger.registry,
+            group="assembly",
+            title="Adopt the charter",
+            body_text="Shall we adopt the community data charter?",
+            method="proposal",
+            opens_at=utc_now(),
+            closes_at=utc_now() + timedelta(days=2),
+        )
+    return await _submit(ledger, steward, "governance.proposal.opened", body)
+
+
+async def build(folder: Path, voters: int, url: str | None) -> dict[str, Any]:
+    """Initialise the ledger and fill it; the load generator's plan."""
+    settings = Settings(data=folder, database_url=url)
+    config = await init_ledger(settings, origin=ORIGIN, steward_id="steward")
+    steward = config.steward()
+    async with running_ledger(config) as ledger:
+        await _statement_lines(ledger, steward)
+        seeds = {}
+        for i in range(voters):
+            member = f"m-voter-{i:03d}"
+            seeds[member] = b64encode((await _admit(ledger, steward, member)).seed)
+        proposal = await _proposal(ledger, steward)
+    return {"origin": ORIGIN, "member": TARGET, "proposal": proposal, "seeds": seeds}
+
+
+# -- the server -------------------------------------------------------------------------------
+
+
+def serve(data: Path, port: int) -> None:
+    """The server under test: ``create_app`` on uvicorn (uvloop, httptools), no access log."""
+    import uvicorn
+
+    from api.app import create_app
+    from ledger.config import load_config
+
+    app = create_app(config=load_config(Settings(data=data)))  # COOPLEDGER_DATABASE_URL too
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# -- the load generator -----------------------------------------------------------------------
+
+
+@dataclass
+class Phase:
+    """What one phase measured."""
+
+    name: str
+    clients: int
+    seconds: float
+    latencies: list[float]
+    failures: int
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def line(self) -> str:
+        ms = [1000 * percentile(self.latencies, q) for q in (0.5, 0.95, 0.99)]
+        return (
+            f"{self.name:<10} {self.clients:>3} clients  {self.rate:>8.0f} req/s  "
+            f"p50 {ms[0]:5.1f} ms  p95 {ms[1]:5.1f} ms  p99 {ms[2]:5.1f} ms  "
+            f"failures {self.failures}"
+        )
+
+
+def _request(method: str, path: str, body: bytes = b"") -> bytes:
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    if body:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    return (head + "\r\n").encode() + body
+
+
+async def _response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    length = next(
+        int(v) for k, _, v in (ln.partition(":") for ln in lines) if k.lower() == "content-length"
+    )
+    return status, await reader.readexactly(length)
+
+
+async def _connection(
+    port: int, requests: list[bytes], ok: bytes, deadline: float, phase: Phase
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        for i in range(len(requests) if deadline == 0 else 1 << 62):
+            if deadline and time.perf_counter() > deadline:
+                break
+            request = requests[i % len(requests)]
+            started = time.perf_counter()
+            writer.write(request)
+            status, body = await _response(reader)
+            phase.latencies.append(time.perf_counter() - started)
+            if status != 200 or ok not in body:
+                phase.failures += 1
+    finally:
+        writer.close()
+
+
+async def _run(
+    port: int, name: str, per_client: list[list[bytes]], ok: bytes, seconds: float
+) -> Phase:
+    phase = Phase(name, len(per_client), 0.0, [], 0)
+    started = time.perf_counter()
+    deadline = started + seconds if seconds else 0.0
+    await asyncio.gather(*(_connection(port, r, ok, deadline, phase) for r in per_client))
+    phase.seconds = time.perf_counter() - started
+    return phase
+
+
+def _ballots(plan: dict[str, Any], per_voter: int) -> list[list[bytes]]:
+    factory = StatementFactory(plan["origin"])
+    requests = []
+    for member, seed in plan["seeds"].items():
+        keypair = Keypair(b64decode(seed))
+        mine = []
+        for i in range(per_voter):
+            choice = ("agree", "disagree", "abstain")[i % 3]
+            body = governance.cast_vote(proposal=plan["proposal"], ballot={"choice": choice})
+            signed = factory.sign(keypair, "governance.vote.cast", body)
+            document = {"query": VOTE, "variables": {"s": graphql_input(signed)}}
+            mine.append(_request("POST", "/graphql", json.dumps(document).encode()))
+        requests.append(mine)
+        del member
+    return requests
+
+
+async def load(port: int, plan: dict[str, Any], readers: int, seconds: float) -> list[Phase]:
+    """Every phase, in order; the reads alternate GraphQL and plain twice."""
+    query = json.dumps({"query": MEMBER_QUERY, "variables": {"m": plan["member"]}}).encode()
+    graphql = [[_request("POST", "/graphql", query)]] * readers
+    plain = [[_request("GET", f"/api/members/{plan['member']}/statement?last=20")]] * readers
+    await _run(port, "warm-up", graphql, b'"balance"', 2)
+    await _run(port, "warm-up", plain, b'"balance"', 2)
+    phases = []
+    for _ in range(2):
+        phases.append(await _run(port, "graphql", graphql, b'"balance"', seconds))
+        phases.append(await _run(port, "plain", plain, b'"balance"', seconds))
+    ballots = _ballots(plan, max(50, int(1500 * seconds / len(plan["seeds"]))))
+    phases.append(await _run(port, "castVote", ballots, b"ProposalAccepted", 0))
+    return phases
+
+
+# -- the whole run ----------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait(port: int, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError("the server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--readers", type=int, default=32)
+    parser.add_argument("--voters", type=int, default=64)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("command", nargs="?", default="all", choices=("all", "serve", "load"))
+    parser.add_argument("--data", type=Path)
+    parser.add_argument("--port", type=int)
+    args = parser.parse_args()
+    if args.command == "serve":
+        serve(args.data, args.port)
+        return
+    if args.command == "load":
+        plan = json.loads((args.data / "plan.json").read_text())
+        phases = asyncio.run(load(args.port, plan, args.readers, args.seconds))
+        print(json.dumps([p.__dict__ for p in phases]))
+        return
+    asyncio.run(_whole_run(args))
+
+
+async def _whole_run(args: argparse.Namespace) -> None:
+    async with database(args.backend) as url:
+        with tempfile.TemporaryDirectory() as folder:
+            data = Path(folder) / "data"
+            plan = await build(data, args.voters, None if args.backend == "sqlite" else url)
+            (data / "plan.json").write_text(json.dumps(plan))
+            env = {} if args.backend == "sqlite" else {"COOPLEDGER_DATABASE_URL": url}
+            await asyncio.to_thread(report, data, args, env)
+
+
+def report(data: Path, args: argparse.Namespace, extra: dict[str, str]) -> None:
+    """Start the server and the load generator as processes; print what they measured."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        **extra,
+        "COOPLEDGER_MUTATION_RATE": "100000",
+        "COOPLEDGER_MUTATION_BURST": "100000",
+    }
+    me = [sys.executable, "-m", "bench.graphql"]
+    server = subprocess.Popen([*me, "serve", "--data", str(data), "--port", str(port)], env=env)  # noqa: S603
+    try:
+        _wait(port, server)
+        command = [*me, "load", "--data", str(data), "--port", str(port),
+                   "--readers", str(args.readers), "--seconds", str(args.seconds)]  # fmt: skip
+        output = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
+    finally:
+        server.terminate()
+        server.wait(10)
+    phases = [Phase(**p) for p in json.loads(output.stdout)]
+    print(machine())
+    store = "SQLite (WAL, synchronous=FULL)" if args.backend == "sqlite" else "PostgreSQL"
+    print(f"one server process on {store}; the load generator in another process")
+    for phase in phases:
+        print(phase.line())
+    rates = {name: [p.rate for p in phases if p.name == name] for name in ("graphql", "plain")}
+    ratio = sum(rates["graphql"]) / sum(rates["plain"])
+    print(f"GraphQL / plain: {100 * ratio:.0f}% of the plain endpoint's requests per second")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""The Python client in process (ASGI), and the member commands against a live server."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from typer.testing import CliRunner
+
+from api.app import create_app
+from api.cli_client import client_app
+from api.client import CoopClient, Refused
+from api.runtime import init_ledger
+from ledger.config import LedgerConfig, Settings
+from ledger.credits.rules import rule_table_from_community
+from ledger.encoding import utc_now
+from ledger.keys import write_member_key
+from ledger.signing import Keypair
+from tests.api.graphql_world import ORIGIN, RULES, TODAY, GraphQLWorld, graphql_world
+
+runner = CliRunner()
+
+
+@pytest.fixture
+async def world(sqlite_url_migrated: str, tmp_path: Path) -> AsyncIterator[GraphQLWorld]:
+    async with graphql_world(sqlite_url_migrated, tmp_path) as served:
+        await served.group("markets-data-trust", convenor="croydon-print", members=["merton-care"])
+        yield served
+
+
+def _client(world: GraphQLWorld, who: str, http: httpx.AsyncClient) -> CoopClient:
+    return CoopClient("http://test", keypair=world.keys[who], member=who, http=http)
+
+
+async def test_the_client_signs_acts_and_checks_proofs(world: GraphQLWorld) -> None:
+    transport = httpx.ASGITransport(app=world.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        student, printer = _client(world, "student-1", http), _client(world, "croydon-print", http)
+        await student.login()
+        claim = await student.claim(
+            activity="mentoring.hour",
+            quantity=2,
+            done_on=TODAY,
+            evidence=b"session notes",
+            counterparty="croydon-print",
+        )
+        with pytest.raises(Refused) as refused:
+            await student.confirm(claim)
+        assert refused.value.code == "self_approval"
+        award = await printer.confirm(claim)
+        assert await student.balance() == 4
+        lines = (await student.statement())["statement"]["nodes"]
+        assert [line["seq"] for line in lines] == [award]
+        proof = await student.prove(award)
+        assert proof["index"] == award and proof["size"] > award
+        proposal = await printer.propose(
+            group="markets-data-trust",
+            title="A data trust pilot",
+            text="Shall we pilot a data trust with the council?",
+            method="proposal",
+            closes_at=utc_now() + timedelta(days=3),
+            hidden=True,
+        )
+        merton = _client(world, "merton-care", http)
+        await merton.vote(proposal, {"choice": "agree"})
+        await printer.vote(proposal, {"choice": "agree"})
+        await printer.close(proposal, "all_voted")
+        await printer.decide(proposal, "We run the pilot.", TODAY + timedelta(days=90))
+        data = await student.graphql(
+            "query($p: Int!) { proposal(seq: $p) { status decision { passed } } }", {"p": proposal}
+        )
+        assert data["proposal"] == {"status": "decided", "decision": {"passed": True}}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[tuple[str, LedgerConfig]]:
+    """A server on a free loopback port in a thread of this process."""
+    import asyncio
+
+    settings = Settings(data=tmp_path / "data")
+    config = asyncio.run(
+        init_ledger(
+            settings, origin=ORIGIN, steward_id="steward", rules=rule_table_from_community(RULES)
+        )
+    )
+    port = _free_port()
+    app = create_app(config=config)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", config
+    server.should_exit = True
+    thread.join(10)
+
+
+def cli(*args: str | Path) -> str:
+    result = runner.invoke(client_app, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_member_commands_against_a_live_server(
+    live: tuple[str, LedgerConfig], tmp_path: Path
+) -> None:
+    import asyncio
+
+    url, config = live
+    keys = {}
+    for name in ("ana", "ben"):
+        keys[name] = tmp_path / f"{name}.key"
+        write_member_key(keys[name], Keypair.generate(), member=name)
+
+    async def admit() -> None:
+        async with CoopClient(url, keypair=config.steward()) as steward:
+            for name in ("ana", "ben"):
+                key = json.loads(keys[name].read_text())["public_key"]
+                await steward.admit(member=name, public_key=key, kind="sme", borough="Sutton")
+
+    asyncio.run(admit())
+    steward = config.data.steward_key_file
+    assert "logged in as ana" in cli("login", "--url", url, "--key", keys["ana"])
+    claimed = cli(
+        "claim", "--url", url, "--key", keys["ana"], "--activity", "mentoring.hour",
+        "--quantity", "1", "--note", "mentored ben on bids", "--counterparty", "ben",
+    )  # fmt: skip
+    claim = int(claimed.split()[-1])
+    awarded = cli("confirm", "--url", url, "--key", keys["ben"], str(claim))
+    award = int(awarded.split()[-1])
+    assert cli("balance", "--url", url, "--member", "ana").strip() == "2"
+    opened = cli(
+        "propose", "--url", url, "--key", steward, "--group", "assembly",
+        "--title", "Adopt the data charter", "--text", "Adopt the charter as drafted.",
+    )  # fmt: skip
+    proposal = int(opened.split()[-1])
+    assert "voted at entry" in cli("vote", "--url", url, "--key", keys["ana"], str(proposal),
+                                   "--choice", "agree")  # fmt: skip
+    proof = json.loads(cli("prove", "--url", url, "--index", str(award)))
+    assert proof["index"] == award and proof["root"]
+    refused = runner.invoke(
+        client_app, ["confirm", "--url", url, "--key", str(keys["ana"]), str(claim)]
+    )
+    assert refused.exit_code == 1 and "error: " in refused.output
+
+
+def test_checkpoints_arrive_over_a_websocket(live: tuple[str, LedgerConfig]) -> None:
+    import asyncio
+
+    from websockets.asyncio.client import connect
+
+    url, config = live
+
+    async def run() -> tuple[int, int]:
+        ws_url = url.replace("http://", "ws://") + "/graphql"
+        async with connect(ws_url, subprotocols=["graphql-transport-ws"]) as socket:  # type: ignore[list-item]
+            await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+            assert json.loads(await socket.recv())["type"] == "connection_ack"
+            query = "subscription { checkpoints { size } }"
+            await socket.send(
+                json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}})
+            )
+            first = json.loads(await asyncio.wait_for(socket.recv(), 5))
+            async with CoopClient(url, keypair=config.steward()) as steward:
+                await steward.admit(
+                    member="carol", public_key=Keypair.generate().public_key_b64,
+                    kind="sme", borough="Merton",
+                )  # fmt: skip
+            second = json.loads(await asyncio.wait_for(socket.recv(), 5))
+            sizes = (first, second)
+            return tuple(m["payload"]["data"]["checkpoints"]["size"] for m in sizes)  # type: ignore[return-value]
+
+    before, after = asyncio.run(run())
+    assert after == before + 1
