@@ -6,7 +6,7 @@ Expected failures print one line on stderr and exit 1; usage errors exit 2.
 from __future__ import annotations
 
 import asyncio
-import json
+import os
 import sys
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from api.app import create_app
+from api.cli_client import client_app
 from api.cli_reports import rebuild, report_app
 from api.demo_script import DemoResult, run_demo
 from api.runtime import admit as admit_member
@@ -41,7 +42,6 @@ from ledger.config import DEFAULT_ORIGIN, DEFAULT_STEWARD_ID, LedgerConfig, Sett
 from ledger.errors import AuditError, LedgerError
 from ledger.keys import write_member_key
 from ledger.log import LogView
-from ledger.merkle import verify_inclusion
 from ledger.note import NoteVerifier
 from ledger.rebuild import compare_projections
 from ledger.signing import Keypair
@@ -129,16 +129,34 @@ def init(
 
 
 @app.command()
-def serve(data: DataOption = None, host: HostOption = "127.0.0.1", port: PortOption = 8000) -> None:
-    """Serve the HTTP API (transparency endpoints and statement intake)."""
+def serve(
+    data: DataOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    workers: Annotated[
+        int, typer.Option(help="Server processes sharing the database.", min=1, max=64)
+    ] = 1,
+) -> None:
+    """Serve the GraphQL API, the transparency endpoints and statement intake.
+
+    With --workers N, N processes share the database: each sequences statements under the
+    database's writer lock and catches up with what the others appended.
+    """
     config = _config(data)
-    _serve(config, host, port)
+    _serve(config, host, port, workers)
 
 
-def _serve(config: LedgerConfig, host: str, port: int) -> None:
-    _run(check_ready(config))
+def _serve(config: LedgerConfig, host: str, port: int, workers: int = 1) -> None:
+    _run(check_ready(config))  # migrates once, before any worker starts
     with _expected_errors():
-        uvicorn.run(create_app(config=config), host=host, port=port, log_level="info")
+        if workers == 1:
+            uvicorn.run(create_app(config=config), host=host, port=port, log_level="info")
+            return
+        os.environ["COOPLEDGER_DATA"] = str(config.data.root)
+        uvicorn.run(
+            "api.app:create_app", factory=True, workers=workers, host=host, port=port,
+            log_level="info",
+        )  # fmt: skip
 
 
 @app.command()
@@ -276,43 +294,6 @@ def checkpoint(data: DataOption = None) -> None:
 
 
 @app.command()
-def prove(
-    index: Annotated[int, typer.Option(help="The entry's index.", min=0)],
-    data: DataOption = None,
-    size: Annotated[
-        int | None, typer.Option(help="Tree size (default: the latest checkpoint's).", min=1)
-    ] = None,
-) -> None:
-    """Print an RFC 9162 inclusion proof as JSON (checked before it is printed)."""
-    config = _config(data)
-
-    async def run() -> dict[str, Any]:
-        store = await open_store(config.database_url, migrate=False)
-        try:
-            view = LogView(store)
-            tree_size = size or (await view.latest_checkpoint()).size
-            proof = await view.inclusion(index, tree_size)
-        finally:
-            await store.close()
-        verify_inclusion(
-            leaf_hash=proof.leaf_hash,
-            index=index,
-            size=tree_size,
-            path=proof.path,
-            root=proof.root,
-        )
-        return {
-            "index": proof.index,
-            "size": proof.size,
-            "leaf_hash": proof.leaf_hash.hex(),
-            "path": [node.hex() for node in proof.path],
-            "root": proof.root.hex(),
-        }
-
-    typer.echo(json.dumps(_run(run()), indent=2))
-
-
-@app.command()
 def demo(
     data: DataOption = None,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="Stop after the audit.")] = False,
@@ -352,6 +333,7 @@ def _print_demo(result: DemoResult) -> None:
 
 
 app.add_typer(report_app, name="report")
+app.add_typer(client_app)
 app.command()(rebuild)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,8 +20,23 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(_config(connection), "head")
 
 
+_PG_MIGRATION_LOCK = 0x636F6F706D6967  # "coopmig": one migrating process at a time
+
+
 async def upgrade(engine: AsyncEngine) -> None:
-    """Apply every migration not yet applied; safe to run again."""
+    """Apply every migration not yet applied; safe to run again, and from several processes
+    at once on PostgreSQL (they take turns on an advisory lock)."""
     async with engine.connect() as conn:
-        await conn.run_sync(_upgrade)
-        await conn.commit()
+        postgres = engine.dialect.name == "postgresql"
+        if postgres:
+            await conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+            await conn.commit()
+        try:
+            await conn.run_sync(_upgrade)
+            await conn.commit()
+        finally:
+            if postgres:
+                await conn.execute(
+                    text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_MIGRATION_LOCK}
+                )
+                await conn.commit()
