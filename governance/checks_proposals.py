@@ -109,8 +109,15 @@ async def _check_action(scope: Scope, opening: Opening) -> None:
         raise ConflictError(f"proposal {live} already proposes version {action.version}")
 
 
+OPEN_PROPOSALS = "governance.open_proposals"
+"""``Context.scratch`` key: open proposals read in this batch, by seq (ballots come in bulk)."""
+
+
 async def _open_proposal(scope: Scope, seq: int) -> ProposalRecord:
-    record = await load_proposal(scope.conn, seq)
+    cache: dict[int, ProposalRecord] = scope.ctx.scratch.setdefault(OPEN_PROPOSALS, {})
+    record = cache.get(seq) or await load_proposal(scope.conn, seq)
+    if record.status == OPEN:
+        cache[seq] = record
     if record.status != OPEN:
         raise VotingWindowError(f"proposal {seq} was closed at entry {record.closed_by}")
     return record

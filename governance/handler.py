@@ -16,7 +16,13 @@ from governance.checks_groups import (
     check_left,
     check_role_set,
 )
-from governance.checks_proposals import check_cast, check_closed, check_decided, check_opened
+from governance.checks_proposals import (
+    OPEN_PROPOSALS,
+    check_cast,
+    check_closed,
+    check_decided,
+    check_opened,
+)
 from governance.projection import APPLY
 from governance.scope import Scope, connection
 from ledger.members import KeyRecord
@@ -39,6 +45,9 @@ CHECKS: dict[str, Check] = {
 }
 
 
+_ENDS_VOTING = frozenset({"governance.proposal.closed", "governance.decision.recorded"})
+
+
 class GovernanceHandler:
     """Checks governance statements against the rules and projects the accepted ones."""
 
@@ -55,6 +64,8 @@ class GovernanceHandler:
 
     async def apply(self, ctx: Context, entry: Entry, key: KeyRecord) -> None:
         """Project an accepted governance entry in the transaction that appends it."""
+        if entry.statement.kind in _ENDS_VOTING:
+            ctx.scratch.get(OPEN_PROPOSALS, {}).pop(entry.statement.body.get("proposal"), None)
         await APPLY[entry.statement.kind](connection(ctx), entry, key.member)
 
     async def reset(self, conn: AsyncConnection) -> None:
