@@ -8,16 +8,25 @@
    acknowledgement.
 2. The baseline, in the same run: the very rows the ledger wrote (entries, tree nodes,
    checkpoints) inserted into a fresh database of the same kind with the same batch
-   boundaries, one transaction per batch, by the same driver-level ``executemany`` — storage
-   alone, with no verification or sequencing.
+   boundaries, one transaction per batch, the way the store writes them: one connection kept
+   open, ``BEGIN IMMEDIATE`` (SQLite) or ``BEGIN`` (PostgreSQL), one driver-level
+   ``executemany`` per table, ``COMMIT`` — storage alone, with no verification, no
+   sequencing, no writer lock and no nonce or size read.
+
+Also printed: the process's CPU time per append and how many cores it kept busy, and the
+load average, since other work on the machine moves these figures a lot.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import resource
+import statistics
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 
 from bench.common import database, machine
 from ledger.bootstrap import initialise
@@ -25,11 +34,14 @@ from ledger.note import NoteSigner
 from ledger.service import Ledger
 from ledger.signing import Keypair
 from ledger.sql import SqlLogStore, make_engine
+from ledger.sql_driver import POSTGRES, SQLITE, Driver
 from ledger.statement import SignedStatement
 from ledger.store import CheckpointRow, EntryRow
 from ledger.testing import StatementFactory
 
 ORIGIN = "bench.coopledger.example/log"
+_Node = tuple[int, int, bytes]
+_BatchRows = tuple[list[EntryRow], list[_Node], CheckpointRow]
 
 
 def _statements(steward: Keypair, count: int) -> list[SignedStatement]:
@@ -50,7 +62,29 @@ def _statements(steward: Keypair, count: int) -> list[SignedStatement]:
     ]
 
 
-async def _ledger_run(url: str, count: int, submitters: int) -> tuple[float, int]:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass(frozen=True)
+class Result:
+    """One run on one backend."""
+
+    backend: str
+    ledger_rate: float
+    raw_rate: float
+    batches: int
+    cpu_per_append: float
+    cores_busy: float
+
+    @property
+    def ratio(self) -> float:
+        """Ledger appends/s over raw rows/s."""
+        return self.ledger_rate / self.raw_rate
+
+
+async def _ledger_run(url: str, count: int, submitters: int) -> tuple[float, float, int]:
     signer, steward = NoteSigner.generate(ORIGIN), Keypair.generate()
     store = SqlLogStore(make_engine(url))
     async with Ledger(store, origin=ORIGIN, log_signer=signer) as ledger:
@@ -62,15 +96,15 @@ async def _ledger_run(url: str, count: int, submitters: int) -> tuple[float, int
             while queue:
                 await ledger.submit(queue.pop())
 
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu()
         await asyncio.gather(*(submitter() for _ in range(submitters)))
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, _cpu() - cpu
     batches = len(await store.checkpoints(2, 10**9))
     await store.close()
-    return elapsed, batches
+    return elapsed, cpu, batches
 
 
-async def _rows(url: str) -> list[tuple[list[EntryRow], list[tuple[int, int, bytes]], CheckpointRow]]:
+async def _rows(url: str) -> list[_BatchRows]:
     """The ledger's writes, grouped by the checkpoint (batch) that first covered them."""
     store = SqlLogStore(make_engine(url))
     size = await store.size()
@@ -92,44 +126,80 @@ async def _rows(url: str) -> list[tuple[list[EntryRow], list[tuple[int, int, byt
     return batches
 
 
-async def _raw_run(url: str, batches: list) -> float:  # type: ignore[type-arg]
+async def _raw_run(url: str, batches: list[_BatchRows]) -> float:
     engine = make_engine(url)
-    marks = "$1, $2, $3, $4, $5, $6, $7" if url.startswith("postgresql") else "?, ?, ?, ?, ?, ?, ?"
-    three = "$1, $2, $3" if url.startswith("postgresql") else "?, ?, ?"
-    started = time.perf_counter()
-    for entries, nodes, checkpoint in batches:
-        async with engine.begin() as conn:
-            await conn.exec_driver_sql(
-                f"INSERT INTO entries (seq, leaf_hash, body, kind, key_id, nonce, logged_at) "
-                f"VALUES ({marks})",
-                [(e.seq, e.leaf_hash, e.data, e.kind, e.key_id, e.nonce, e.logged_at)
-                 for e in entries],
-            )
-            await conn.exec_driver_sql(
-                f"INSERT INTO tree_nodes (level, idx, hash) VALUES ({three})", nodes
-            )
-            await conn.exec_driver_sql(
-                f"INSERT INTO checkpoints (size, root, note) VALUES ({three})",
-                [(checkpoint.size, checkpoint.root, checkpoint.note)],
-            )
-    elapsed = time.perf_counter() - started
+    dialect = POSTGRES if url.startswith("postgresql") else SQLITE
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        driver = Driver(raw, dialect)
+        started = time.perf_counter()
+        for entries, nodes, checkpoint in batches:
+            if dialect.postgres:
+                async with raw.transaction():
+                    await _insert(driver, entries, nodes, checkpoint)
+            else:
+                await driver.execute("BEGIN IMMEDIATE")
+                await _insert(driver, entries, nodes, checkpoint)
+                await raw.commit()
+        elapsed = time.perf_counter() - started
     await engine.dispose()
     return elapsed
 
 
-async def run(backend: str, count: int, submitters: int) -> None:
+async def _insert(
+    driver: Driver, entries: list[EntryRow], nodes: list[_Node], checkpoint: CheckpointRow
+) -> None:
+    dialect = driver.dialect
+    await driver.insert(
+        dialect.insert_entries,
+        [(e.seq, e.leaf_hash, e.data, e.kind, e.key_id, e.nonce, e.logged_at) for e in entries],
+    )
+    await driver.insert(dialect.insert_nodes, nodes)
+    await driver.insert(
+        dialect.insert_checkpoints, [(checkpoint.size, checkpoint.root, checkpoint.note)]
+    )
+
+
+async def run(backend: str, count: int, submitters: int) -> Result:
     async with database(backend) as url:
-        elapsed, batches = await _ledger_run(url, count, submitters)
+        elapsed, cpu, batches = await _ledger_run(url, count, submitters)
         rows = await _rows(url)
     async with database(backend) as raw_url:
         raw_elapsed = await _raw_run(raw_url, rows)
-    ledger_rate = count / elapsed
-    raw_rate = sum(len(b[0]) for b in rows) / raw_elapsed
-    print(
-        f"{backend:8} ledger {ledger_rate:8.0f} appends/s ({count} in {elapsed:.2f} s, "
-        f"{batches} batches, {count / max(batches, 1):.0f}/batch) | raw inserts "
-        f"{raw_rate:8.0f} rows/s | ratio {ledger_rate / raw_rate:.2f}"
+    result = Result(
+        backend=backend,
+        ledger_rate=count / elapsed,
+        raw_rate=sum(len(b[0]) for b in rows) / raw_elapsed,
+        batches=batches,
+        cpu_per_append=cpu / count,
+        cores_busy=cpu / elapsed,
     )
+    print(
+        f"{backend:8} ledger {result.ledger_rate:6.0f} appends/s ({count} in {elapsed:.2f} s, "
+        f"{batches} batches, {count / max(batches, 1):.0f}/batch, "
+        f"{1e6 * result.cpu_per_append:.0f} us CPU each, {result.cores_busy:.2f} cores busy) | "
+        f"raw inserts {result.raw_rate:6.0f} rows/s | ratio {result.ratio:.2f} | "
+        f"load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    return result
+
+
+def _spread(values: list[float], form: str) -> str:
+    middle, low, high = statistics.median(values), min(values), max(values)
+    return f"{form.format(middle)} ({form.format(low)}-{form.format(high)})"
+
+
+def summary(results: list[Result]) -> None:
+    """Median (min-max) per backend over the repeats."""
+    for backend in dict.fromkeys(r.backend for r in results):
+        mine = [r for r in results if r.backend == backend]
+        print(
+            f"{backend:8} over {len(mine)} runs: ledger "
+            f"{_spread([r.ledger_rate for r in mine], '{:.0f}')} appends/s | raw "
+            f"{_spread([r.raw_rate for r in mine], '{:.0f}')} rows/s | ratio "
+            f"{_spread([r.ratio for r in mine], '{:.2f}')}"
+        )
 
 
 def main() -> None:
@@ -137,10 +207,17 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--submitters", type=int, default=64)
+    parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
     print(machine())
-    for backend in ("sqlite", "postgres") if args.backend == "both" else (args.backend,):
+    backends = ("sqlite", "postgres") if args.backend == "both" else (args.backend,)
+    results = [
         asyncio.run(run(backend, args.count, args.submitters))
+        for _ in range(args.repeat)
+        for backend in backends
+    ]
+    if args.repeat > 1:
+        summary(results)
 
 
 if __name__ == "__main__":

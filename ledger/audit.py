@@ -8,7 +8,8 @@ consistent with the one before.
 
 Entries are read in chunks. The member registry is advanced in order in this process (its
 entries are few); the CPU work of each chunk (``ledger.audit_chunk``) then runs in two
-workers while the next chunk is read: threads for short logs, processes for long ones.
+workers, each on one half of the chunk, while the next chunk is read: threads for short
+logs, processes for long ones.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Protocol
 
 import httpx
 
@@ -32,7 +33,6 @@ from ledger.audit_chunk import (
     check_job,
     checkpoint_fault,
     entry_fault,
-    parse_entry,
 )
 from ledger.audit_http import HttpSource
 from ledger.errors import AuditError, InvalidProofError, LedgerError
@@ -42,8 +42,6 @@ from ledger.note import NoteVerifier
 from ledger.statement import Entry
 from ledger.store import LogReader
 from ledger.tree import Frontier, consistency_nodes, consistency_proof
-
-T = TypeVar("T")
 
 ProgressFn = Callable[[int, int], None]
 """Called as ``progress(entries_done, entries_total)`` after each chunk."""
@@ -261,9 +259,10 @@ def _start_chunk(state: AuditState, chunk: _Chunk, pool: Executor) -> None:
     keys = _timeline(state.registry)
     vkey = state.verifier.vkey()
     loop = asyncio.get_running_loop()
+    rows = chunk.rows
     for w in range(WORKERS):
-        rows, notes = chunk.rows[w::WORKERS], chunk.notes[w::WORKERS]
-        job = Job(state.origin, vkey, keys, rows, notes)
+        share = rows[w * len(rows) // WORKERS : (w + 1) * len(rows) // WORKERS]
+        job = Job.of(state.origin, vkey, keys, share, chunk.notes[w::WORKERS])
         chunk.results.append(asyncio.wrap_future(pool.submit(check_job, job), loop=loop))
 
 
@@ -279,7 +278,7 @@ def _replay(state: AuditState, rows: Sequence[Row]) -> Fault | None:
         if row.seq != 0 and _MEMBER_MARK not in data and _INIT_MARK not in data:
             continue
         try:
-            entry = parse_entry(row.data)
+            entry = Entry.parse(row.data)
         except LedgerError as e:
             return entry_fault(row.seq, f"not a well-formed entry: {e}")
         kind = entry.statement.kind
@@ -324,8 +323,8 @@ async def _finish_chunk(
         faults.extend(result.note_faults)
         if result.fault is not None:
             faults.append(result.fault)
-    leaves = _interleave([r.leaves for r in results])
-    faults.extend(_replays(state, chunk.start, _interleave([r.nonces for r in results])))
+    leaves = [leaf for r in results for leaf in r.leaves]
+    faults.extend(_replays(state, chunk.start, [pair for r in results for pair in r.nonces]))
     if leaves:
         state.first_leaf = state.first_leaf or leaves[0]
         state.last_leaf = leaves[-1]
@@ -335,14 +334,6 @@ async def _finish_chunk(
         raise AuditError(min(faults).message)
     if progress is not None:
         progress(chunk.end, state.head.size)
-
-
-def _interleave(parts: list[list[T]]) -> list[T]:
-    """Undo the round-robin split of a chunk's rows between workers."""
-    merged: list[Any] = [None] * sum(len(p) for p in parts)
-    for w, part in enumerate(parts):
-        merged[w :: len(parts)] = part
-    return merged
 
 
 def _replays(state: AuditState, start: int, nonces: list[str]) -> list[Fault]:

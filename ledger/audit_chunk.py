@@ -9,21 +9,19 @@ so the first one can be named.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, NoReturn
+from typing import NamedTuple
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from ledger.checkpoint import verify_checkpoint
-from ledger.encoding import MAX_SAFE_INTEGER, b64decode, parse_time
 from ledger.errors import LedgerError
 from ledger.merkle import hash_leaf
 from ledger.note import NoteVerifier
-from ledger.signing import SIGNATURE_SIZE, STATEMENT_DOMAIN
-from ledger.statement import MAX_STATEMENT_BYTES, Entry, SignedStatement, Statement
+from ledger.signing import STATEMENT_DOMAIN
+from ledger.statement import Entry
 
 
 @dataclass(frozen=True, order=True)
@@ -44,12 +42,16 @@ def checkpoint_fault(size: int, message: str) -> Fault:
     return Fault((size - 1, 1), f"checkpoint {size}: {message}")
 
 
+Columns = tuple[bytes, str, str, str, str]
+"""Stored columns beside an entry's bytes: leaf hash, kind, key ID, nonce, logged_at."""
+
+
 class Row(NamedTuple):
     """An entry as read: its position, exact bytes and any stored columns beside them."""
 
     seq: int
     data: bytes
-    columns: tuple[bytes, str, str, str, str] | None = None
+    columns: Columns | None = None
 
 
 class NoteRow(NamedTuple):
@@ -66,13 +68,30 @@ KeyTimeline = dict[str, tuple[bytes, int, int | None]]
 
 @dataclass(frozen=True)
 class Job:
-    """One worker's share of a chunk."""
+    """One worker's share of a chunk: consecutive entries from ``first``, as plain lists
+    (cheap to send to a worker process), and some checkpoints."""
 
     origin: str
     vkey: str
     keys: KeyTimeline
-    rows: Sequence[Row]
+    first: int
+    bodies: Sequence[bytes]
+    columns: Sequence[Columns | None]
     notes: Sequence[NoteRow] = ()
+
+    @classmethod
+    def of(
+        cls,
+        origin: str,
+        vkey: str,
+        keys: KeyTimeline,
+        rows: Sequence[Row],
+        notes: Sequence[NoteRow],
+    ) -> Job:
+        """A job for ``rows``, which must be consecutive."""
+        first = rows[0].seq if rows else 0
+        bodies = [row.data for row in rows]
+        return cls(origin, vkey, keys, first, bodies, [row.columns for row in rows], notes)
 
 
 @dataclass(frozen=True)
@@ -86,72 +105,6 @@ class JobResult:
     note_faults: list[Fault]
 
 
-# --- Parsing entries fast, with the core parser as the authority ------------------------------
-
-
-class _NotFast(Exception):
-    """The fast path cannot decide; ``Entry.parse`` will."""
-
-
-def _refuse(_text: str) -> NoReturn:
-    raise _NotFast
-
-
-def _safe_int(text: str) -> int:
-    value = int(text)
-    if abs(value) > MAX_SAFE_INTEGER:
-        raise _NotFast
-    return value
-
-
-_ENCODE = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
-).encode
-_DECODE = json.JSONDecoder(parse_float=_refuse, parse_constant=_refuse, parse_int=_safe_int).decode
-_ENTRY_FIELDS = frozenset({"seq", "logged_at", "statement", "signature"})
-
-
-def fast_parse(data: bytes) -> Entry | None:
-    """Parse an ASCII entry whose bytes equal their canonical form; ``None`` if unsure.
-
-    For ASCII text, sorted keys and the C encoder's escapes are exactly RFC 8785's, so
-    equality with the re-encoding proves canonical form; a float, NaN or an integer beyond
-    +/-(2**53 - 1) defers to ``Entry.parse``. The statement's canonical bytes are the tail
-    of the entry's (RFC 8785 encodes a nested object as it encodes it alone).
-    """
-    if not data.isascii():
-        return None
-    text = data.decode("ascii")
-    try:
-        value = _DECODE(text)
-    except (ValueError, _NotFast):
-        return None
-    if type(value) is not dict or value.keys() != _ENTRY_FIELDS or _ENCODE(value) != text:
-        return None
-    seq, stamp, signature = value["seq"], value["logged_at"], value["signature"]
-    if type(seq) is not int or seq < 0 or type(stamp) is not str or type(signature) is not str:
-        return None
-    prefix = f'{{"logged_at":"{stamp}","seq":{seq},"signature":"{signature}","statement":'
-    canonical = data[len(prefix) : -1]
-    if not text.startswith(prefix) or len(canonical) > MAX_STATEMENT_BYTES:
-        return None
-    try:
-        parse_time(stamp, what="logged_at")
-        signed = SignedStatement(
-            statement=Statement.from_json(value["statement"]),
-            signature=b64decode(signature, length=SIGNATURE_SIZE, what="signature"),
-            canonical=canonical,
-        )
-    except LedgerError:
-        return None
-    return Entry(seq=seq, logged_at=stamp, signed=signed, data=data)
-
-
-def parse_entry(data: bytes) -> Entry:
-    """Parse exact entry bytes as ``Entry.parse`` does (same result, same refusals), faster."""
-    return fast_parse(data) or Entry.parse(data)
-
-
 # --- One job ------------------------------------------------------------------------------------
 
 
@@ -161,34 +114,41 @@ def check_job(job: Job) -> JobResult:
     leaves: list[bytes] = []
     nonces: list[str] = []
     fault: Fault | None = None
-    for row in job.rows:
-        leaf = hash_leaf(row.data)
+    for seq, data, columns in zip(
+        range(job.first, job.first + len(job.bodies)), job.bodies, job.columns, strict=True
+    ):
+        leaf = hash_leaf(data)
         leaves.append(leaf)
         try:
-            entry = parse_entry(row.data)
+            entry = Entry.parse(data)
         except LedgerError as e:
             nonces.append("")
-            fault = fault or entry_fault(row.seq, f"not a well-formed entry: {e}")
+            fault = fault or entry_fault(seq, f"not a well-formed entry: {e}")
             continue
         nonces.append(f"{entry.statement.key_id} {entry.statement.nonce}")
         if fault is None:
-            fault = _check_entry(job, row, entry, leaf, verify_keys)
+            fault = _check_entry(job, seq, columns, entry, leaf, verify_keys)
     verifier = NoteVerifier.from_vkey(job.vkey)
     note_faults = [f for f in (_check_note(job, n, verifier) for n in job.notes) if f]
     return JobResult(leaves, nonces, fault, note_faults)
 
 
 def _check_entry(
-    job: Job, row: Row, entry: Entry, leaf: bytes, verify_keys: dict[str, VerifyKey]
+    job: Job,
+    seq: int,
+    columns: Columns | None,
+    entry: Entry,
+    leaf: bytes,
+    verify_keys: dict[str, VerifyKey],
 ) -> Fault | None:
-    seq, statement = row.seq, entry.statement
+    statement = entry.statement
     if entry.seq != seq:
         return entry_fault(seq, f"holds seq {entry.seq}")
     if statement.origin != job.origin:
         return entry_fault(seq, f"names origin {statement.origin!r}")
-    if row.columns is not None:
+    if columns is not None:
         stored = (leaf, statement.kind, statement.key_id, statement.nonce, entry.logged_at)
-        if row.columns != stored:
+        if columns != stored:
             return entry_fault(seq, "stored columns do not match the entry bytes")
     timeline = job.keys.get(statement.key_id)
     if timeline is None:

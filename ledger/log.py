@@ -1,15 +1,20 @@
 """Reading the log as an auditor does: checkpoints, entries and RFC 9162 proofs from storage.
 
-Every root or proof costs one batched read of O(log n) stored subtree hashes.
+Every root or proof costs one batched read of O(log n) stored subtree hashes, and nothing
+else: a tree size is within the log exactly when the complete subtrees that make up its root
+are stored (the last of them ends at that size), so the read itself tells a size beyond the
+log; only then is the log's size read, to tell that from a store missing a node.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ledger.errors import OutOfRangeError
+from ledger.errors import OutOfRangeError, StoreError
 from ledger.store import CheckpointRow, EntryRow, LogReader
 from ledger.tree import (
+    NodeHashes,
+    NodeID,
     consistency_nodes,
     consistency_proof,
     inclusion_nodes,
@@ -60,10 +65,24 @@ class LogView:
         if size < 0 or size > await self.reader.size():
             raise OutOfRangeError(f"tree size {size} is beyond the log")
 
+    async def _nodes(self, size: int, ids: list[NodeID]) -> NodeHashes:
+        """The stored hashes of ``ids``, all of which lie within the tree of ``size``.
+
+        Raises ``OutOfRangeError`` if ``size`` is beyond the log and ``StoreError`` if the
+        store lacks a node it should hold.
+        """
+        if size < 0:
+            raise OutOfRangeError(f"tree size {size} is negative")
+        nodes = await self.reader.nodes(ids)
+        if len(nodes) < len(set(ids)):
+            await self._check_size(size)
+            missing = sorted(set(ids) - nodes.keys())
+            raise StoreError(f"the store lacks tree nodes {missing[:3]} of size {size}")
+        return nodes
+
     async def root(self, size: int) -> bytes:
         """The RFC 9162 root of the first ``size`` entries."""
-        await self._check_size(size)
-        return root_at(size, await self.reader.nodes(root_nodes(size)))
+        return root_at(size, await self._nodes(size, root_nodes(size)))
 
     async def entries(self, start: int, end: int) -> list[EntryRow]:
         """Entries ``start <= seq < end``; at most ``MAX_ENTRIES_PER_READ``, within the log."""
@@ -78,11 +97,11 @@ class LogView:
 
     async def inclusion(self, index: int, size: int) -> InclusionProof:
         """Inclusion proof of entry ``index`` in the tree of ``size``."""
-        await self._check_size(size)
         if not 0 <= index < size:
+            await self._check_size(size)
             raise OutOfRangeError(f"index {index} is not in a tree of size {size}")
         ids = inclusion_nodes(index, size) + root_nodes(size) + [(0, index)]
-        nodes = await self.reader.nodes(ids)
+        nodes = await self._nodes(size, ids)
         return InclusionProof(
             index=index,
             size=size,
@@ -93,11 +112,11 @@ class LogView:
 
     async def consistency(self, first: int, second: int) -> ConsistencyProof:
         """Consistency proof between the trees of sizes ``first <= second``."""
-        await self._check_size(second)
         if not 0 <= first <= second:
+            await self._check_size(second)
             raise OutOfRangeError(f"need 0 <= first <= second, got {first} and {second}")
         ids = consistency_nodes(first, second) + root_nodes(first) + root_nodes(second)
-        nodes = await self.reader.nodes(ids)
+        nodes = await self._nodes(second, ids)
         return ConsistencyProof(
             first=first,
             second=second,

@@ -3,12 +3,13 @@
 Submitters hand a parsed ``SignedStatement`` to ``Sequencer.submit`` and wait. One task takes
 whatever is waiting as a batch and, for each batch:
 
-1. starts checking the Ed25519 signatures by keys already known, in two worker threads
-   (PyNaCl releases the GIL), while it
-2. opens one write transaction (which holds the log's single-writer lock), catches up with
-   entries other processes appended and looks up the batch's nonces; then
-3. refuses replays and rule breaches one statement at a time, appends the rest with their
-   tree nodes and one signed checkpoint, and commits.
+1. opens one write transaction (which holds the log's single-writer lock) and, in one read,
+   gets the log's size and which of the batch's nonces were used before;
+2. hands the Ed25519 signatures by keys already known to two worker threads in chunks
+   (PyNaCl releases the GIL), and catches up with entries other processes appended;
+3. as each chunk's signatures come back, refuses replays and rule breaches one statement at
+   a time and builds the others' entries and tree nodes, while the workers check the next
+   chunks; then appends the entries with one signed checkpoint, and commits.
 
 A submitter's future is resolved only after the commit returns, so an acknowledged entry is
 durable. A statement refused inside a batch leaves the others untouched.
@@ -18,7 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -42,7 +44,10 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 1000
 """The most statements committed in one transaction."""
 
-_PARALLEL_VERIFY_FROM = 32
+VERIFY_THREADS = 2
+_FIRST_CHUNK = 4
+_VERIFY_CHUNK = 8
+"""Signatures per job: small enough that sequencing starts soon after the batch is taken."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,47 @@ class _Item:
 class _Accepted:
     item: _Item
     entry: Entry
+
+
+class _Verification:
+    """A batch's signatures by keys already known, checked in worker threads chunk by chunk.
+
+    The first chunk is small, so that sequencing can start soon; results come back in order.
+    """
+
+    def __init__(self, sequencer: Sequencer, items: list[_Item]) -> None:
+        self._sequencer = sequencer
+        self._items = items
+        self._checks: list[tuple[int, asyncio.Future[list[Exception | None]]]] = []
+
+    def start(self) -> None:
+        """Hand the chunks to the worker threads."""
+        pool = self._sequencer.verifier()
+        loop = asyncio.get_running_loop()
+        items, start = self._items, 0
+        while start < len(items):
+            end = min(len(items), start + (_FIRST_CHUNK if start == 0 else _VERIFY_CHUNK))
+            chunk = items[start:end]
+            keys = [self._sequencer.known_key(item) for item in chunk]
+            job = asyncio.wrap_future(pool.submit(_verify_all, chunk, keys), loop=loop)
+            self._checks.append((end, job))
+            start = end
+
+    async def chunks(self) -> AsyncIterator[list[_Item]]:
+        """Each chunk once checked, in order; a bad signature fails that item's future."""
+        done = 0
+        for end, check in self._checks:
+            chunk = self._items[done:end]
+            for item, error in zip(chunk, await check, strict=True):
+                if error is not None and not item.future.done():
+                    item.future.set_exception(error)
+            yield chunk
+            done = end
+
+    def cancel(self) -> None:
+        """Drop chunks not yet checked."""
+        for _, check in self._checks:
+            check.cancel()
 
 
 @dataclass
@@ -135,6 +181,7 @@ class Sequencer:
         self._frontier = Frontier.empty()
         self._inbox: asyncio.Queue[_Item] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._verifier: ThreadPoolExecutor | None = None
 
     @property
     def registry(self) -> Registry:
@@ -153,6 +200,9 @@ class Sequencer:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        if self._verifier is not None:
+            self._verifier.shutdown(wait=False, cancel_futures=True)
+            self._verifier = None
 
     async def submit(self, signed: SignedStatement) -> Receipt:
         """Sequence ``signed`` and return once it is durably appended.
@@ -170,30 +220,20 @@ class Sequencer:
             items = [await self._inbox.get()]
             while len(items) < MAX_BATCH and not self._inbox.empty():
                 items.append(self._inbox.get_nowait())
-            verification = asyncio.ensure_future(self._verify(items))
-            await self._commit(items, verification)
+            await self._commit(items, _Verification(self, items))
 
-    async def _verify(self, items: list[_Item]) -> None:
-        """Check signatures by keys already known, in worker threads, failing bad ones."""
-        keys = [self._known_key(item) for item in items]
-        if len(items) < _PARALLEL_VERIFY_FROM:
-            results = await asyncio.to_thread(_verify_all, items, keys)
-        else:
-            half = len(items) // 2
-            first, second = await asyncio.gather(
-                asyncio.to_thread(_verify_all, items[:half], keys[:half]),
-                asyncio.to_thread(_verify_all, items[half:], keys[half:]),
-            )
-            results = first + second
-        for item, error in zip(items, results, strict=True):
-            if error is not None and not item.future.done():
-                item.future.set_exception(error)
+    def verifier(self) -> ThreadPoolExecutor:
+        """The worker threads that check signatures."""
+        if self._verifier is None:
+            self._verifier = ThreadPoolExecutor(VERIFY_THREADS, "coopledger-verify")
+        return self._verifier
 
-    def _known_key(self, item: _Item) -> bytes | None:
+    def known_key(self, item: _Item) -> bytes | None:
+        """The public key of the statement's key ID, if the registry knows it yet."""
         record = self._registry.keys.get(item.signed.statement.key_id)
         return None if record is None else record.public_key
 
-    async def _commit(self, items: list[_Item], verification: asyncio.Future[None]) -> None:
+    async def _commit(self, items: list[_Item], verification: _Verification) -> None:
         try:
             batch, frontier, checkpoint = await self._sequence(items, verification)
         except Exception as e:  # the transaction rolled back: nothing was appended
@@ -210,20 +250,23 @@ class Sequencer:
                 accepted.item.future.set_result(Receipt(accepted.entry, checkpoint))
 
     async def _sequence(
-        self, items: list[_Item], verification: asyncio.Future[None]
+        self, items: list[_Item], verification: _Verification
     ) -> tuple[_Batch, Frontier, CheckpointRow]:
         async with self.store.transaction() as tx:
-            await self._catch_up(tx)
-            registry, frontier = self._registry, self._frontier.copy()
-            ctx = Context(tx, registry, self.clock())
             seen = await tx.seen_nonces(
                 [(i.signed.statement.key_id, i.signed.statement.nonce) for i in items]
             )
-            await verification
+            # Only now: worker threads running alongside would hold up the two reads above
+            # (the driver's thread needs the GIL too), and the reads are quick.
+            verification.start()
+            await self._catch_up(tx)
+            registry, frontier = self._registry, self._frontier.copy()
+            ctx = Context(tx, registry, self.clock())
             batch = _Batch()
-            for item in items:
-                if not item.future.done():
-                    await self._sequence_one(ctx, frontier, item, seen, batch)
+            async for chunk in verification.chunks():
+                for item in chunk:
+                    if not item.future.done():
+                        await self._sequence_one(ctx, frontier, item, seen, batch)
             checkpoint = self._checkpoint(frontier)
             if batch.accepted:
                 tx.append(batch.rows, batch.nodes)
@@ -254,8 +297,9 @@ class Sequencer:
             return
         seen.add(pair)
         entry = Entry.build(seq=frontier.size, logged_at=ctx.now, signed=item.signed)
-        batch.nodes.extend(frontier.append(entry.leaf_hash))
-        batch.rows.append(_row(entry))
+        leaf_hash = entry.leaf_hash
+        batch.nodes.extend(frontier.append(leaf_hash))
+        batch.rows.append(_row(entry, leaf_hash))
         await self._handlers[statement.kind].apply(ctx, entry, key)
         batch.accepted.append(_Accepted(item, entry))
 
@@ -297,13 +341,14 @@ def _bootstrap_key(signed: SignedStatement) -> KeyRecord:
     )
 
 
-def _row(entry: Entry) -> EntryRow:
+def _row(entry: Entry, leaf_hash: bytes) -> EntryRow:
+    statement = entry.signed.statement
     return EntryRow(
-        seq=entry.seq,
-        leaf_hash=entry.leaf_hash,
-        data=entry.data,
-        kind=entry.statement.kind,
-        key_id=entry.statement.key_id,
-        nonce=entry.statement.nonce,
-        logged_at=entry.logged_at,
+        entry.seq,
+        leaf_hash,
+        entry.data,
+        statement.kind,
+        statement.key_id,
+        statement.nonce,
+        entry.logged_at,
     )

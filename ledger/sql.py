@@ -1,12 +1,15 @@
 """SQL storage for the log (SQLite and PostgreSQL through SQLAlchemy 2.0 async Core).
 
 The only ledger module, with ``ledger.migrations`` and the projection ``*sql.py`` modules,
-that imports SQLAlchemy. Writes use Core with one ``executemany`` per table per batch; the
-ORM is not used on the write path.
+that imports SQLAlchemy. The tables are declared here; the log's own reads and writes are
+fixed queries sent to the driver under SQLAlchemy's connection (``ledger.sql_driver``), one
+round trip each; one ``executemany`` per table per batch.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,18 +26,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    and_,
     event,
-    func,
-    or_,
-    select,
-    text,
 )
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ledger.errors import AppendOnlyError, StoreError
+from ledger.sql_driver import POSTGRES, SQLITE, Dialect, Driver
 from ledger.store import CheckpointRow, EntryRow
 from ledger.tree import NodeID
 
@@ -83,7 +82,7 @@ directory = Table(
 
 APPEND_ONLY_TABLES = ("entries", "tree_nodes", "checkpoints")
 _PG_WRITER_LOCK = 0x636F6F706C6564  # "coopled": the advisory lock that serialises writers
-_WRITE = "coopledger_write"
+_WRITER = "coopledger_writer"
 
 
 def is_postgres(url: str) -> bool:
@@ -122,118 +121,105 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: SyncConnection) -> None:
-        writing = conn.get_execution_options().get(_WRITE, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+        if not conn.get_execution_options().get(_WRITER, False):
+            conn.exec_driver_sql("BEGIN")
+        # The log's writer connection has sent BEGIN IMMEDIATE itself (SqlLogStore.transaction).
 
 
-def _entry_row(row: Any) -> EntryRow:
-    return EntryRow(
-        seq=row.seq,
-        leaf_hash=bytes(row.leaf_hash),
-        data=bytes(row.body),
-        kind=row.kind,
-        key_id=row.key_id,
-        nonce=row.nonce,
-        logged_at=row.logged_at,
-    )
+def _entry_row(row: Sequence[Any]) -> EntryRow:
+    seq, leaf_hash, body, kind, key_id, nonce, logged_at = row
+    return EntryRow(seq, bytes(leaf_hash), bytes(body), kind, key_id, nonce, logged_at)
 
 
-def _checkpoint_row(row: Any) -> CheckpointRow:
-    return CheckpointRow(size=row.size, root=bytes(row.root), note=row.note)
-
-
-def _pairs_in(first: Any, second: Any, pairs: Iterable[tuple[Any, Any]]) -> Any:
-    """``(first, second) IN pairs`` as an OR of ``first = a AND second IN (...)`` terms.
-
-    SQLite scans the whole table for a row-value ``IN``; this form is a point lookup on the
-    composite index for each pair, on SQLite and PostgreSQL alike.
-    """
-    groups: dict[Any, list[Any]] = {}
-    for a, b in pairs:
-        groups.setdefault(a, []).append(b)
-    return or_(*(and_(first == a, second.in_(bs)) for a, bs in groups.items()))
+def _checkpoint_row(row: Sequence[Any]) -> CheckpointRow:
+    return CheckpointRow(size=row[0], root=bytes(row[1]), note=row[2])
 
 
 class _SqlReads:
-    """Reads shared by the store (fresh connection per call) and a transaction (its own)."""
+    """Reads shared by the store (a pooled connection per call) and a transaction (its own).
 
-    async def _run(self, statement: Any) -> Any:
+    Each read is one fixed query sent to the driver (``ledger.sql_driver``).
+    """
+
+    dialect: Dialect
+
+    async def _fetch(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
         raise NotImplementedError
 
     async def size(self) -> int:
-        result = await self._run(select(func.max(entries.c.seq)))
-        last = result.scalar_one()
+        last = (await self._fetch(self.dialect.size))[0][0]
         return 0 if last is None else int(last) + 1
 
     async def entries(self, start: int, end: int) -> list[EntryRow]:
-        query = (
-            select(entries)
-            .where(entries.c.seq >= start, entries.c.seq < end)
-            .order_by(entries.c.seq)
-        )
-        return [_entry_row(row) for row in (await self._run(query)).all()]
+        return [_entry_row(row) for row in await self._fetch(self.dialect.entries, start, end)]
 
     async def entries_of_kinds(self, kinds: Collection[str], start: int) -> list[EntryRow]:
-        query = (
-            select(entries)
-            .where(entries.c.kind.in_(list(kinds)), entries.c.seq >= start)
-            .order_by(entries.c.seq)
-        )
-        return [_entry_row(row) for row in (await self._run(query)).all()]
+        rows = await self._fetch(self.dialect.entries_of_kinds, self.dialect.kinds(kinds), start)
+        return [_entry_row(row) for row in rows]
 
     async def nodes(self, ids: Iterable[NodeID]) -> dict[NodeID, bytes]:
-        wanted = list(set(ids))
+        wanted = set(ids)
         if not wanted:
             return {}
-        query = select(tree_nodes.c.level, tree_nodes.c.idx, tree_nodes.c.hash).where(
-            _pairs_in(tree_nodes.c.level, tree_nodes.c.idx, wanted)
-        )
-        rows = (await self._run(query)).all()
-        return {(row.level, row.idx): bytes(row.hash) for row in rows}
+        rows = await self._fetch(self.dialect.nodes, *self.dialect.keys(wanted))
+        return {(row[0], row[1]): bytes(row[2]) for row in rows}
 
     async def checkpoint(self, size: int | None = None) -> CheckpointRow | None:
-        query = select(checkpoints)
         if size is None:
-            query = query.order_by(checkpoints.c.size.desc()).limit(1)
+            rows = await self._fetch(self.dialect.latest_checkpoint)
         else:
-            query = query.where(checkpoints.c.size == size)
-        row = (await self._run(query)).first()
-        return None if row is None else _checkpoint_row(row)
+            rows = await self._fetch(self.dialect.checkpoint_at, size)
+        return _checkpoint_row(rows[0]) if rows else None
 
     async def checkpoints(self, start_size: int, limit: int) -> list[CheckpointRow]:
-        query = (
-            select(checkpoints)
-            .where(checkpoints.c.size >= start_size)
-            .order_by(checkpoints.c.size)
-            .limit(limit)
-        )
-        return [_checkpoint_row(row) for row in (await self._run(query)).all()]
+        rows = await self._fetch(self.dialect.checkpoints, start_size, limit)
+        return [_checkpoint_row(row) for row in rows]
+
+
+async def _driver(conn: AsyncConnection, dialect: Dialect) -> Driver:
+    raw = await conn.get_raw_connection()
+    return Driver(raw.driver_connection, dialect)
 
 
 class SqlTransaction(_SqlReads):
-    """A write transaction on one connection, holding the writer lock."""
+    """A write transaction on the store's writer connection, holding the writer lock.
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    No other writer can append while it lasts and its own appends are queued until commit,
+    so the log's size is read once: ``seen_nonces`` reads it in the same round trip, and
+    ``size`` answers from that.
+    """
+
+    def __init__(self, conn: AsyncConnection, driver: Driver) -> None:
         self._conn = conn
+        self._driver = driver
+        self.dialect = driver.dialect
+        self._size: int | None = None
         self._entries: list[EntryRow] = []
         self._nodes: list[tuple[NodeID, bytes]] = []
         self._checkpoints: list[CheckpointRow] = []
 
-    async def _run(self, statement: Any) -> Any:
-        return await self._conn.execute(statement)
+    async def _fetch(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
+        return await self._driver.fetch(sql, *args)
 
     @property
     def connection(self) -> AsyncConnection:
         return self._conn
 
+    async def size(self) -> int:
+        if self._size is None:
+            self._size = await super().size()
+        return self._size
+
     async def seen_nonces(self, pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
-        wanted = list(set(pairs))
-        if not wanted:
-            return set()
-        query = select(entries.c.key_id, entries.c.nonce).where(
-            _pairs_in(entries.c.key_id, entries.c.nonce, wanted)
-        )
-        return {(row.key_id, row.nonce) for row in (await self._run(query)).all()}
+        """Which pairs were accepted before; reads the log's size in the same round trip."""
+        rows = await self._fetch(self.dialect.size_and_nonces, *self.dialect.keys(set(pairs)))
+        seen: set[tuple[str, str]] = set()
+        for key_id, nonce, last in rows:
+            if key_id is None:
+                self._size = 0 if last is None else int(last) + 1
+            else:
+                seen.add((key_id, nonce))
+        return seen
 
     def append(self, entries: Sequence[EntryRow], nodes: Sequence[tuple[NodeID, bytes]]) -> None:
         self._entries.extend(entries)
@@ -243,93 +229,96 @@ class SqlTransaction(_SqlReads):
         self._checkpoints.append(checkpoint)
 
     async def flush(self) -> None:
-        """Write what was queued: one driver-level ``executemany`` per table.
-
-        The write path skips SQLAlchemy's per-value processing; the rows are plain tuples.
-        """
-        await self._insert_many(
-            "entries",
-            ("seq", "leaf_hash", "body", "kind", "key_id", "nonce", "logged_at"),
+        """Write what was queued: one driver-level ``executemany`` per table."""
+        dialect, insert = self.dialect, self._driver.insert
+        await insert(
+            dialect.insert_entries,
             [
                 (e.seq, e.leaf_hash, e.data, e.kind, e.key_id, e.nonce, e.logged_at)
                 for e in self._entries
             ],
         )
-        await self._insert_many(
-            "tree_nodes", ("level", "idx", "hash"), [(n[0], n[1], h) for n, h in self._nodes]
+        await insert(dialect.insert_nodes, [(n[0], n[1], h) for n, h in self._nodes])
+        await insert(
+            dialect.insert_checkpoints, [(c.size, c.root, c.note) for c in self._checkpoints]
         )
-        await self._insert_many(
-            "checkpoints",
-            ("size", "root", "note"),
-            [(c.size, c.root, c.note) for c in self._checkpoints],
-        )
-
-    async def _insert_many(
-        self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
-    ) -> None:
-        if not rows:
-            return
-        if self._conn.dialect.paramstyle == "numeric_dollar":
-            marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
-        else:
-            marks = ", ".join("?" for _ in columns)
-        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
-        await self._conn.exec_driver_sql(sql, rows)
 
 
 class SqlLogStore(_SqlReads):
-    """The log in SQLite (one file, WAL) or PostgreSQL (several processes may share it)."""
+    """The log in SQLite (one file, WAL) or PostgreSQL (several processes may share it).
+
+    Reads take a pooled connection per call. Writes go through one writer connection that
+    the store keeps open (no pool checkout, no reconnect per batch); an ``asyncio.Lock``
+    queues this process's writers for it, and the database's own lock queues other
+    processes'.
+    """
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.postgres = engine.dialect.name == "postgresql"
+        self.dialect = POSTGRES if self.postgres else SQLITE
+        self._writer: tuple[AsyncConnection, Driver] | None = None
+        self._writer_lock = asyncio.Lock()
 
-    async def _run(self, statement: Any) -> Any:
+    async def _fetch(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
         async with self.engine.connect() as conn:
-            result = await conn.execute(statement)
-            return _Buffered(list(result.all()))
+            return await (await _driver(conn, self.dialect)).fetch(sql, *args)
+
+    async def _writer_connection(self) -> tuple[AsyncConnection, Driver]:
+        if self._writer is None:
+            conn = await self.engine.connect()
+            try:
+                conn = await conn.execution_options(**{_WRITER: True})
+                if self.postgres:
+                    await conn.exec_driver_sql("SET lock_timeout = '30s'")
+                    await conn.commit()
+                self._writer = (conn, await _driver(conn, self.dialect))
+            except BaseException:
+                await conn.close()
+                raise
+        return self._writer
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlTransaction]:
         """Begin a write transaction holding the single-writer lock.
 
-        SQLite: ``BEGIN IMMEDIATE``. PostgreSQL: a transaction-scoped advisory lock, so that
-        writers in every process queue while readers go on.
+        SQLite: ``BEGIN IMMEDIATE``. PostgreSQL: a transaction-scoped advisory lock (after
+        a ``lock_timeout`` of 30 s), so that writers in every process queue while readers
+        go on. Any failure rolls back; the writer connection is then dropped and the next
+        transaction opens a fresh one.
         """
-        async with self.engine.connect() as raw:
-            conn = await raw.execution_options(**{_WRITE: True})
+        async with self._writer_lock:
+            conn, driver = await self._writer_connection()
             try:
-                async with conn.begin():
-                    if self.postgres:
-                        await conn.execute(text("SET LOCAL lock_timeout = '30s'"))
-                        await conn.execute(
-                            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_WRITER_LOCK}
-                        )
-                    tx = SqlTransaction(conn)
-                    yield tx
-                    await tx.flush()
-            except DBAPIError as e:
-                if "append-only" in str(e.orig):
-                    raise AppendOnlyError(str(e.orig)) from e
-                if isinstance(e, IntegrityError):
-                    raise StoreError(f"the store refused the batch: {e.orig}") from e
+                if not self.postgres:
+                    await driver.execute("BEGIN IMMEDIATE")
+                await conn.begin()
+                if self.dialect.writer_lock is not None:  # also starts the driver's transaction
+                    await conn.exec_driver_sql(self.dialect.writer_lock, (_PG_WRITER_LOCK,))
+                tx = SqlTransaction(conn, driver)
+                yield tx
+                await tx.flush()
+                await conn.commit()
+            except BaseException as e:
+                await self._drop_writer()
+                if isinstance(e, DBAPIError):
+                    if "append-only" in str(e.orig):
+                        raise AppendOnlyError(str(e.orig)) from e
+                    if isinstance(e, IntegrityError):
+                        raise StoreError(f"the store refused the batch: {e.orig}") from e
                 raise
 
+    async def _drop_writer(self) -> None:
+        """Close the writer connection without committing; the database rolls back."""
+        if self._writer is None:
+            return
+        conn, _ = self._writer
+        self._writer = None
+        with contextlib.suppress(Exception):
+            await conn.invalidate()
+        with contextlib.suppress(Exception):
+            await conn.close()
+
     async def close(self) -> None:
+        await self._drop_writer()
         await self.engine.dispose()
-
-
-class _Buffered:
-    """A fully fetched result, so the connection can go back to the pool at once."""
-
-    def __init__(self, rows: list[Any]) -> None:
-        self._rows = rows
-
-    def all(self) -> list[Any]:
-        return self._rows
-
-    def first(self) -> Any:
-        return self._rows[0] if self._rows else None
-
-    def scalar_one(self) -> Any:
-        return self._rows[0][0]

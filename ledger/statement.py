@@ -7,9 +7,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 from ledger.encoding import (
+    MAX_SAFE_INTEGER,
     JSONValue,
     b64decode,
     b64encode,
@@ -276,19 +277,102 @@ class Entry:
 
     @classmethod
     def parse(cls, data: bytes) -> Entry:
-        """Parse exact entry bytes; refuses anything not canonical or not of the entry's shape."""
-        value = parse_canonical(data)
-        if set(value.keys()) != {"seq", "logged_at", "statement", "signature"}:
+        """Parse exact entry bytes; refuses anything not canonical or not of the entry's shape.
+
+        1. The bytes must be RFC 8785 canonical JSON of an object (``_canonical_entry``).
+        2. It has exactly seq, logged_at, signature and statement, with seq a non-negative
+           integer, logged_at an RFC 3339 UTC time and the statement well-formed.
+        3. In canonical form ``statement`` is the last key and a nested object is encoded
+           as it is alone, so the statement's canonical bytes are the slice of the entry
+           between ``"statement":`` and the closing brace: taken, not re-encoded.
+
+        Raises ``MalformedStatementError`` (or another ``StatementError``) otherwise.
+        """
+        value = _canonical_entry(data)
+        if value.keys() != _ENTRY_FIELDS:
             raise MalformedStatementError(
                 "entry fields must be seq, logged_at, statement, signature"
             )
-        seq = value["seq"]
+        seq, stamp, signature = value["seq"], value["logged_at"], value["signature"]
         if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
             raise MalformedStatementError("entry seq must be a non-negative integer")
-        if not isinstance(value["logged_at"], str):
+        if not isinstance(stamp, str):
             raise MalformedStatementError("logged_at must be a string")
-        parse_time(value["logged_at"], what="logged_at")
-        signed = SignedStatement.from_json(
-            {"statement": value["statement"], "signature": value["signature"]}
-        )
-        return cls(seq=seq, logged_at=value["logged_at"], signed=signed, data=data)
+        parse_time(stamp, what="logged_at")
+        if not isinstance(signature, str):
+            raise MalformedStatementError("signature must be a base64 string")
+        raw_signature = b64decode(signature, length=SIGNATURE_SIZE, what="signature")
+        statement = Statement.from_json(value["statement"])
+        # logged_at and signature are ASCII with nothing to escape (checked just above).
+        prefix = f'{{"logged_at":"{stamp}","seq":{seq},"signature":"{signature}","statement":'
+        canonical = data[len(prefix) : -1]
+        if not data.startswith(prefix.encode("ascii")):  # cannot happen once canonical
+            raise MalformedStatementError("entry bytes are not in canonical order")
+        if len(canonical) > MAX_STATEMENT_BYTES:
+            raise MalformedStatementError(
+                f"statement is {len(canonical)} bytes; the limit is {MAX_STATEMENT_BYTES}"
+            )
+        signed = SignedStatement(statement=statement, signature=raw_signature, canonical=canonical)
+        return cls(seq=seq, logged_at=stamp, signed=signed, data=data)
+
+
+_ENTRY_FIELDS = frozenset({"seq", "logged_at", "statement", "signature"})
+
+
+class _Undecided(Exception):
+    """The fast path cannot decide; RFC 8785 re-encoding will."""
+
+
+def _undecided(_text: str) -> NoReturn:
+    raise _Undecided
+
+
+def _exact_int(text: str) -> int:
+    value = int(text)
+    if abs(value) > MAX_SAFE_INTEGER:
+        raise _Undecided
+    return value
+
+
+_C_DECODE = json.JSONDecoder(
+    parse_float=_undecided, parse_constant=_undecided, parse_int=_exact_int
+).decode
+_C_ENCODE = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
+).encode
+
+
+def _canonical_entry(data: bytes) -> dict[str, Any]:
+    """The JSON object ``data`` encodes, if ``data`` is its RFC 8785 canonical form.
+
+    Fast path, for ASCII bytes: decode with the C parser (floats, NaN, Infinity and integers
+    beyond +/-(2**53 - 1) are left undecided) and re-encode with the C encoder, sorted keys,
+    no whitespace, no ASCII escaping. For such a value (objects, arrays, strings, integers,
+    true, false, null) that encoder writes exactly what RFC 8785 writes:
+
+    - keys sort by UTF-16 code units in RFC 8785 and by code points here: the same order
+      for ASCII keys, and every string in a value decoded from ASCII bytes that re-encodes
+      to those same ASCII bytes is ASCII;
+    - strings escape ``"``, ``\\``, and the controls U+0000-U+001F, the five with short
+      forms as ``\\b \\t \\n \\f \\r`` and the rest as ``\\u00xx`` in lowercase hex,
+      and nothing else (not ``/``, not U+007F), in both;
+    - an integer within +/-(2**53 - 1) is its plain decimal digits in both (ECMAScript's
+      number formatting has no exponent below 10**21).
+
+    So the bytes are canonical exactly when they equal the re-encoding; duplicate keys,
+    whitespace, escapes that need none and any other variant fail that comparison. Anything
+    else (non-ASCII bytes, a mismatch, an undecided number) goes to ``parse_canonical``,
+    which decides with the ``rfc8785`` package and raises ``MalformedStatementError``.
+    """
+    if data.isascii():
+        text = data.decode("ascii")
+        try:
+            value = _C_DECODE(text)
+        except (ValueError, RecursionError, _Undecided):
+            value = None
+        if type(value) is dict and _C_ENCODE(value) == text:
+            return value
+    try:
+        return parse_canonical(data)
+    except (ValueError, RecursionError) as e:  # e.g. integers of thousands of digits
+        raise MalformedStatementError(f"entry is not valid JSON: {e}") from e
