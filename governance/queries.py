@@ -191,7 +191,8 @@ async def passed_rule_table(conn: AsyncConnection, decision: int) -> ProposalRec
     return None if row is None else proposal_record(row)
 
 
-def _ballot(row: Any) -> BallotRecord:
+def ballot_record(row: Any) -> BallotRecord:
+    """A ``BallotRecord`` from a row of ``governance_ballots``."""
     return BallotRecord(
         seq=row.seq,
         proposal=row.proposal,
@@ -207,7 +208,7 @@ def _ballot(row: Any) -> BallotRecord:
 async def ballots_of(conn: AsyncConnection, proposal: int) -> list[BallotRecord]:
     """Every ballot logged for ``proposal``, superseded ones included, in log order."""
     query = select(ballots).where(ballots.c.proposal == proposal).order_by(ballots.c.seq)
-    return [_ballot(row) for row in (await conn.execute(query)).all()]
+    return [ballot_record(row) for row in (await conn.execute(query)).all()]
 
 
 async def voters(conn: AsyncConnection, proposal: int) -> set[str]:

@@ -6,7 +6,7 @@ from api.graphql import reads
 from api.graphql.context import Info
 from api.graphql.pagination import Connection, Page, from_query
 from api.graphql.types_credits import Award, Claim, Dispute
-from ledger.credits.queries import award_record, dispute_record
+from ledger.credits.queries import award_record, claim_record, dispute_record
 from ledger.credits.sql import awards, claims, disputes
 
 
@@ -34,7 +34,7 @@ async def claim_list(
             p,
             reads.claims_query(member, status, counterparty),
             claims.c.seq,
-            lambda row: Claim.from_domain(reads.claim_record(row)),
+            lambda row: Claim.from_domain(claim_record(row)),
         )
 
 

@@ -6,24 +6,22 @@ returns domain records (never rows).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from governance.queries import proposal_record
+from governance.queries import ballot_record, proposal_record
 from governance.records import BallotRecord, MembershipRecord, ProposalRecord, TermsRecord
 from governance.sql import ballots, memberships, proposals, terms, texts
 from ledger.credits.queries import award_record, dispute_record
-from ledger.credits.records import AwardRecord, ClaimRecord, DisputeRecord
+from ledger.credits.records import AwardRecord, DisputeRecord
 from ledger.credits.reports import STANDING_DAYS
 from ledger.credits.sql import awards, claims, disputes
 from ledger.directory import PersonalData
-from ledger.encoding import b64decode
 from ledger.sql import directory, entries
 from ledger.store import EntryRow
 
@@ -102,24 +100,6 @@ async def disputes_of_awards(
     for row in (await conn.execute(query)).all():
         found[row.award].append(dispute_record(row))
     return found
-
-
-def claim_record(row: Any) -> ClaimRecord:
-    """A ``ClaimRecord`` from a row of ``credit_claims``."""
-    return ClaimRecord(
-        seq=row.seq,
-        member=row.member,
-        activity=row.activity,
-        rule_version=row.rule_version,
-        quantity=row.quantity,
-        evidence_sha256=row.evidence_sha256,
-        done_on=date.fromisoformat(row.done_on),
-        counterparty=row.counterparty,
-        bid=row.bid,
-        group=row.working_group,
-        status=row.status,
-        closed_by=row.closed_by,
-    )
 
 
 def awards_query(member: str | None, activity: str | None) -> Select[Any]:
@@ -247,18 +227,3 @@ def ballots_query(proposal: int, member: str | None) -> Select[Any]:
     if member is not None:
         query = query.where(ballots.c.member == member)
     return query
-
-
-def ballot_record(row: Any) -> BallotRecord:
-    """A ``BallotRecord`` from a row of ``governance_ballots``."""
-    ballot: Mapping[str, Any] | None = None if row.ballot is None else json.loads(row.ballot)
-    return BallotRecord(
-        seq=row.seq,
-        proposal=row.proposal,
-        member=row.member,
-        ballot=ballot,
-        sealed=None if row.sealed is None else b64decode(row.sealed),
-        superseded_by=row.superseded_by,
-        spoiled=row.spoiled,
-        logged_at=row.logged_at,
-    )

@@ -351,7 +351,7 @@ class Proposal:
                 p,
                 reads.ballots_query(self.seq, member),
                 gsql.ballots.c.seq,
-                lambda row: Ballot.from_domain(reads.ballot_record(row), hidden=hidden),
+                lambda row: Ballot.from_domain(queries.ballot_record(row), hidden=hidden),
             )
 
     @field(description="Who has not voted yet (members only).")

@@ -51,7 +51,8 @@ async def session(conn: AsyncConnection, seq: int) -> SessionRecord | None:
     )
 
 
-def _claim(row: Any) -> ClaimRecord:
+def claim_record(row: Any) -> ClaimRecord:
+    """A ``ClaimRecord`` from a row of ``credit_claims``."""
     return ClaimRecord(
         seq=row.seq,
         member=row.member,
@@ -71,7 +72,7 @@ def _claim(row: Any) -> ClaimRecord:
 async def claim(conn: AsyncConnection, seq: int) -> ClaimRecord | None:
     """The claim made at ``seq``."""
     row = (await conn.execute(select(claims).where(claims.c.seq == seq))).first()
-    return None if row is None else _claim(row)
+    return None if row is None else claim_record(row)
 
 
 async def evidence_in_use(conn: AsyncConnection, member: str, evidence_sha256: str) -> int | None:
