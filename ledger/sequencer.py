@@ -31,6 +31,7 @@ from ledger.errors import (
     ReplayedNonceError,
     RuleError,
     StatementError,
+    UnknownKindError,
 )
 from ledger.members import MEMBER_KINDS, KeyRecord, Registry
 from ledger.note import NoteSigner
@@ -284,23 +285,30 @@ class Sequencer:
     ) -> None:
         statement = item.signed.statement
         pair = (statement.key_id, statement.nonce)
+        handler = self._handlers.get(statement.kind)
+        if handler is None:
+            item.future.set_exception(
+                UnknownKindError(f"this log takes no {statement.kind} statements")
+            )
+            return
         try:
             if pair in seen:
                 raise ReplayedNonceError(f"nonce {statement.nonce} was used by this key before")
             key = self._admissible_key(ctx.registry, item)
-            await self._handlers[statement.kind].check(ctx, item.signed, key)
+            await handler.check(ctx, item.signed, key)
         except (StatementError, RuleError, InvalidSignatureError) as e:
             item.future.set_exception(e)
             return
-        except LookupError as e:
-            item.future.set_exception(StatementError(f"no handler for {statement.kind}: {e}"))
+        except Exception as e:  # a fault in a check (which writes nothing) fails only its own
+            log.exception("checking entry for %s failed", statement.kind)
+            item.future.set_exception(e)
             return
         seen.add(pair)
         entry = Entry.build(seq=frontier.size, logged_at=ctx.now, signed=item.signed)
         leaf_hash = entry.leaf_hash
         batch.nodes.extend(frontier.append(leaf_hash))
         batch.rows.append(_row(entry, leaf_hash))
-        await self._handlers[statement.kind].apply(ctx, entry, key)
+        await handler.apply(ctx, entry, key)
         batch.accepted.append(_Accepted(item, entry))
 
     def _admissible_key(self, registry: Registry, item: _Item) -> KeyRecord:

@@ -322,3 +322,40 @@ async def test_two_writers_on_one_database_share_one_sequence(database_url: str)
                 root2=newer.root,
                 path=proof.path,
             )
+
+
+class _FaultyHandler:
+    """Accepts ``credit.claimed`` unless its body says ``fail``; then its check crashes."""
+
+    kinds = frozenset({"credit.claimed"})
+
+    async def check(self, ctx: object, signed: SignedStatement, key: object) -> None:
+        if signed.statement.body.get("fail"):
+            raise RuntimeError("a bug in a check")
+
+    async def apply(self, ctx: object, entry: Entry, key: object) -> None:
+        return None
+
+
+@every_backend
+async def test_a_crashing_check_fails_only_its_own_statement(database_url: str | None) -> None:
+    async with running_ledger(database_url, handlers=[_FaultyHandler()]) as world:
+        member = await world.admit("member-a")
+        before = await world.store.size()
+        bodies = [{"n": i, "fail": i == 3} for i in range(8)]
+        results = await asyncio.gather(
+            *(world.submit(member, "credit.claimed", body) for body in bodies),
+            return_exceptions=True,
+        )
+        failed = [i for i, r in enumerate(results) if isinstance(r, BaseException)]
+        assert failed == [3]
+        assert isinstance(results[3], RuntimeError)
+        assert await world.store.size() == before + 7
+
+
+@every_backend
+async def test_a_kind_without_a_handler_is_refused(database_url: str | None) -> None:
+    async with running_ledger(database_url) as world:
+        member = await world.admit("member-a")
+        with pytest.raises(UnknownKindError, match=r"takes no credit\.claimed"):
+            await world.submit(member, "credit.claimed", {"n": 1})
