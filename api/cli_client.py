@@ -133,6 +133,28 @@ def confirm(
 
 
 @client_app.command()
+def register(
+    key: KeyOption,
+    attendee: Annotated[list[str], typer.Option(help="An attendee's member id (repeat for each).")],
+    title: Annotated[str, typer.Option(help="The session's title.")],
+    activity: Annotated[str, typer.Option(help="The activity.")] = "workshop.attended",
+    held_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today).")] = None,
+    group: Annotated[str | None, typer.Option(help="The working group.")] = None,
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Record a session register (a convenor or the board): one award per attendee."""
+    day = date.fromisoformat(held_on) if held_on else utc_now().date()
+
+    async def act(client: CoopClient) -> tuple[int, list[int]]:
+        return await client.record_register(
+            activity=activity, held_on=day, attendees=attendee, title=title, group=group
+        )
+
+    session, awards = _with_client(url, key, act)
+    out.print(f"session at entry {session}; {len(awards)} awards", markup=False)
+
+
+@client_app.command()
 def decline(
     key: KeyOption,
     claim_seq: Annotated[int, typer.Argument(metavar="CLAIM", help="The claim's entry.")],

@@ -14,6 +14,7 @@ Every act raises ``Refused`` (with the API's ``code``) when the ledger refuses i
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
@@ -107,6 +108,24 @@ class CoopClient(ClientCore):
         )
         result = await self.act("recordSession", "SessionAccepted", "credit.session_recorded", body)
         return int(result["receipt"]["seq"])
+
+    async def record_register(
+        self, *, activity: str, held_on: date, attendees: list[str], title: str, group: str | None
+    ) -> tuple[int, list[int]]:
+        """Record a session register and award every attendee, the awards sent together so
+        they land in one batch. Returns the session's entry and the awards' entries."""
+        table = await self.rule_table()
+        session = await self.record_session(
+            activity=activity, held_on=held_on, attendees=attendees, title=title, group=group
+        )
+        body = credits.record_session(
+            activity=activity, held_on=held_on, attendees=attendees, title=title, group=group
+        )
+        awards = credits.awards_for_session(session_seq=session, session_body=body, table=table)
+        results = await asyncio.gather(
+            *(self.act("awardCredit", "AwardAccepted", "credit.awarded", a) for a in awards)
+        )
+        return session, [int(r["receipt"]["seq"]) for r in results]
 
     async def dispute(self, award: int, reason: str) -> int:
         """Dispute an award within its window."""

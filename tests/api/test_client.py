@@ -187,3 +187,31 @@ def test_checkpoints_arrive_over_a_websocket(live: tuple[str, LedgerConfig]) -> 
 
     before, after = asyncio.run(run())
     assert after == before + 1
+
+
+async def test_a_convenor_records_a_register_and_every_attendee_is_awarded(
+    world: GraphQLWorld,
+) -> None:
+    await world.group("business-services", convenor="sutton-books", members=["croydon-print"])
+    transport = httpx.ASGITransport(app=world.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        convenor = _client(world, "sutton-books", http)
+        session, awards = await convenor.record_register(
+            activity="workshop.attended",
+            held_on=TODAY,
+            attendees=["croydon-print", "student-1", "merton-care"],
+            title="Fit to Bid",
+            group="business-services",
+        )
+        assert len(awards) == 3 and min(awards) > session
+        for who in ("croydon-print", "student-1", "merton-care"):
+            assert await _client(world, who, http).balance() == 2
+        with pytest.raises(Refused) as refused:
+            await _client(world, "croydon-print", http).record_register(
+                activity="workshop.attended",
+                held_on=TODAY,
+                attendees=["student-1"],
+                title="Not my group to convene",
+                group="business-services",
+            )
+        assert refused.value.code == "not_authorised"
