@@ -24,7 +24,7 @@ from rich.text import Text
 
 from api.app import create_app
 from api.cli_client import client_app
-from api.cli_reports import rebuild, report_app
+from api.cli_reports import rebuild, report_app, rich_table
 from api.demo_script import DemoResult, run_demo
 from api.runtime import admit as admit_member
 from api.runtime import (
@@ -324,12 +324,7 @@ def _print_demo(result: DemoResult) -> None:
         table.add_row(Text(event.step), Text(event.what), Text(seq))
     out.print(table)
     for extra in result.tables:
-        shown = Table(title=Text(extra.title))
-        for column in extra.columns:
-            shown.add_column(column)
-        for row in extra.rows:
-            shown.add_row(*(Text(cell) for cell in row))
-        out.print(shown)
+        out.print(rich_table(extra.title, extra.columns, extra.rows))
 
 
 app.add_typer(report_app, name="report")

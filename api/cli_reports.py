@@ -77,7 +77,8 @@ def _sql(ledger: Ledger) -> SqlLogStore:
     return ledger.store
 
 
-def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+def rich_table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+    """A Rich table of plain-text cells (never read as markup)."""
     table = Table(title=Text(title))
     for column in columns:
         table.add_column(column)
@@ -107,7 +108,7 @@ def balances(data: DataOption = None, as_csv: CsvOption = False) -> None:
             standing = await reports.active_standing(conn, member, date.today())
             rows.append([member, handles.get(member, ""), str(held.get(member, 0)), str(standing)])
         columns = ["member", "handle", "credits", "standing_12_months"]
-        return _csv(columns, rows) if as_csv else _table("balances", columns, rows)
+        return _csv(columns, rows) if as_csv else rich_table("balances", columns, rows)
 
     _run(data, read)
 
@@ -142,7 +143,7 @@ def statement(
             "+/-",
             "balance",
         ]
-        return _table(f"statement: {handles.get(ident, ident)}", columns, rows)
+        return rich_table(f"statement: {handles.get(ident, ident)}", columns, rows)
 
     _run(data, read)
 
@@ -162,7 +163,7 @@ def totals(
         if as_csv:
             return export.totals_csv(found)
         rows = [[t.key, str(t.credits)] for t in found]
-        return _table(f"totals by {dimension}", [dimension, "credits"], rows)
+        return rich_table(f"totals by {dimension}", [dimension, "credits"], rows)
 
     _run(data, read)
 
@@ -181,7 +182,7 @@ def confirmations(data: DataOption = None, as_csv: CsvOption = False) -> None:
             for c in found
         ]  # fmt: skip
         columns = ["award", "approver", "member", "activity", "basis", "net credits"]
-        return _table("who confirmed whom", columns, rows)
+        return rich_table("who confirmed whom", columns, rows)
 
     _run(data, read)
 

@@ -14,34 +14,16 @@ from hypothesis import strategies as st
 from ledger.credits import client, queries, sql
 from ledger.credits.handler import CreditsHandler
 from ledger.credits.replay import compare_with_projection, replay_balances
-from ledger.encoding import parse_time
 from ledger.errors import AuditError, LedgerError
-from ledger.members import MEMBER_KINDS, Registry
 from ledger.migrate import upgrade
-from ledger.sequencer import Context
-from ledger.sql import SqlLogStore, make_engine, sqlite_url
+from ledger.rebuild import rebuild
+from ledger.sql import make_engine, sqlite_url
 from ledger.statement import Entry
 from tests.conftest import SQL_BACKENDS
 from tests.ledger.credits.helpers import START, Credits, credits_world
 
 PEOPLE = ["croydon-print", "merton-care", "sutton-books", "student-1"]
 BOARD = ["steward", "board-b"]
-
-
-async def rebuild(store: SqlLogStore) -> None:
-    """Empty the credit projections and replay every entry into them."""
-    handler = CreditsHandler()
-    async with store.transaction() as tx:
-        await handler.reset(tx.connection)
-        registry = Registry()
-        ctx = Context(tx, registry, START)
-        for row in await tx.entries(0, await tx.size()):
-            entry = Entry.parse(row.data)
-            if entry.statement.kind in MEMBER_KINDS:
-                registry.apply(entry)
-            elif entry.statement.kind in handler.kinds:
-                ctx.now = parse_time(entry.logged_at)
-                await handler.apply(ctx, entry, registry.keys[entry.statement.key_id])
 
 
 async def check_projection(c: Credits) -> dict[str, int]:
@@ -51,7 +33,7 @@ async def check_projection(c: Credits) -> dict[str, int]:
     async with c.read() as conn:
         assert await compare_with_projection(conn, replayed) == []
         before = await sql.dump(conn)
-    await rebuild(c.store)
+    await rebuild(c.store, [CreditsHandler()])
     async with c.read() as conn:
         assert await sql.dump(conn) == before
     return replayed
