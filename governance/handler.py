@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,7 +24,7 @@ from governance.checks_proposals import (
     check_decided,
     check_opened,
 )
-from governance.projection import APPLY
+from governance.projection import APPLY, ballot_row
 from governance.scope import Scope, connection
 from ledger.members import KeyRecord
 from ledger.sequencer import Context
@@ -46,6 +47,13 @@ CHECKS: dict[str, Check] = {
 
 
 _ENDS_VOTING = frozenset({"governance.proposal.closed", "governance.decision.recorded"})
+_CAST = "governance.vote.cast"
+_BALLOTS = "governance.ballots"
+"""``Context.scratch`` key: this batch's ballots, written together by a deferred write."""
+
+
+async def _write_ballots(ctx: Context) -> None:
+    await sql.insert_ballots(connection(ctx), ctx.scratch.pop(_BALLOTS))
 
 
 class GovernanceHandler:
@@ -59,11 +67,22 @@ class GovernanceHandler:
         Raises the ``StatementError``/``RuleError`` subclasses of ``governance.errors`` and
         ``ledger.errors`` that each check names.
         """
+        if signed.statement.kind != _CAST:  # only votes leave the ballots table as it stands
+            await ctx.flush()
         scope = Scope(ctx, connection(ctx), ctx.registry.signer(key))
         await CHECKS[signed.statement.kind](scope, signed.statement.body)
 
     async def apply(self, ctx: Context, entry: Entry, key: KeyRecord) -> None:
-        """Project an accepted governance entry in the transaction that appends it."""
+        """Project an accepted governance entry in the transaction that appends it.
+
+        Ballots, which come in bulk, are written together when the batch ends (or before any
+        other governance statement is checked or projected).
+        """
+        if entry.statement.kind == _CAST:
+            ctx.scratch.setdefault(_BALLOTS, []).append(ballot_row(entry, key.member))
+            ctx.defer(_BALLOTS, partial(_write_ballots, ctx))
+            return
+        await ctx.flush()
         if entry.statement.kind in _ENDS_VOTING:
             ctx.scratch.get(OPEN_PROPOSALS, {}).pop(entry.statement.body.get("proposal"), None)
         await APPLY[entry.statement.kind](connection(ctx), entry, key.member)

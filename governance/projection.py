@@ -8,6 +8,7 @@ sealed; only the entry that closes it (and publishes its key) writes their opene
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -122,21 +123,19 @@ async def _opened(conn: AsyncConnection, entry: Entry, signer: str) -> None:
     )
 
 
-async def _cast(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+def ballot_row(entry: Entry, signer: str) -> dict[str, Any]:
+    """The ``governance_ballots`` row of an accepted vote (not yet superseded)."""
     vote = parse_vote(entry.statement.body)
-    await sql.supersede(conn, proposal=vote.proposal, member=signer, by=entry.seq)
-    await sql.insert_row(
-        conn,
-        sql.ballots,
-        seq=entry.seq,
-        proposal=vote.proposal,
-        member=signer,
-        ballot=None if vote.ballot is None else _json(vote.ballot),
-        sealed=None if vote.sealed is None else b64encode(vote.sealed),
-        superseded_by=None,
-        spoiled=None,
-        logged_at=entry.logged_at,
-    )
+    return {
+        "seq": entry.seq,
+        "proposal": vote.proposal,
+        "member": signer,
+        "ballot": None if vote.ballot is None else _json(vote.ballot),
+        "sealed": None if vote.sealed is None else b64encode(vote.sealed),
+        "superseded_by": None,
+        "spoiled": None,
+        "logged_at": entry.logged_at,
+    }
 
 
 async def _load(conn: AsyncConnection, seq: int, entry: Entry) -> ProposalRecord:
@@ -223,8 +222,7 @@ APPLY: dict[str, Apply] = {
     "governance.group.left": _left,
     "governance.group.role_set": _role_set,
     "governance.proposal.opened": _opened,
-    "governance.vote.cast": _cast,
     "governance.proposal.closed": _closed,
     "governance.decision.recorded": _decided,
 }
-"""How each accepted governance kind is projected."""
+"""How each accepted governance kind but a vote is projected (votes: ``ballot_row``)."""

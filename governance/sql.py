@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     delete,
     insert,
     select,
@@ -207,17 +208,36 @@ async def close_request(conn: AsyncConnection, *, request: int, status: str, by:
     )
 
 
-async def supersede(conn: AsyncConnection, *, proposal: int, member: str, by: int) -> None:
-    """Mark ``member``'s current ballot on ``proposal`` superseded by the ballot at ``by``."""
+async def insert_ballots(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Insert ballots (log order) and mark each voter's ballot before them superseded.
+
+    Within ``rows`` a voter's later ballot on the same proposal supersedes the earlier one;
+    the first supersedes the voter's current ballot already stored, if any. Two statements
+    for the whole list, however long.
+    """
+    if not rows:
+        return
+    last: dict[tuple[int, str], dict[str, Any]] = {}
+    firsts: list[dict[str, Any]] = []
+    for row in rows:
+        voter = (row["proposal"], row["member"])
+        before = last.get(voter)
+        if before is None:
+            firsts.append({"p": row["proposal"], "m": row["member"], "by": row["seq"]})
+        else:
+            before["superseded_by"] = row["seq"]
+        last[voter] = row
     await conn.execute(
         update(ballots)
         .where(
-            ballots.c.proposal == proposal,
-            ballots.c.member == member,
+            ballots.c.proposal == bindparam("p"),
+            ballots.c.member == bindparam("m"),
             ballots.c.superseded_by.is_(None),
         )
-        .values(superseded_by=by)
+        .values(superseded_by=bindparam("by")),
+        firsts,
     )
+    await conn.execute(insert(ballots), rows)
 
 
 async def reveal_ballot(

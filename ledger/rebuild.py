@@ -56,6 +56,7 @@ async def replay(
                 registry.apply(entry)
             elif entry.statement.kind in by_kind:
                 await by_kind[entry.statement.kind].apply(ctx, entry, key)
+        await ctx.flush()
         if progress is not None:
             progress(min(start + CHUNK, size), size)
     registry.size = size

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -60,13 +60,29 @@ class Receipt:
 
 
 class Context:
-    """What a handler sees while a batch is being sequenced."""
+    """What a handler sees while a batch is being sequenced.
+
+    A handler may defer projection writes (``defer``) to write many rows at once; the
+    sequencer runs them (``flush``) before the batch commits, and a handler that reads what
+    it deferred flushes first.
+    """
 
     def __init__(self, tx: LogTransaction, registry: Registry, now: datetime) -> None:
         self.tx = tx
         self.registry = registry
         self.now = now
         self.scratch: dict[str, Any] = {}
+        self._deferred: dict[str, Callable[[], Awaitable[None]]] = {}
+
+    def defer(self, name: str, write: Callable[[], Awaitable[None]]) -> None:
+        """Run ``write`` at the next ``flush`` (once per ``name``, however often deferred)."""
+        self._deferred.setdefault(name, write)
+
+    async def flush(self) -> None:
+        """Run every deferred write, in the order first deferred."""
+        while self._deferred:
+            name = next(iter(self._deferred))
+            await self._deferred.pop(name)()
 
 
 class Handler(Protocol):
@@ -268,6 +284,7 @@ class Sequencer:
                 for item in chunk:
                     if not item.future.done():
                         await self._sequence_one(ctx, frontier, item, seen, batch)
+            await ctx.flush()
             checkpoint = self._checkpoint(frontier)
             if batch.accepted:
                 tx.append(batch.rows, batch.nodes)

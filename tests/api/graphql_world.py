@@ -246,8 +246,12 @@ PREPARE_DECISION = (
 async def graphql_world(
     database_url: str, tmp_path: Path, *, settings: ApiSettings | None = None
 ) -> AsyncIterator[GraphQLWorld]:
-    """A ledger on ``database_url`` with the v1 rule table and ``MEMBERS`` admitted."""
-    options = settings or ApiSettings()
+    """A ledger on ``database_url`` with the v1 rule table and ``MEMBERS`` admitted.
+
+    The mutation rate limit is raised out of the way unless ``settings`` say otherwise: the
+    tests that set members acting in quick bursts are not about it (its own tests are).
+    """
+    options = settings or ApiSettings(mutation_rate=1000, mutation_burst=1000)
     config = await init_ledger(
         Settings(data=tmp_path / "data", database_url=database_url),
         origin=ORIGIN,

@@ -3,6 +3,7 @@ and every refusal on the way, each with nothing appended."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -100,6 +101,34 @@ async def test_vote_change_close_and_decide(database_url: str, tmp_path: Path) -
         assert record.result is not None and record.result.outcome == "passed"
         assert record.review_on == TODAY + timedelta(days=180)
         assert record.close_reason == "all_voted"
+
+
+async def test_ballots_and_a_close_in_one_batch(database_url: str, tmp_path: Path) -> None:
+    """Ballots are written together when the batch ends, yet a voter's second ballot in the
+    same batch supersedes the first, and a close later in the batch sees them all."""
+    async with governance_world(database_url, tmp_path) as g:
+        await g.group(convenor="ana", members=["ben", "cat"])
+        seq = await g.open(method="proposal")
+        earlier = await g.vote("cat", seq, client.motion_ballot("disagree", "not yet"))
+        votes = [
+            ("ben", AGREE),
+            ("cat", AGREE),
+            ("ben", client.motion_ballot("disagree", "on reflection")),
+            ("ana", AGREE),
+        ]
+        acts = [(m, "governance.vote.cast", await g.vote_body(m, seq, b)) for m, b in votes]
+        acts.append(("ana", CLOSE, client.close_proposal(proposal=seq, reason="all_voted")))
+        receipts = await asyncio.gather(
+            *(g.world.submit(g.keys[m], kind, dict(body)) for m, kind, body in acts)
+        )
+        assert len({r.checkpoint.size for r in receipts}) == 1  # one batch
+        ben_first, cat_second, ben_second, ana = (r.entry.seq for r in receipts[:4])
+        assert {(b.member, b.seq, b.superseded_by) for b in await g.ballots(seq)} == {
+            ("cat", earlier, cat_second), ("ben", ben_first, ben_second),
+            ("cat", cat_second, None), ("ben", ben_second, None), ("ana", ana, None),
+        }  # fmt: skip
+        assert (await g.proposal(seq)).close_reason == "all_voted"
+        assert (await g.results(seq)).tally.counts == (2, 0, 1, 0)
 
 
 async def test_closing_by_time_by_convenor_and_by_board(database_url: str, tmp_path: Path) -> None:
