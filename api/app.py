@@ -31,7 +31,7 @@ from ledger.service import Ledger
 from ledger.signing import KeyID
 from ledger.sql import SqlLogStore, is_postgres, make_engine
 
-READ_POOL_SQLITE = 4
+READ_POOL_SQLITE = 16
 READ_POOL_POSTGRES = 10
 
 
@@ -96,17 +96,19 @@ def create_app(
 def read_engine(url: str) -> AsyncEngine:
     """The API's own engine for reads: a fixed pool, never churned.
 
-    On SQLite every connection is a thread (aiosqlite); a few, kept open, serve many
-    concurrent requests better than many opened and closed on demand, and each connection's
-    reads share one snapshot (``BEGIN``). On PostgreSQL a read transaction under READ
-    COMMITTED sees no more than autocommit does, so reads skip the BEGIN and ROLLBACK round
-    trips. Off-log writes (the directory, texts) go through the ledger's own engine.
+    On SQLite each call runs at once in the event loop's thread (``ledger.sqlite_inline``):
+    a short read on a local file costs less than the hand-off to a driver thread, and in WAL
+    mode it never waits for the writer. Each connection's reads share one snapshot
+    (``BEGIN``); the pool is as large as the requests that may each hold one at a time. On
+    PostgreSQL a read transaction under READ COMMITTED sees no more than autocommit does, so
+    reads skip the BEGIN and ROLLBACK round trips. Off-log writes (the directory, texts) go
+    through the ledger's own engine.
     """
     if is_postgres(url):
         return make_engine(
             url, pool_size=READ_POOL_POSTGRES, max_overflow=0, isolation_level="AUTOCOMMIT"
         )
-    return make_engine(url, pool_size=READ_POOL_SQLITE, max_overflow=0)
+    return make_engine(url, inline=True, pool_size=READ_POOL_SQLITE, max_overflow=0)
 
 
 def _state(

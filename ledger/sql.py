@@ -29,11 +29,13 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Connection as SyncConnection
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from ledger.errors import AppendOnlyError, StoreError
 from ledger.sql_driver import POSTGRES, SQLITE, Dialect, Driver
+from ledger.sqlite_inline import inline_creator
 from ledger.store import CheckpointRow, EntryRow
 from ledger.tree import NodeID
 
@@ -95,11 +97,20 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create the engine; on SQLite set WAL, ``synchronous=FULL`` and explicit BEGINs."""
+def make_engine(url: str, *, inline: bool = False, **kwargs: Any) -> AsyncEngine:
+    """Create the engine; on SQLite set WAL, ``synchronous=FULL`` and explicit BEGINs.
+
+    ``inline`` (SQLite only): run each call in the event loop's thread rather than on a
+    driver thread per connection (``ledger.sqlite_inline``), for engines that only read.
+    """
     if is_postgres(url):
         kwargs.setdefault("pool_size", 10)
         return create_async_engine(url, **kwargs)
+    if inline:
+        path = make_url(url).database
+        if not path or path == ":memory:":
+            raise ValueError("inline SQLite connections need a database file")
+        kwargs["async_creator"] = inline_creator(path)
     engine = create_async_engine(url, **kwargs)
     _configure_sqlite(engine)
     return engine
