@@ -7,6 +7,7 @@ the REST transparency endpoints under ``/log``, ``/api/members/{id}/statement`` 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
@@ -68,9 +69,11 @@ def create_app(
                 await state.registry.current()
                 app.state.ledger = ledger
                 app.state.api = state
+                _freeze_heap()
                 try:
                     yield
                 finally:
+                    gc.unfreeze()
                     await state.feed.close()
             finally:
                 await reader.close()
@@ -91,6 +94,14 @@ def create_app(
         return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
 
     return app
+
+
+def _freeze_heap() -> None:
+    """Leave everything made before serving (modules, the schema, the ledger) out of the
+    collector's full passes: they live as long as the process, and scanning them made each
+    full pass stall every request in flight (tens of ms under load)."""
+    gc.collect()
+    gc.freeze()
 
 
 def read_engine(url: str) -> AsyncEngine:
