@@ -29,9 +29,10 @@ async def statement(request: Request, member: str, last: int = 20) -> JSONRespon
     if member not in (await context.registry()).members:
         return JSONResponse(error_body("not_found", f"{member!r} is not a member"), 404)
     async with context.read() as conn:
-        balance = await reports.balance(conn, member)
-        lines = await reports.statement(conn, member)
-    chosen = lines[len(lines) - last :] if last else []
+        found = (await reports.statement_pages(conn, [member], size=last, forward=False))[member]
+        balance = (
+            found.balance if found.balance is not None else await reports.balance(conn, member)
+        )
     body: dict[str, Any] = {
         "member": member,
         "balance": balance,
@@ -46,7 +47,7 @@ async def statement(request: Request, member: str, last: int = 20) -> JSONRespon
                 "credits": line.credits,
                 "balance": line.balance,
             }
-            for line in chosen
+            for line in found.lines
         ],
     }
     return JSONResponse(body, headers={"Cache-Control": "no-store"})

@@ -15,7 +15,7 @@ from api.graphql import reads
 from governance.records import BallotRecord, MembershipRecord, ProposalRecord, TermsRecord
 from ledger.credits import reports
 from ledger.credits.records import AwardRecord, DisputeRecord
-from ledger.credits.reports import StatementLine
+from ledger.credits.reports import StatementPage
 from ledger.directory import PersonalData
 from ledger.store import EntryRow
 
@@ -24,11 +24,17 @@ V = TypeVar("V")
 
 
 @dataclass(frozen=True)
-class MemberCredits:
-    """A member's balance, and their statement lines if they were asked for."""
+class PageSpec:
+    """Which page of a statement: ``size`` lines after ``after`` or before ``before``."""
 
-    balance: int
-    lines: list[StatementLine]
+    size: int
+    forward: bool
+    after: int | None
+    before: int | None
+
+
+CreditsKey = tuple[str, PageSpec | None]
+"""A member and the statement page asked for, or ``None`` for their balance alone."""
 
 
 def _loader(
@@ -61,31 +67,50 @@ class Loaders:
         return _loader(self._engine, reads.directory_of, None)
 
     @cached_property
-    def credits(self) -> DataLoader[tuple[str, bool], MemberCredits]:
-        """A member's balance and, when the key asks for them, statement lines.
+    def credits(self) -> DataLoader[CreditsKey, int | StatementPage]:
+        """Balances (key ``(member, None)``) and statement pages, one batch on one connection.
 
-        Keyed by ``(member, with_lines)``, so a member's ``balance`` and ``statement`` in one
-        query are answered by one batch, on one connection.
+        A page that reaches the end of its statement carries the balance, so the typical
+        member query (balance and last lines) is one query.
         """
 
         async def fetch(
-            conn: AsyncConnection, keys: list[tuple[str, bool]]
-        ) -> dict[tuple[str, bool], MemberCredits]:
-            lined = {member for member, with_lines in keys if with_lines}
-            lines = {member: await reports.statement(conn, member) for member in sorted(lined)}
-            others = {member for member, _ in keys} - lined
-            balances = await reads.balances_of(conn, others) if others else {}
-            found: dict[tuple[str, bool], MemberCredits] = {}
-            for member, with_lines in keys:
-                if member in lines:
-                    mine = lines[member]
-                    total = mine[-1].balance if mine else 0
-                    found[(member, with_lines)] = MemberCredits(total, mine if with_lines else [])
-                else:
-                    found[(member, with_lines)] = MemberCredits(balances[member], [])
+            conn: AsyncConnection, keys: list[CreditsKey]
+        ) -> dict[CreditsKey, int | StatementPage]:
+            found: dict[CreditsKey, int | StatementPage] = {}
+            ends: dict[str, int] = {}
+            for spec in {spec for _, spec in keys if spec is not None}:
+                members = [member for member, wanted in keys if wanted == spec]
+                pages = await reports.statement_pages(
+                    conn, members, size=spec.size, forward=spec.forward,
+                    after=spec.after, before=spec.before,
+                )  # fmt: skip
+                for member, page in pages.items():
+                    found[(member, spec)] = page
+                    if page.balance is not None:
+                        ends[member] = page.balance
+            alone = [member for member, wanted in keys if wanted is None]
+            others = set(alone) - ends.keys()
+            ends.update(await reads.balances_of(conn, others) if others else {})
+            for member in alone:
+                found[(member, None)] = ends[member]
             return found
 
-        return _loader(self._engine, fetch, MemberCredits(0, []))
+        return _loader(self._engine, fetch, 0)
+
+    async def balance(self, member: str) -> int:
+        """``member``'s lifetime balance."""
+        found = await self.credits.load((member, None))
+        if not isinstance(found, int):
+            raise TypeError("the credits loader gave a page for a balance")
+        return found
+
+    async def statement(self, member: str, spec: PageSpec) -> StatementPage:
+        """A page of ``member``'s statement."""
+        found = await self.credits.load((member, spec))
+        if not isinstance(found, StatementPage):
+            raise TypeError("the credits loader gave a balance for a page")
+        return found
 
     @cached_property
     def standing(self) -> DataLoader[tuple[str, date], int]:

@@ -128,10 +128,11 @@ def connection(
     return Connection(edges=edges, page_info=info)
 
 
-def _connection(
+def paged(
     p: Page, rows: Sequence[R], key: Callable[[R], int | str], node: Callable[[R], T], more: bool
 ) -> Connection[T]:
-    """A page fetched with one row more than asked for: ``more`` says there was one."""
+    """The connection of a page read by keyset (``rows`` in list order): ``more`` says the
+    read found rows beyond the page in its direction."""
     return connection(
         p,
         rows,
@@ -156,7 +157,7 @@ def from_list(
         rows, more = chosen[: p.size], len(chosen) > p.size
     else:
         rows, more = chosen[max(0, len(chosen) - p.size) :], len(chosen) > p.size
-    return _connection(p, rows, key, node, more)
+    return paged(p, rows, key, node, more)
 
 
 async def from_query(
@@ -182,4 +183,4 @@ async def from_query(
     if not p.forward:
         rows.reverse()
     name = column.key
-    return _connection(p, rows, lambda row: int(getattr(row, name)), node, more)
+    return paged(p, rows, lambda row: int(getattr(row, name)), node, more)

@@ -9,7 +9,8 @@ import strawberry
 from api.graphql.context import Info
 from api.graphql.fields import field
 from api.graphql.lists import award_list, claim_list
-from api.graphql.pagination import Connection, from_list, page
+from api.graphql.loaders import PageSpec
+from api.graphql.pagination import Connection, page, paged
 from api.graphql.types_credits import Award, Claim, StatementLine
 from api.graphql.types_governance import Membership
 from ledger.encoding import b64encode, utc_now
@@ -86,7 +87,7 @@ class Member:
 
     @field(description="Lifetime balance: awards, plus adjustments, minus reversals.")
     async def balance(self, info: Info) -> int:
-        return (await info.context.loaders.credits.load((self.id, False))).balance
+        return await info.context.loaders.balance(self.id)
 
     @field(description="Net credits for activities in the 365 days ending on `on`.")
     async def standing(self, info: Info, on: date | None = None) -> int:
@@ -103,8 +104,9 @@ class Member:
         before: str | None = None,
     ) -> Connection[StatementLine]:
         p = page("line", first=first, after=after, last=last, before=before)
-        lines = (await info.context.loaders.credits.load((self.id, True))).lines
-        return from_list(p, lines, lambda line: line.seq, StatementLine.from_domain)
+        spec = PageSpec(p.size, p.forward, p.int_key(p.after), p.int_key(p.before))
+        found = await info.context.loaders.statement(self.id, spec)
+        return paged(p, found.lines, lambda line: line.seq, StatementLine.from_domain, found.more)
 
     @field(description="Awards to this member, in log order.")
     async def awards(

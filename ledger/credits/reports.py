@@ -7,13 +7,25 @@ by borough or member kind also take the member ``Registry``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    String,
+    Subquery,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ledger.credits import queries
@@ -28,7 +40,7 @@ NONE = "(none)"
 DIMENSIONS = ("group", "activity", "borough", "member_kind", "month")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatementLine:
     """A statement line: ``awarded``, or ``reversed``/``adjusted`` (of entry ``award``)."""
 
@@ -131,49 +143,161 @@ async def active_standing(conn: AsyncConnection, member: str, on: date) -> int:
     return int((await conn.execute(query)).scalar_one())
 
 
+def _statement_lines() -> Subquery:
+    """Every statement line of the members bound to ``members``, with its running balance.
+
+    Awards and their corrections in one list; the balance is a window sum over the member's
+    lines in log order, computed by the database before any page is cut from it.
+    """
+    members: BindParameter[str] = bindparam("members", expanding=True)
+    own = select(
+        awards.c.member,
+        awards.c.seq,
+        literal_column(f"'{AWARDED}'", String(16)).label("kind"),
+        awards.c.seq.label("award"),
+        awards.c.activity_on,
+        awards.c.logged_at,
+        awards.c.activity,
+        awards.c.rule_version,
+        awards.c.quantity,
+        awards.c.approver.label("signer"),
+        awards.c.credits,
+        cast(null(), String(32)).label("reason"),
+    ).where(awards.c.member.in_(members))
+    fixes = (
+        select(
+            awards.c.member,
+            corrections.c.seq,
+            corrections.c.kind,
+            corrections.c.award,
+            awards.c.activity_on,
+            corrections.c.logged_at,
+            awards.c.activity,
+            awards.c.rule_version,
+            awards.c.quantity,
+            corrections.c.signer,
+            corrections.c.credits,
+            corrections.c.reason,
+        )
+        .join_from(corrections, awards, awards.c.seq == corrections.c.award)
+        .where(awards.c.member.in_(members))
+    )
+    lines = union_all(own, fixes).subquery("lines")
+    balance = func.sum(lines.c.credits).over(partition_by=lines.c.member, order_by=lines.c.seq)
+    return select(*lines.c, balance.label("balance")).subquery("running")
+
+
+def _statement_query(*, forward: bool) -> Select[Any]:
+    """A page of each member's lines: keyset bounds ``after``/``before``, ``size`` + 1 rows."""
+    running = _statement_lines()
+    order = running.c.seq.asc() if forward else running.c.seq.desc()
+    rank = func.row_number().over(partition_by=running.c.member, order_by=order)
+    ranked = (
+        select(*running.c, rank.label("rank"))
+        .where(running.c.seq > bindparam("after"), running.c.seq < bindparam("before"))
+        .subquery("ranked")
+    )
+    columns = [c for c in ranked.c if c.key != "rank"]
+    return (
+        select(*columns)
+        .where(ranked.c.rank <= bindparam("rows"))
+        .order_by(ranked.c.member, ranked.c.seq)
+    )
+
+
+_FORWARD = _statement_query(forward=True)
+_BACKWARD = _statement_query(forward=False)
+_RUNNING = _statement_lines()
+_WHOLE = select(_RUNNING).order_by(_RUNNING.c.seq)
+_NO_BOUND = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class StatementPage:
+    """A page of a member's statement lines, in log order.
+
+    ``more`` says there are lines beyond the page in the direction it was read. ``balance``
+    is the member's balance when the page shows where the statement ends (``None`` when
+    that takes another read: use ``balance``).
+    """
+
+    lines: list[StatementLine]
+    more: bool
+    balance: int | None
+
+
+async def statement_pages(
+    conn: AsyncConnection,
+    members: Collection[str],
+    *,
+    size: int,
+    forward: bool,
+    after: int | None = None,
+    before: int | None = None,
+) -> dict[str, StatementPage]:
+    """For each of ``members``, ``size`` statement lines after ``after`` (``forward``) or
+    before ``before`` (backwards), each with its running balance; one query for them all.
+
+    A page is cut by keyset from the whole statement, so its cost grows with the page and
+    the member's number of lines, never with the log.
+    """
+    if size < 0:
+        raise ValueError("size must not be negative")
+    wanted = sorted(set(members))
+    params: dict[str, Any] = {
+        "members": wanted,
+        "after": -1 if after is None else after,
+        "before": _NO_BOUND if before is None else before,
+        "rows": size + 1,
+    }
+    found: dict[str, list[StatementLine]] = {member: [] for member in wanted}
+    for row in (await conn.execute(_FORWARD if forward else _BACKWARD, params)).all():
+        found[row.member].append(_line(row))
+    pages = {}
+    for member, lines in found.items():
+        more = len(lines) > size
+        if more:
+            lines = lines[:size] if forward else lines[1:]
+        pages[member] = StatementPage(
+            lines, more, _end_balance(lines, more, size, forward, after, before)
+        )
+    return pages
+
+
+def _end_balance(
+    lines: list[StatementLine],
+    more: bool,
+    size: int,
+    forward: bool,
+    after: int | None,
+    before: int | None,
+) -> int | None:
+    """The balance, when a page reaches the statement's end: its last line's, or 0 for an
+    empty page that was asked for lines from the very start."""
+    if before is not None or (forward and more):
+        return None
+    if lines:
+        return lines[-1].balance
+    return 0 if after is None and size > 0 else None
+
+
 async def statement(conn: AsyncConnection, member: str) -> list[StatementLine]:
     """Every line of ``member``'s credits in log order, with a running balance.
 
     An award's line is dated by its activity; a reversal or adjustment line repeats the
     activity date of the award it corrects and names the board member who signed it.
     """
-    own = {
-        row.seq: row
-        for row in (await conn.execute(select(awards).where(awards.c.member == member))).all()
-    }
-    lines = [_line(row, row, AWARDED, row.credits, row.approver, None) for row in own.values()]
-    query = (
-        select(corrections)
-        .join(awards, awards.c.seq == corrections.c.award)
-        .where(awards.c.member == member)
-    )
-    for fix in (await conn.execute(query)).all():
-        lines.append(_line(fix, own[fix.award], fix.kind, fix.credits, fix.signer, fix.reason))
-    lines.sort(key=lambda line: line.seq)
-    running = 0
-    for i, line in enumerate(lines):
-        running += line.credits
-        lines[i] = replace(line, balance=running)
-    return lines
+    return [_line(row) for row in (await conn.execute(_WHOLE, {"members": [member]})).all()]
 
 
-def _line(
-    row: Any, award: Any, kind: str, credits: int, signer: str, reason: str | None
-) -> StatementLine:
+def _line(row: Sequence[Any]) -> StatementLine:
+    """A line from a row of ``_statement_lines`` (its columns in order)."""
+    _, seq, kind, award, activity_on, logged_at, activity, version, quantity, signer = row[:10]
+    credits, reason, balance = row[10:]
     return StatementLine(
-        seq=row.seq,
-        kind=kind,
-        award=award.seq,
-        activity_on=date.fromisoformat(award.activity_on),
-        logged_at=row.logged_at,
-        activity=award.activity,
-        rule_version=award.rule_version,
-        quantity=award.quantity,
-        approver=signer,
-        credits=credits,
-        reason=reason,
-        balance=0,
-    )
+        seq, kind, award, date.fromisoformat(activity_on), logged_at, activity, version,
+        quantity, signer, credits, reason, int(balance),
+    )  # fmt: skip
 
 
 async def totals(conn: AsyncConnection, registry: Registry, dimension: str) -> list[Total]:

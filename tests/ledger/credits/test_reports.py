@@ -89,6 +89,44 @@ async def test_balances_standing_and_statement(database_url: str) -> None:
         )
 
 
+async def test_statement_pages_are_cut_from_the_whole_statement(database_url: str) -> None:
+    """Every page shape, for several members in one read, against ``statement`` sliced."""
+    members = ["croydon-print", "sutton-books", "student-1", "merton-care"]  # no lines: last
+    async with scenario(database_url) as (c, _):
+        async with c.read() as conn:
+            whole = {m: await reports.statement(conn, m) for m in members}
+            totals = {m: await reports.balance(conn, m) for m in members}
+            seqs = sorted({line.seq for lines in whole.values() for line in lines})
+            bounds = [None, -1, *seqs, seqs[-1] + 1]
+            checked = 0
+            for size in (0, 1, 2, 5):
+                for forward in (True, False):
+                    for after in bounds:
+                        for before in bounds:
+                            pages = await reports.statement_pages(
+                                conn, members, size=size, forward=forward,
+                                after=after, before=before,
+                            )  # fmt: skip
+                            for member in members:
+                                chosen = [
+                                    line for line in whole[member]
+                                    if (after is None or line.seq > after)
+                                    and (before is None or line.seq < before)
+                                ]  # fmt: skip
+                                want = chosen[:size] if forward else chosen[-size:] if size else []
+                                page = pages[member]
+                                assert page.lines == want
+                                assert page.more == (len(chosen) > size)
+                                assert page.balance in (None, totals[member])
+                                checked += 1
+            tail = await reports.statement_pages(conn, members, size=2, forward=False)
+            with pytest.raises(ValueError):
+                await reports.statement_pages(conn, members, size=-1, forward=True)
+        assert checked == 4 * 2 * len(bounds) ** 2 * len(members)
+        assert {m: page.balance for m, page in tail.items()} == totals  # known from the page
+        assert totals == {"croydon-print": 8, "sutton-books": 8, "student-1": 12, "merton-care": 0}
+
+
 async def test_totals_gini_and_confirmations(database_url: str) -> None:
     async with scenario(database_url) as (c, seqs):
         registry = c.world.ledger.registry
