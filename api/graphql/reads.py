@@ -11,7 +11,7 @@ from collections.abc import Collection
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from governance.queries import ballot_record, proposal_record
@@ -58,30 +58,37 @@ async def member_by_handle(conn: AsyncConnection, handle: str) -> str | None:
     return (await conn.execute(query)).scalar_one_or_none()
 
 
+# The batched reads every member query makes are built once: a statement built per call
+# costs its construction each time, and leaves cyclic garbage for the collector.
+_MEMBERS: BindParameter[str] = bindparam("members", expanding=True)
+_BALANCES = (
+    select(awards.c.member, func.sum(awards.c.net))
+    .where(awards.c.member.in_(_MEMBERS))
+    .group_by(awards.c.member)
+)
+_STANDINGS = (
+    select(awards.c.member, func.sum(awards.c.net))
+    .where(
+        awards.c.member.in_(_MEMBERS),
+        awards.c.activity_on >= bindparam("start"),
+        awards.c.activity_on <= bindparam("end"),
+    )
+    .group_by(awards.c.member)
+)
+
+
 async def balances_of(conn: AsyncConnection, members: Collection[str]) -> dict[str, int]:
     """Lifetime balances of ``members`` (0 for a member with no awards)."""
-    query = (
-        select(awards.c.member, func.sum(awards.c.net))
-        .where(awards.c.member.in_(list(members)))
-        .group_by(awards.c.member)
-    )
-    found = {member: int(total) for member, total in (await conn.execute(query)).all()}
+    rows = (await conn.execute(_BALANCES, {"members": list(members)})).all()
+    found = {member: int(total) for member, total in rows}
     return {member: found.get(member, 0) for member in members}
 
 
 async def standings_of(conn: AsyncConnection, members: Collection[str], on: date) -> dict[str, int]:
     """Rolling 12-month standing of ``members`` on ``on`` (``reports.active_standing``)."""
     start = on - timedelta(days=STANDING_DAYS - 1)
-    query = (
-        select(awards.c.member, func.sum(awards.c.net))
-        .where(
-            awards.c.member.in_(list(members)),
-            awards.c.activity_on >= start.isoformat(),
-            awards.c.activity_on <= on.isoformat(),
-        )
-        .group_by(awards.c.member)
-    )
-    found = {member: int(total) for member, total in (await conn.execute(query)).all()}
+    params = {"members": list(members), "start": start.isoformat(), "end": on.isoformat()}
+    found = {member: int(total) for member, total in (await conn.execute(_STANDINGS, params)).all()}
     return {member: found.get(member, 0) for member in members}
 
 
