@@ -21,13 +21,29 @@ MAX_SAFE_INTEGER = 2**53 - 1
 _TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 
 
+C_CANONICAL_ENCODE = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
+).encode
+"""The C encoder, written the way RFC 8785 writes a value whose strings are all ASCII and
+whose numbers are integers within +/-(2**53 - 1) (``ledger.statement._canonical_entry``
+gives the argument)."""
+
+
 def canonical_json(value: JSONValue) -> bytes:
     """Return the RFC 8785 canonical bytes of ``value``.
 
     Raises ``MalformedStatementError`` for floats, integers beyond +/-(2**53 - 1), non-string
-    keys and any other value JSON cannot carry exactly.
+    keys and any other value JSON cannot carry exactly. Once those are refused, a value whose
+    C encoding is ASCII (every key and string ASCII) is written by the C encoder; anything
+    else by the ``rfc8785`` package.
     """
     _refuse_floats(value)
+    try:
+        text = C_CANONICAL_ENCODE(value)
+    except (TypeError, ValueError):  # a Mapping that is not a dict, say: rfc8785 decides
+        text = ""
+    if text and text.isascii():
+        return text.encode("ascii")
     try:
         return rfc8785.dumps(value)
     except rfc8785.CanonicalizationError as e:

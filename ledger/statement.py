@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from ledger.encoding import (
+    C_CANONICAL_ENCODE,
     MAX_SAFE_INTEGER,
     JSONValue,
     b64decode,
@@ -337,9 +338,6 @@ def _exact_int(text: str) -> int:
 _C_DECODE = json.JSONDecoder(
     parse_float=_undecided, parse_constant=_undecided, parse_int=_exact_int
 ).decode
-_C_ENCODE = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), ensure_ascii=False, check_circular=False
-).encode
 
 
 def _canonical_entry(data: bytes) -> dict[str, Any]:
@@ -370,7 +368,7 @@ def _canonical_entry(data: bytes) -> dict[str, Any]:
             value = _C_DECODE(text)
         except (ValueError, RecursionError, _Undecided):
             value = None
-        if type(value) is dict and _C_ENCODE(value) == text:
+        if type(value) is dict and C_CANONICAL_ENCODE(value) == text:
             return value
     try:
         return parse_canonical(data)

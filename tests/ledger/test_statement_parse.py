@@ -9,8 +9,10 @@ from typing import Any
 
 import pytest
 import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ledger.encoding import parse_canonical, parse_time
+from ledger.encoding import MAX_SAFE_INTEGER, canonical_json, parse_canonical, parse_time
 from ledger.errors import LedgerError, MalformedStatementError
 from ledger.signing import Keypair
 from ledger.statement import MAX_STATEMENT_BYTES, Entry, SignedStatement
@@ -146,3 +148,33 @@ def test_ascii_entries_never_reach_the_rfc8785_package(monkeypatch: pytest.Monke
     monkeypatch.setattr("ledger.statement.parse_canonical", forbidden)
     for entry in entries:
         assert Entry.parse(entry.data) == entry
+
+
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER)
+    | st.text(alphabet=st.characters(max_codepoint=0x7F))
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.text(max_size=6) | st.sampled_from(["a", "B", "_", "\u00e9"]), inner, max_size=4
+        )
+    ),
+    max_leaves=24,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_JSON)
+def test_canonical_json_writes_what_rfc8785_writes(value: Any) -> None:
+    """The C encoder's fast path and the ``rfc8785`` fallback give the reference bytes."""
+    assert canonical_json(value) == rfc8785.dumps(value)
+
+
+def test_canonical_json_refuses_what_json_cannot_carry_exactly() -> None:
+    for value in (1.5, {"n": 2**53}, {"n": -(2**53)}, {1: "key"}, {"s": {1, 2}}, [float("nan")]):
+        with pytest.raises(MalformedStatementError):
+            canonical_json(value)  # type: ignore[arg-type]
+    assert canonical_json(({"b": (1, 2)}, "x")) == b'[{"b":[1,2]},"x"]'  # type: ignore[arg-type]
