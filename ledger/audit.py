@@ -9,7 +9,9 @@ consistent with the one before.
 Entries are read in chunks. The member registry is advanced in order in this process (its
 entries are few); the CPU work of each chunk (``ledger.audit_chunk``) then runs in two
 workers, each on one half of the chunk, while the next chunk is read: threads for short
-logs, processes for long ones.
+logs, processes for long ones. From an SQLite store this process reads only the entries the
+registry needs (entry 0 and those whose bytes name a member kind) and each worker reads its
+own half.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from ledger.audit_chunk import (
     KeyTimeline,
     NoteRow,
     Row,
+    SqliteEntries,
     check_job,
     checkpoint_fault,
     entry_fault,
@@ -39,6 +42,7 @@ from ledger.errors import AuditError, InvalidProofError, LedgerError
 from ledger.members import MEMBER_KINDS, Registry
 from ledger.merkle import verify_consistency
 from ledger.note import NoteVerifier
+from ledger.sql import SqlLogStore
 from ledger.statement import Entry
 from ledger.store import LogReader
 from ledger.tree import Frontier, consistency_nodes, consistency_proof
@@ -53,6 +57,7 @@ PROCESSES_FROM = 10_000
 
 _NODE_BATCH = 200
 _MEMBER_MARK, _INIT_MARK = b'"kind":"member.', b'"kind":"log.initialised"'
+_MARKS = (_MEMBER_MARK, _INIT_MARK)
 
 
 @dataclass(frozen=True)
@@ -108,12 +113,19 @@ class Source(Protocol):
     async def tail(self, state: AuditState) -> Fault | None:
         """Checks once every entry up to the head has passed."""
 
+    def shared_entries(self) -> SqliteEntries | None:
+        """Where workers can read the entries themselves, if they can."""
+
 
 class StoreSource:
     """Reads a ``LogReader``: every stored checkpoint, proofs from stored subtree hashes."""
 
-    def __init__(self, reader: LogReader) -> None:
+    def __init__(self, reader: LogReader, entries: SqliteEntries | None = None) -> None:
         self.reader = reader
+        self._shared = entries
+
+    def shared_entries(self) -> SqliteEntries | None:
+        return self._shared
 
     async def head(self, verifier: NoteVerifier, origin: str) -> NoteRow:
         latest = await self.reader.checkpoint()
@@ -187,6 +199,9 @@ async def run_audit(
     finally:
         if executor is None:
             pool.shutdown(wait=True, cancel_futures=True)
+        shared = source.shared_entries()
+        if shared is not None:
+            shared.close()  # this thread's; the workers' close as they end
     fault = await source.tail(state)
     if fault is not None:
         raise AuditError(fault.message)
@@ -224,7 +239,7 @@ async def _run_chunks(
             chunk = await fetch
             if i + 1 < len(bounds):
                 fetch = asyncio.ensure_future(_read_chunk(source, *bounds[i + 1]))
-            _start_chunk(state, chunk, pool)
+            _start_chunk(source, state, chunk, pool)
             if pending is not None:
                 await _finish_chunk(source, state, pending, progress)
             pending = chunk
@@ -236,8 +251,11 @@ async def _run_chunks(
 
 
 async def _read_chunk(source: Source, start: int, end: int) -> _Chunk:
-    rows = await source.entries(start, end)
     notes = await source.checkpoints(start + 1, end)
+    shared = source.shared_entries()
+    if shared is not None:  # the workers read the rest, and name a missing entry
+        return _Chunk(start, end, shared.marked(start, end, _MARKS), notes, [])
+    rows = await source.entries(start, end)
     faults: list[Fault] = []
     for offset, row in enumerate(rows):
         if row.seq != start + offset:
@@ -250,7 +268,7 @@ async def _read_chunk(source: Source, start: int, end: int) -> _Chunk:
     return _Chunk(start, end, rows, notes, faults)
 
 
-def _start_chunk(state: AuditState, chunk: _Chunk, pool: Executor) -> None:
+def _start_chunk(source: Source, state: AuditState, chunk: _Chunk, pool: Executor) -> None:
     """Replay the chunk's member entries in order, then hand its CPU work to the workers."""
     if state.replay_fault is None:
         state.replay_fault = _replay(state, chunk.rows)
@@ -259,10 +277,20 @@ def _start_chunk(state: AuditState, chunk: _Chunk, pool: Executor) -> None:
     keys = _timeline(state.registry)
     vkey = state.verifier.vkey()
     loop = asyncio.get_running_loop()
-    rows = chunk.rows
+    rows, shared, start, size = (
+        chunk.rows,
+        source.shared_entries(),
+        chunk.start,
+        chunk.end - chunk.start,
+    )
     for w in range(WORKERS):
-        share = rows[w * len(rows) // WORKERS : (w + 1) * len(rows) // WORKERS]
-        job = Job.of(state.origin, vkey, keys, share, chunk.notes[w::WORKERS])
+        notes = chunk.notes[w::WORKERS]
+        if shared is not None:
+            bounds = (start + w * size // WORKERS, start + (w + 1) * size // WORKERS)
+            job = Job.reading(state.origin, vkey, keys, shared, bounds, notes)
+        else:
+            share = rows[w * len(rows) // WORKERS : (w + 1) * len(rows) // WORKERS]
+            job = Job.of(state.origin, vkey, keys, share, notes)
         chunk.results.append(asyncio.wrap_future(pool.submit(check_job, job), loop=loop))
 
 
@@ -400,12 +428,18 @@ async def audit_store(
     ``AuditError`` naming the first bad entry or checkpoint.
     """
     return await run_audit(
-        StoreSource(reader),
+        StoreSource(reader, _shared_entries(reader)),
         origin=origin,
         log_verifier=log_verifier,
         progress=progress,
         executor=executor,
     )
+
+
+def _shared_entries(reader: LogReader) -> SqliteEntries | None:
+    """The SQLite file ``reader`` keeps its entries in, for workers to read themselves."""
+    path = reader.sqlite_path if isinstance(reader, SqlLogStore) else None
+    return None if path is None else SqliteEntries(str(path))
 
 
 async def audit_url(

@@ -1,14 +1,20 @@
 """The audit's CPU work on one chunk of entries and checkpoints, run in a worker.
 
-Everything here is pure and picklable, so a chunk can be checked in a thread or a process:
-parse each entry's exact bytes, check its seq, origin, stored columns and signing key's
-period of validity, verify its Ed25519 signature, hash it as a leaf, note its
-``(key_id, nonce)``, and verify checkpoint notes. Faults carry their position in the log
-so the first one can be named.
+Everything here is picklable, so a chunk can be checked in a thread or a process: parse
+each entry's exact bytes, check its seq, origin, stored columns and signing key's period of
+validity, verify its Ed25519 signature, hash it as a leaf, note its ``(key_id, nonce)``,
+and verify checkpoint notes. Faults carry their position in the log so the first one can
+be named.
+
+A job carries its entries, or, for a store in an SQLite file, just their range
+(``SqliteEntries``): the worker reads them itself, so a million entries' bytes never pass
+through the main process and a pipe.
 """
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -62,6 +68,52 @@ class NoteRow(NamedTuple):
     note: str
 
 
+_ENTRIES = (
+    "SELECT seq, body, leaf_hash, kind, key_id, nonce, logged_at FROM entries "
+    "WHERE seq >= ? AND seq < ? {} ORDER BY seq"
+)
+_MARKED = "AND (seq = 0 OR instr(body, ?) > 0 OR instr(body, ?) > 0)"
+_local = threading.local()
+
+
+@dataclass(frozen=True)
+class SqliteEntries:
+    """The entries table of an SQLite store, read with the standard library's driver.
+
+    Whoever holds it reads on a connection of its own thread's (a worker keeps it for the
+    audit's length). Stored entries below a checkpoint never change (the table is
+    append-only), so every reader sees the same bytes.
+    """
+
+    path: str
+
+    def rows(self, start: int, end: int) -> list[Row]:
+        """Entries ``start <= seq < end`` with their stored columns, in order."""
+        return self._read(_ENTRIES.format(""), (start, end))
+
+    def marked(self, start: int, end: int, marks: Sequence[bytes]) -> list[Row]:
+        """Of ``start <= seq < end``: entry 0 and the entries whose bytes hold a mark."""
+        first, second = marks
+        return self._read(_ENTRIES.format(_MARKED), (start, end, first, second))
+
+    def _read(self, sql: str, args: tuple[object, ...]) -> list[Row]:
+        connections: dict[str, sqlite3.Connection] = _local.__dict__.setdefault("open", {})
+        conn = connections.get(self.path)
+        if conn is None:
+            conn = connections[self.path] = sqlite3.connect(self.path)
+        return [
+            Row(seq, body, (leaf_hash, kind, key_id, nonce, logged_at))
+            for seq, body, leaf_hash, kind, key_id, nonce, logged_at in conn.execute(sql, args)
+        ]
+
+    def close(self) -> None:
+        """Close this thread's connection, if it has one."""
+        connections: dict[str, sqlite3.Connection] = _local.__dict__.get("open", {})
+        conn = connections.pop(self.path, None)
+        if conn is not None:
+            conn.close()
+
+
 KeyTimeline = dict[str, tuple[bytes, int, int | None]]
 """key_id -> (public key, first seq it may sign, last seq it may sign or ``None``)."""
 
@@ -69,7 +121,8 @@ KeyTimeline = dict[str, tuple[bytes, int, int | None]]
 @dataclass(frozen=True)
 class Job:
     """One worker's share of a chunk: consecutive entries from ``first``, as plain lists
-    (cheap to send to a worker process), and some checkpoints."""
+    (cheap to send to a worker process), or only their range ``first <= seq < end`` and
+    where to read them; and some checkpoints."""
 
     origin: str
     vkey: str
@@ -78,6 +131,36 @@ class Job:
     bodies: Sequence[bytes]
     columns: Sequence[Columns | None]
     notes: Sequence[NoteRow] = ()
+    end: int = 0
+    entries: SqliteEntries | None = None
+
+    @classmethod
+    def reading(
+        cls,
+        origin: str,
+        vkey: str,
+        keys: KeyTimeline,
+        entries: SqliteEntries,
+        bounds: tuple[int, int],
+        notes: Sequence[NoteRow],
+    ) -> Job:
+        """A job that reads entries ``bounds[0] <= seq < bounds[1]`` from ``entries``."""
+        first, end = bounds
+        return cls(origin, vkey, keys, first, (), (), notes, end, entries)
+
+    def rows(self) -> tuple[list[Row], Fault | None]:
+        """The job's entries, up to the first missing one (which is a fault)."""
+        if self.entries is None:
+            seqs = range(self.first, self.first + len(self.bodies))
+            rows = [Row(*row) for row in zip(seqs, self.bodies, self.columns, strict=True)]
+            return rows, None
+        rows = self.entries.rows(self.first, self.end)
+        for offset, row in enumerate(rows):
+            if row.seq != self.first + offset:
+                return rows[:offset], entry_fault(self.first + offset, "is missing")
+        if len(rows) < self.end - self.first:
+            return rows, entry_fault(self.first + len(rows), "is missing")
+        return rows, None
 
     @classmethod
     def of(
@@ -113,10 +196,9 @@ def check_job(job: Job) -> JobResult:
     verify_keys: dict[str, VerifyKey] = {}
     leaves: list[bytes] = []
     nonces: list[str] = []
+    rows, missing = job.rows()
     fault: Fault | None = None
-    for seq, data, columns in zip(
-        range(job.first, job.first + len(job.bodies)), job.bodies, job.columns, strict=True
-    ):
+    for seq, data, columns in rows:
         leaf = hash_leaf(data)
         leaves.append(leaf)
         try:
@@ -130,7 +212,7 @@ def check_job(job: Job) -> JobResult:
             fault = _check_entry(job, seq, columns, entry, leaf, verify_keys)
     verifier = NoteVerifier.from_vkey(job.vkey)
     note_faults = [f for f in (_check_note(job, n, verifier) for n in job.notes) if f]
-    return JobResult(leaves, nonces, fault, note_faults)
+    return JobResult(leaves, nonces, min(filter(None, (fault, missing)), default=None), note_faults)
 
 
 def _check_entry(

@@ -45,6 +45,10 @@ class HttpSource:
         self.base = base_url.rstrip("/")
         self._head: NoteRow | None = None
 
+    def shared_entries(self) -> None:
+        """Entries come over HTTP only."""
+        return None
+
     async def _get(self, path: str, **params: int) -> httpx.Response:
         response = await self.client.get(f"{self.base}{path}", params=params)
         if response.status_code != 200:

@@ -330,6 +330,12 @@ class SqlLogStore(_SqlReads):
         with contextlib.suppress(Exception):
             await conn.close()
 
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file (``None`` on PostgreSQL or for an in-memory database)."""
+        path = None if self.postgres else self.engine.url.database
+        return Path(path) if path and path != ":memory:" else None
+
     async def close(self) -> None:
         await self._drop_writer()
         await self.engine.dispose()

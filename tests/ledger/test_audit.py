@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +16,7 @@ from fastapi import FastAPI
 import ledger.audit
 from api.app import create_app
 from api.runtime import init_ledger
-from ledger.audit import audit_store, audit_url
+from ledger.audit import AuditReport, audit_store, audit_url
 from ledger.bootstrap import admit
 from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.config import Settings
@@ -23,6 +25,7 @@ from ledger.memory import MemoryLogStore
 from ledger.merkle import hash_leaf
 from ledger.note import NoteSigner
 from ledger.signing import Keypair
+from ledger.sql import SqlLogStore, make_engine, sqlite_url
 from ledger.statement import Entry, SignedStatement
 from ledger.store import CheckpointRow, EntryRow
 from ledger.testing import StatementFactory
@@ -89,12 +92,27 @@ async def test_a_log_written_by_the_service_audits_clean(database_url: str) -> N
 # --- Forged logs: an evil server writes what it likes, with a valid tree and signatures -------
 
 
+FORGED_SCHEMA = (
+    "CREATE TABLE entries (seq INTEGER PRIMARY KEY, leaf_hash BLOB, body BLOB, kind TEXT, "
+    "key_id TEXT, nonce TEXT, logged_at TEXT)",
+    "CREATE TABLE tree_nodes (level INTEGER, idx INTEGER, hash BLOB, PRIMARY KEY (level, idx))",
+    "CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, root BLOB, note TEXT)",
+)
+
+
 class Forger:
-    """Appends arbitrary entry bytes to a memory store, with tree nodes and signed checkpoints."""
+    """Appends arbitrary entry bytes to a memory store, with tree nodes and signed checkpoints.
+
+    With ``sqlite`` (a folder), each audit reads a copy of the forged log in an SQLite file
+    of the forger's own making (no constraints, no triggers), where the audit's workers read
+    the entries themselves.
+    """
 
     alice: Keypair
 
-    def __init__(self) -> None:
+    def __init__(self, sqlite: Path | None = None) -> None:
+        self.sqlite = sqlite
+        self.copies = 0
         self.store = MemoryLogStore()
         self.signer = NoteSigner.generate(ORIGIN)
         self.frontier = Frontier.empty()
@@ -150,8 +168,44 @@ class Forger:
         await self.append(self.sign(signer or self.steward, "member.admitted", body))
         return keypair
 
+    async def report(self) -> AuditReport:
+        if self.sqlite is None:
+            return await audit_store(self.store, origin=ORIGIN, log_verifier=self.signer.verifier)
+        store = SqlLogStore(make_engine(sqlite_url(await self.copy())))
+        try:
+            return await audit_store(store, origin=ORIGIN, log_verifier=self.signer.verifier)
+        finally:
+            await store.close()
+
     async def audit(self) -> None:
-        await audit_store(self.store, origin=ORIGIN, log_verifier=self.signer.verifier)
+        await self.report()
+
+    async def copy(self) -> Path:
+        """The forged log as it stands, in a new SQLite file."""
+        assert self.sqlite is not None
+        self.copies += 1
+        path = self.sqlite / f"forged-{self.copies}.db"
+        size = await self.store.size()
+        checkpoints = await self.store.checkpoints(0, size + 1)
+        with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+            for statement in FORGED_SCHEMA:
+                conn.execute(statement)
+            conn.executemany(
+                "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (r.seq, r.leaf_hash, r.data, r.kind, r.key_id, r.nonce, r.logged_at)
+                    for r in await self.store.entries(0, size + 1)
+                ],
+            )
+            nodes = self.store._state.nodes
+            conn.executemany(
+                "INSERT INTO tree_nodes VALUES (?, ?, ?)", [(*k, v) for k, v in nodes.items()]
+            )
+            conn.executemany(
+                "INSERT INTO checkpoints VALUES (?, ?, ?)",
+                [(c.size, c.root, c.note) for c in checkpoints],
+            )
+        return path
 
 
 async def _failure(forger: Forger) -> str:
@@ -160,10 +214,11 @@ async def _failure(forger: Forger) -> str:
     return str(caught.value)
 
 
-@pytest.fixture
-async def forger() -> AsyncIterator[Forger]:
-    """A forged log with entry 0 and alice (entry 1), which audits clean so far."""
-    f = Forger()
+@pytest.fixture(params=["memory", "sqlite"])
+async def forger(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Forger]:
+    """A forged log with entry 0 and alice (entry 1), which audits clean so far: audited from
+    the memory store, or from a copy in an SQLite file."""
+    f = Forger(tmp_path if request.param == "sqlite" else None)
     await f.initialise()
     f.alice = await f.admit("alice")
     await f.audit()
@@ -337,9 +392,9 @@ async def test_worker_processes_audit_like_threads(
     monkeypatch.setattr(ledger.audit, "CHUNK", 8)
     for _ in range(18):
         await forger.append(forger.sign(forger.alice, "credit.claimed", CLAIM))
-    threads = await audit_store(forger.store, origin=ORIGIN, log_verifier=forger.signer.verifier)
+    threads = await forger.report()
     monkeypatch.setattr(ledger.audit, "PROCESSES_FROM", 0)
-    processes = await audit_store(forger.store, origin=ORIGIN, log_verifier=forger.signer.verifier)
+    processes = await forger.report()
     assert processes == threads and processes.size == 20
     data = forger.sign(forger.alice, "credit.claimed", CLAIM)
     await forger.append(data.replace(b"mentoring", b"mentorinG"))
