@@ -108,8 +108,9 @@ def _tune_collector() -> tuple[int, int, int]:
     full pass stall every request in flight (tens of ms under load). A request leaves no
     cyclic garbage (``tests/api/test_graphql_credits.py``), so a young collection every 700
     net allocations (the default) found nothing to free and rescanned the requests in
-    flight, some 250 times a second under load (0.4 s of every 30 s serving GraphQL, in
-    pauses of up to 3 ms); every 100,000 it ran 22 times in 30 s, for 2 ms in all.
+    flight, some 250 times a second under load (with the middle generation's passes, 1.2 s
+    of a 35-second benchmark run, in pauses of up to 3 ms); every 100,000 it ran 22 times
+    in such a run, for 2 ms in all.
     """
     thresholds = gc.get_threshold()
     gc.collect()
