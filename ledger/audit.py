@@ -277,12 +277,8 @@ def _start_chunk(source: Source, state: AuditState, chunk: _Chunk, pool: Executo
     keys = _timeline(state.registry)
     vkey = state.verifier.vkey()
     loop = asyncio.get_running_loop()
-    rows, shared, start, size = (
-        chunk.rows,
-        source.shared_entries(),
-        chunk.start,
-        chunk.end - chunk.start,
-    )
+    shared, rows = source.shared_entries(), chunk.rows
+    start, size = chunk.start, chunk.end - chunk.start
     for w in range(WORKERS):
         notes = chunk.notes[w::WORKERS]
         if shared is not None:
@@ -439,7 +435,7 @@ async def audit_store(
 def _shared_entries(reader: LogReader) -> SqliteEntries | None:
     """The SQLite file ``reader`` keeps its entries in, for workers to read themselves."""
     path = reader.sqlite_path if isinstance(reader, SqlLogStore) else None
-    return None if path is None else SqliteEntries(str(path))
+    return None if path is None else SqliteEntries(str(path.resolve()))
 
 
 async def audit_url(
