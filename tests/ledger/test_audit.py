@@ -185,8 +185,7 @@ class Forger:
         assert self.sqlite is not None
         self.copies += 1
         path = self.sqlite / f"forged-{self.copies}.db"
-        size = await self.store.size()
-        checkpoints = await self.store.checkpoints(0, size + 1)
+        checkpoints = await self.store.checkpoints(0, 1 << 30)
         with contextlib.closing(sqlite3.connect(path)) as conn, conn:
             for statement in FORGED_SCHEMA:
                 conn.execute(statement)
@@ -194,7 +193,7 @@ class Forger:
                 "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     (r.seq, r.leaf_hash, r.data, r.kind, r.key_id, r.nonce, r.logged_at)
-                    for r in await self.store.entries(0, size + 1)
+                    for r in self.store._state.entries
                 ],
             )
             nodes = self.store._state.nodes
