@@ -187,9 +187,8 @@ def _statement_lines() -> Subquery:
     return select(*lines.c, balance.label("balance")).subquery("running")
 
 
-def _statement_query(*, forward: bool) -> Select[Any]:
+def _statement_query(running: Subquery, *, forward: bool) -> Select[Any]:
     """A page of each member's lines: keyset bounds ``after``/``before``, ``size`` + 1 rows."""
-    running = _statement_lines()
     order = running.c.seq.asc() if forward else running.c.seq.desc()
     rank = func.row_number().over(partition_by=running.c.member, order_by=order)
     ranked = (
@@ -205,9 +204,9 @@ def _statement_query(*, forward: bool) -> Select[Any]:
     )
 
 
-_FORWARD = _statement_query(forward=True)
-_BACKWARD = _statement_query(forward=False)
 _RUNNING = _statement_lines()
+_FORWARD = _statement_query(_RUNNING, forward=True)
+_BACKWARD = _statement_query(_RUNNING, forward=False)
 _WHOLE = select(_RUNNING).order_by(_RUNNING.c.seq)
 _NO_BOUND = 2**63 - 1
 
@@ -292,8 +291,10 @@ async def statement(conn: AsyncConnection, member: str) -> list[StatementLine]:
 
 def _line(row: Sequence[Any]) -> StatementLine:
     """A line from a row of ``_statement_lines`` (its columns in order)."""
-    _, seq, kind, award, activity_on, logged_at, activity, version, quantity, signer = row[:10]
-    credits, reason, balance = row[10:]
+    (
+        _, seq, kind, award, activity_on, logged_at, activity, version, quantity, signer,
+        credits, reason, balance,
+    ) = row  # fmt: skip
     return StatementLine(
         seq, kind, award, date.fromisoformat(activity_on), logged_at, activity, version,
         quantity, signer, credits, reason, int(balance),
