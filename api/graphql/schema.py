@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import logging
-import weakref
-from collections.abc import Callable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from graphql.type.definition import GraphQLResolveInfoHelpers
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
 from api.graphql import query_credits, query_governance, query_log, query_members, query_reports
+from api.graphql.execution import Execution
 from api.graphql.limits import extensions, unexpected
 from api.graphql.mutations import Mutation
 from api.graphql.subscriptions import Subscription
@@ -64,35 +61,6 @@ class Schema(strawberry.Schema):
         for error in errors:
             if unexpected(error):
                 log.error("unexpected error in GraphQL", exc_info=error.original_error)
-
-
-def _weak(method: Callable[..., Any]) -> Callable[..., Any]:
-    ref = weakref.WeakMethod(method)
-
-    def call(*args: Any, **kwargs: Any) -> Any:
-        bound = ref()
-        if bound is None:
-            raise RuntimeError("the GraphQL execution this helper belongs to has ended")
-        return bound(*args, **kwargs)
-
-    return call
-
-
-class Execution(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's executor, without the reference cycle it makes of itself.
-
-    The executor keeps ``async_helpers``, a tuple of its own bound methods, so every request
-    left a cycle (executor, helpers, methods) holding the request's context, DataLoaders and
-    results until the cyclic collector ran: under load, a full collection of some 30,000
-    such objects every half second, pausing every request in flight. With the helpers bound
-    weakly, a finished request is freed by reference counting alone.
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.async_helpers = GraphQLResolveInfoHelpers(
-            gather=_weak(self.gather_async_work), track=_weak(self.track_async_work)
-        )
 
 
 def build_schema(settings: ApiSettings | None = None) -> Schema:

@@ -241,7 +241,7 @@ async def test_a_request_leaves_no_cyclic_garbage(world: GraphQLWorld) -> None:
     """A finished request is freed by reference counting: nothing waits for the collector.
 
     graphql-core's executor refers to itself through its async helpers; ``api.graphql.
-    schema.Execution`` binds them weakly. Without that, every request left its context,
+    execution.Execution`` binds them weakly. Without that, every request left its context,
     DataLoaders and results in a cycle (and the collector's pauses in every latency).
     """
     claim = await world.claim("student-1", counterparty="croydon-print")
