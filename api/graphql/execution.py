@@ -4,13 +4,18 @@
 2. Plain leaf fields read straight off their object. A selection set made only of fields that
    merely read an attribute of the object (a Strawberry field with no resolver, no arguments
    and no field extensions) whose type is a scalar or an enum, and ``__typename``, is completed
-   in one loop: read the attribute, coerce it for output with the type's own coercer, and put
-   it in the result. The stock path does the same per field through some fifteen calls
-   (resolve info, path, awaitable checks, non-null, list and leaf dispatch). Anything the loop
-   cannot finish as the stock path would (a null for a non-null field, a value the coercer
-   refuses, an awaitable or an exception as a value) sends the whole selection set back to the
-   stock path, which gives the error its usual place and message; reading an attribute twice
-   has no effect. A middleware (a schema extension with a ``resolve`` hook) turns the loop off.
+   in one loop: read the attribute, coerce it for output with the type's own coercer (a str
+   for String or ID, a bool for Boolean and a 32-bit int for Int are what those coercers
+   return unchanged, so they are taken as they are), and put it in the result. A list of
+   objects with such a selection is completed in one loop over its items, each checked with
+   its type's ``is_type_of`` as the stock path checks it. The stock path does the same per
+   field through some fifteen calls (resolve info, path, awaitable checks, non-null, list and
+   leaf dispatch). Anything the loop cannot finish as the stock path would (a null for a
+   non-null field or item, a value the coercer refuses, a reader that raises, an awaitable or
+   an exception as a value, an item of another type) sends the whole selection set or list
+   back to the stock path, which gives the error its usual place and message; reading an
+   attribute twice has no effect. A middleware (a schema extension with a ``resolve`` hook)
+   turns the loops off.
 
 ``tests/api/test_graphql_execution.py`` runs the same documents through this executor and the
 stock one and compares the results, errors included.
@@ -19,12 +24,28 @@ stock one and compares the results, errors included.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from graphql import GraphQLObjectType, Undefined, get_nullable_type, is_leaf_type, is_non_null_type
-from graphql.execution.collect_fields import GroupedFieldSet
+from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    GraphQLBoolean,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLLeafType,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
+    GraphQLString,
+    Undefined,
+    get_nullable_type,
+    is_leaf_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.pyutils import AwaitableOrValue, Path
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from strawberry.resolvers import is_default_resolver
@@ -34,9 +55,48 @@ from strawberry.types.field import StrawberryField
 
 # Values of these exact types are never awaitable nor exceptions: they go straight to the coercer.
 _PLAIN = frozenset({str, int, float, bool, date, datetime})
+_BUILTIN = {t.name: t for t in (GraphQLString, GraphQLID, GraphQLBoolean, GraphQLInt)}
 
-# One plain leaf: response key, reader, attribute (or constant), output coercer, non-null.
-Leaf = tuple[str, Callable[[Any, str], Any], str, Callable[[Any], Any], bool]
+# One plain leaf: response key, reader, attribute (or constant), output coercer, non-null,
+# and the Python type whose values the coercer returns unchanged (None: always call it).
+Leaf = tuple[str, Callable[[Any, str], Any], str, Callable[[Any], Any], bool, type | None]
+
+# graphql-core's String, Boolean and ID coercers return a str (a bool) as it is, and Int
+# an int within 32 bits; so do these loops, without the call.
+_EXACT: dict[str, type] = {"String": str, "ID": str, "Boolean": bool, "Int": int}
+
+
+def _exact(leaf: GraphQLLeafType) -> type | None:
+    builtin = _EXACT.get(leaf.name)
+    return builtin if builtin is not None and leaf is _BUILTIN.get(leaf.name) else None
+
+
+def _complete_plain(
+    plan: list[Leaf], source: Any, is_awaitable: Callable[[Any], bool]
+) -> dict[str, Any] | None:
+    """The completed fields of ``source``, or None where the stock path must take over."""
+    results: dict[str, Any] = {}
+    try:
+        for key, read, attribute, coerce, non_null, exact in plan:
+            value = read(source, attribute)
+            kind = type(value)
+            if kind is exact and (kind is not int or GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT):
+                results[key] = value
+                continue
+            if value is None or value is Undefined:
+                if non_null:
+                    return None
+                results[key] = None
+                continue
+            if kind not in _PLAIN and (isinstance(value, Exception) or is_awaitable(value)):
+                return None
+            coerced = coerce(value)
+            if coerced is None or coerced is Undefined:
+                return None
+            results[key] = coerced
+    except Exception:  # from a reader or a coercer: the stock path raises it again, in place
+        return None
+    return results
 
 
 def _weak(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -82,34 +142,65 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: GroupedFieldSet,
         *rest: Any,
     ) -> AwaitableOrValue[dict[str, Any]]:
-        memo = self._plans.get(id(grouped_field_set))
-        if memo is None:
-            memo = (grouped_field_set, self._plan(parent_type, grouped_field_set))
-            self._plans[id(grouped_field_set)] = memo
-        plan = memo[1]
+        plan = self._plan_of(parent_type, grouped_field_set)
         if plan is not None:
-            results: dict[str, Any] = {}
-            for key, read, attribute, coerce, non_null in plan:
-                value = read(source_value, attribute)
-                if value is None or value is Undefined:
-                    if non_null:
-                        break
-                    results[key] = None
-                    continue
-                if type(value) not in _PLAIN and (
-                    isinstance(value, Exception) or self.is_awaitable(value)
-                ):
-                    break
-                try:
-                    coerced = coerce(value)
-                except Exception:  # the stock path raises it again, in its place
-                    break
-                if coerced is None or coerced is Undefined:
-                    break
-                results[key] = coerced
-            else:
+            results = _complete_plain(plan, source_value, self.is_awaitable)
+            if results is not None:
                 return results
         return super().execute_fields(parent_type, source_value, path, grouped_field_set, *rest)
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: FieldDetailsList,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        items: Iterable[Any],
+        *rest: Any,
+    ) -> AwaitableOrValue[list[Any]]:
+        """A list of objects whose selection is all plain leaves, in one loop too.
+
+        Each item is checked with its type's ``is_type_of`` (as the stock path does) and
+        completed by the plain loop; the first item that loop cannot finish (or a null, an
+        awaitable, an item of another type) sends the whole list back to the stock path.
+        """
+        object_type = get_nullable_type(item_type)
+        if (
+            is_object_type(object_type)
+            and isinstance(items, list | tuple)
+            and not any(details.node.directives for details in field_details_list)
+        ):
+            collected = self.collect_subfields(object_type, field_details_list)
+            plan = (
+                None
+                if collected.new_defer_usages
+                else self._plan_of(object_type, collected.grouped_field_set)
+            )
+            if plan is not None:
+                completed = []
+                is_type_of = object_type.is_type_of
+                is_awaitable = self.is_awaitable
+                for item in items:
+                    if item is None or (
+                        is_type_of is not None and is_type_of(item, info) is not True
+                    ):
+                        break
+                    row = _complete_plain(plan, item, is_awaitable)
+                    if row is None:
+                        break
+                    completed.append(row)
+                else:
+                    return completed
+        return super().complete_iterable_value(
+            item_type, field_details_list, info, path, items, *rest
+        )
+
+    def _plan_of(self, parent: GraphQLObjectType, grouped: GroupedFieldSet) -> list[Leaf] | None:
+        memo = self._plans.get(id(grouped))
+        if memo is None:
+            memo = (grouped, self._plan(parent, grouped))
+            self._plans[id(grouped)] = memo
+        return memo[1]
 
     def _plan(self, parent: GraphQLObjectType, grouped: GroupedFieldSet) -> list[Leaf] | None:
         """The loop's plan for ``grouped``, or None when any field needs the stock path."""
@@ -128,7 +219,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             coerce = leaf.coerce_output_value
             non_null = is_non_null_type(field.type)
             if name == "__typename":
-                plan.append((key, _constant, parent.name, coerce, non_null))
+                plan.append((key, _constant, parent.name, coerce, non_null, _exact(leaf)))
                 continue
             definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
             if not (
@@ -140,7 +231,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             ):
                 return None
             read = definition.default_resolver
-            plan.append((key, read, definition.python_name, coerce, non_null))
+            plan.append((key, read, definition.python_name, coerce, non_null, _exact(leaf)))
         return plan
 
 

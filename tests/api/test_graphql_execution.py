@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, NewType
 
@@ -40,11 +41,17 @@ HEX = strawberry.scalar(
 CONFIG = StrawberryConfig(scalar_map={Hex: HEX})
 
 
+@strawberry.interface
+class Named:
+    name: str
+
+
 @strawberry.type
-class Leaves:
+class Leaves(Named):
+    """Implements an interface, so Strawberry gives it an ``is_type_of`` check."""
+
     count: int
     maybe_count: int | None
-    name: str
     maybe_name: str | None
     ratio: float | None
     flag: bool
@@ -65,9 +72,18 @@ class Leaves:
 
 
 @strawberry.type
+class Bare:
+    """No interface, so no ``is_type_of``: any object with the attributes is taken."""
+
+    count: int
+    label: str = "b"
+
+
+@strawberry.type
 class Query:
     items: list[Leaves]
     maybe_items: list[Leaves | None] | None
+    bare: list[Bare | None] = strawberry.field(default_factory=list)
 
 
 def _leaves(**values: Any) -> Leaves:
@@ -97,6 +113,7 @@ DOCUMENTS = [
     "{ items { count doubled } }",
     '{ items { name shout(suffix: "?") } }',
     "{ maybeItems { count name } items { __typename } }",
+    "{ items @include(if: true) { count name } }",
 ]
 
 
@@ -120,6 +137,39 @@ def test_documents_give_the_stock_results(document: str) -> None:
     fast, stock = _both(document, lambda: _query(_leaves(), None, _leaves(count=7, name="z")))
     assert fast == stock
     assert not stock[1]
+
+
+@dataclass
+class LookAlike:
+    """Has every attribute of ``Leaves`` but is not one: ``is_type_of`` refuses it."""
+
+    count: int = 1
+    name: str = "a"
+
+
+@pytest.mark.parametrize("odd", [None, LookAlike(), "a string"], ids=repr)
+@pytest.mark.parametrize("document", ["{ items { count name } }", "{ maybeItems { count } }"])
+def test_an_odd_item_in_a_list_gives_the_stock_result_or_error(document: str, odd: Any) -> None:
+    def make() -> Query:
+        return Query(items=[_leaves(), odd, _leaves()], maybe_items=[_leaves(), odd])
+
+    fast, stock = _both(document, make)
+    assert fast == stock
+    assert bool(stock[1]) == (odd is not None or "maybeItems" not in document)
+
+
+@pytest.mark.parametrize("odd", [None, LookAlike(), "a string"], ids=repr)
+def test_an_odd_item_in_a_list_of_a_type_with_no_check(odd: Any) -> None:
+    """A look-alike without ``label``: reading it raises, which the stock path reports."""
+
+    def make() -> Query:
+        return Query(items=[], maybe_items=[], bare=[Bare(count=1), odd, Bare(count=3)])
+
+    fast, stock = _both("{ bare { count label } }", make)
+    assert fast == stock
+    assert bool(stock[1]) == (odd is not None)
+    fast, stock = _both("{ bare { __typename } }", make)
+    assert fast == stock
 
 
 ODD_VALUES = st.one_of(
