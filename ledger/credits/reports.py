@@ -143,12 +143,9 @@ async def active_standing(conn: AsyncConnection, member: str, on: date) -> int:
     return int((await conn.execute(query)).scalar_one())
 
 
-def _statement_lines() -> Subquery:
-    """Every statement line of the members bound to ``members``, with its running balance.
-
-    Awards and their corrections in one list; the balance is a window sum over the member's
-    lines in log order, computed by the database before any page is cut from it.
-    """
+def _lines() -> Subquery:
+    """Every statement line of the members bound to ``members``: awards and their
+    corrections in one list, in no order."""
     members: BindParameter[str] = bindparam("members", expanding=True)
     own = select(
         awards.c.member,
@@ -182,9 +179,34 @@ def _statement_lines() -> Subquery:
         .join_from(corrections, awards, awards.c.seq == corrections.c.award)
         .where(awards.c.member.in_(members))
     )
-    lines = union_all(own, fixes).subquery("lines")
+    return union_all(own, fixes).subquery("lines")
+
+
+def _statement_lines() -> Subquery:
+    """Every statement line of the members bound to ``members``, with its running balance:
+    a window sum over the member's lines in log order, computed by the database before any
+    page is cut from it."""
+    lines = _lines()
     balance = func.sum(lines.c.credits).over(partition_by=lines.c.member, order_by=lines.c.seq)
     return select(*lines.c, balance.label("balance")).subquery("running")
+
+
+def _edge_query(*, forward: bool) -> Select[Any]:
+    """One member's first (``forward``) or last ``rows`` lines, each row with the member's
+    balance (the sum of the awards' net credits, which is the sum of every line's credits).
+
+    The running balances follow from it without a window: forward from 0, backwards from
+    the balance. No window means no sorts but one, which makes this the cheaper query for
+    the pages most asked for (the last lines, the first lines).
+    """
+    lines = _lines()
+    total = (
+        select(func.coalesce(func.sum(awards.c.net), 0))
+        .where(awards.c.member.in_(bindparam("members", expanding=True)))
+        .scalar_subquery()
+    )
+    order = lines.c.seq.asc() if forward else lines.c.seq.desc()
+    return select(*lines.c, total.label("total")).order_by(order).limit(bindparam("rows"))
 
 
 def _statement_query(running: Subquery, *, forward: bool) -> Select[Any]:
@@ -208,6 +230,8 @@ _RUNNING = _statement_lines()
 _FORWARD = _statement_query(_RUNNING, forward=True)
 _BACKWARD = _statement_query(_RUNNING, forward=False)
 _WHOLE = select(_RUNNING).order_by(_RUNNING.c.seq)
+_FIRST = _edge_query(forward=True)
+_LAST = _edge_query(forward=False)
 _NO_BOUND = 2**63 - 1
 
 
@@ -238,11 +262,14 @@ async def statement_pages(
     before ``before`` (backwards), each with its running balance; one query for them all.
 
     A page is cut by keyset from the whole statement, so its cost grows with the page and
-    the member's number of lines, never with the log.
+    the member's number of lines, never with the log. One member's first or last lines (no
+    keyset bound) take a cheaper query of their own (``_edge_query``).
     """
     if size < 0:
         raise ValueError("size must not be negative")
     wanted = sorted(set(members))
+    if len(wanted) == 1 and after is None and before is None:
+        return {wanted[0]: await _edge_page(conn, wanted[0], size=size, forward=forward)}
     params: dict[str, Any] = {
         "members": wanted,
         "after": -1 if after is None else after,
@@ -261,6 +288,29 @@ async def statement_pages(
             lines, more, _end_balance(lines, more, size, forward, after, before)
         )
     return pages
+
+
+async def _edge_page(
+    conn: AsyncConnection, member: str, *, size: int, forward: bool
+) -> StatementPage:
+    params = {"members": [member], "rows": size + 1}
+    rows = (await conn.execute(_FIRST if forward else _LAST, params)).all()
+    lines = []
+    if forward:
+        balance = 0
+        for row in rows:
+            balance += row[10]
+            lines.append(_line((*row[:12], balance)))
+    else:
+        balance = rows[0][12] if rows else 0
+        for row in rows:
+            lines.append(_line((*row[:12], balance)))
+            balance -= row[10]
+        lines.reverse()
+    more = len(lines) > size
+    if more:
+        lines = lines[:size] if forward else lines[1:]
+    return StatementPage(lines, more, _end_balance(lines, more, size, forward, None, None))
 
 
 def _end_balance(

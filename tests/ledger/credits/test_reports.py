@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 from fractions import Fraction
+from itertools import product
 
 import pytest
 
@@ -99,30 +100,30 @@ async def test_statement_pages_are_cut_from_the_whole_statement(database_url: st
             seqs = sorted({line.seq for lines in whole.values() for line in lines})
             bounds = [None, -1, *seqs, seqs[-1] + 1]
             checked = 0
-            for size in (0, 1, 2, 5):
-                for forward in (True, False):
-                    for after in bounds:
-                        for before in bounds:
-                            pages = await reports.statement_pages(
-                                conn, members, size=size, forward=forward,
-                                after=after, before=before,
-                            )  # fmt: skip
-                            for member in members:
-                                chosen = [
-                                    line for line in whole[member]
-                                    if (after is None or line.seq > after)
-                                    and (before is None or line.seq < before)
-                                ]  # fmt: skip
-                                want = chosen[:size] if forward else chosen[-size:] if size else []
-                                page = pages[member]
-                                assert page.lines == want
-                                assert page.more == (len(chosen) > size)
-                                assert page.balance in (None, totals[member])
-                                checked += 1
+            # several members in one read, and each alone (the first or last lines of one
+            # member take a query of their own)
+            groups = [members, *([m] for m in members)]
+            shapes = product((0, 1, 2, 5), (True, False), bounds, bounds, groups)
+            for size, forward, after, before, group in shapes:
+                pages = await reports.statement_pages(
+                    conn, group, size=size, forward=forward, after=after, before=before
+                )
+                for member in group:
+                    chosen = [
+                        line for line in whole[member]
+                        if (after is None or line.seq > after)
+                        and (before is None or line.seq < before)
+                    ]  # fmt: skip
+                    want = chosen[:size] if forward else chosen[-size:] if size else []
+                    page = pages[member]
+                    assert page.lines == want
+                    assert page.more == (len(chosen) > size)
+                    assert page.balance in (None, totals[member])
+                    checked += 1
             tail = await reports.statement_pages(conn, members, size=2, forward=False)
             with pytest.raises(ValueError):
                 await reports.statement_pages(conn, members, size=-1, forward=True)
-        assert checked == 4 * 2 * len(bounds) ** 2 * len(members)
+        assert checked == 4 * 2 * len(bounds) ** 2 * len(members) * 2
         assert {m: page.balance for m, page in tail.items()} == totals  # known from the page
         assert totals == {"croydon-print": 8, "sutton-books": 8, "student-1": 12, "merton-care": 0}
 
