@@ -11,17 +11,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from graphql import ASTValidationRule, GraphQLError
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
     MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as alias_limit
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
+from strawberry.schema.schema import validate_document
 
 from api.errors import expected_code
 from api.settings import ApiSettings
@@ -72,6 +72,48 @@ def unexpected(error: GraphQLError) -> bool:
     )
 
 
+class _Validations:
+    """Validation errors by parsed document, for the documents of the parser cache.
+
+    ``ParserCache`` hands out one document object per query text, so the document's
+    identity is the key; Strawberry's ``ValidationCache`` hashes the whole syntax tree on
+    every request instead. Each entry holds its document (so the identity is not reused
+    while it is cached) and the rules it was validated with; the oldest entry goes first.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._found: dict[int, tuple[DocumentNode, tuple[Any, ...], list[GraphQLError]]] = {}
+
+    def errors(
+        self, schema: GraphQLSchema, document: DocumentNode, rules: tuple[Any, ...]
+    ) -> list[GraphQLError]:
+        found = self._found.get(id(document))
+        if found is not None and found[0] is document and found[1] == rules:
+            return found[2]
+        errors = validate_document(schema, document, rules)
+        if found is None and len(self._found) >= self._size:
+            del self._found[next(iter(self._found))]
+        self._found[id(document)] = (document, rules, errors)
+        return errors
+
+
+class DocumentValidationCache(SchemaExtension):
+    """Validation run once per parsed document and set of rules (``_Validations``)."""
+
+    def __init__(self, validations: _Validations) -> None:
+        self.validations = validations
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None:  # else Strawberry validates, or reports the parse error
+            context.pre_execution_errors = self.validations.errors(
+                context.schema._schema, document, tuple(context.validation_rules)
+            )
+        yield
+
+
 def extensions(settings: ApiSettings) -> list[Any]:
     """Factories of the schema extensions, outermost first (``MaskErrors`` exits last).
 
@@ -83,11 +125,12 @@ def extensions(settings: ApiSettings) -> list[Any]:
         depth_limit(settings.max_depth, should_ignore=None),
         alias_limit(settings.max_aliases),
     ]
+    validations = _Validations(CACHE_SIZE)
     return [
         lambda: MaskErrors(should_mask_error=unexpected),
         ErrorCodes,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: DocumentValidationCache(validations),
     ]

@@ -143,10 +143,13 @@ async def active_standing(conn: AsyncConnection, member: str, on: date) -> int:
     return int((await conn.execute(query)).scalar_one())
 
 
-def _lines() -> Subquery:
-    """Every statement line of the members bound to ``members``: awards and their
-    corrections in one list, in no order."""
-    members: BindParameter[str] = bindparam("members", expanding=True)
+def _lines(*, one: bool = False) -> Subquery:
+    """Every statement line of the members bound to ``members`` (``one``: of the member
+    bound to ``member``): awards and their corrections in one list, in no order."""
+    members: BindParameter[Any] = (
+        bindparam("member") if one else bindparam("members", expanding=True)
+    )
+    chosen = awards.c.member == members if one else awards.c.member.in_(members)
     own = select(
         awards.c.member,
         awards.c.seq,
@@ -160,7 +163,7 @@ def _lines() -> Subquery:
         awards.c.approver.label("signer"),
         awards.c.credits,
         cast(null(), String(32)).label("reason"),
-    ).where(awards.c.member.in_(members))
+    ).where(chosen)
     fixes = (
         select(
             awards.c.member,
@@ -177,7 +180,7 @@ def _lines() -> Subquery:
             corrections.c.reason,
         )
         .join_from(corrections, awards, awards.c.seq == corrections.c.award)
-        .where(awards.c.member.in_(members))
+        .where(chosen)
     )
     return union_all(own, fixes).subquery("lines")
 
@@ -199,10 +202,10 @@ def _edge_query(*, forward: bool) -> Select[Any]:
     the balance. No window means no sorts but one, which makes this the cheaper query for
     the pages most asked for (the last lines, the first lines).
     """
-    lines = _lines()
+    lines = _lines(one=True)
     total = (
         select(func.coalesce(func.sum(awards.c.net), 0))
-        .where(awards.c.member.in_(bindparam("members", expanding=True)))
+        .where(awards.c.member == bindparam("member"))
         .scalar_subquery()
     )
     order = lines.c.seq.asc() if forward else lines.c.seq.desc()
@@ -293,7 +296,7 @@ async def statement_pages(
 async def _edge_page(
     conn: AsyncConnection, member: str, *, size: int, forward: bool
 ) -> StatementPage:
-    params = {"members": [member], "rows": size + 1}
+    params = {"member": member, "rows": size + 1}
     rows = (await conn.execute(_FIRST if forward else _LAST, params)).all()
     lines = []
     if forward:

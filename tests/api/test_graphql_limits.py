@@ -7,8 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from graphql import parse, specified_rules
 
 from api.client import act_document, graphql_input
+from api.graphql.limits import _Validations
+from api.graphql.schema import build_schema
 from api.limits import RateLimiter
 from api.settings import ApiSettings
 from ledger.credits import client as credits
@@ -109,3 +112,19 @@ async def test_unexpected_errors_are_masked(
 async def test_graphiql_only_in_development(world: GraphQLWorld, http: httpx.AsyncClient) -> None:
     page = await http.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 404
+
+
+def test_validation_is_cached_by_document_and_rules() -> None:
+    """One validation per parsed document and set of rules; the oldest entry goes first."""
+    schema = build_schema()._schema
+    rules = tuple(specified_rules)
+    validations = _Validations(2)
+    good, bad = parse("{ logInfo { origin } }"), parse("{ logInfo { nothing } }")
+    first = validations.errors(schema, good, rules)
+    assert first == [] and validations.errors(schema, good, rules) is first
+    assert validations.errors(schema, parse("{ logInfo { origin } }"), rules) is not first
+    refused = validations.errors(schema, bad, rules)
+    assert "nothing" in refused[0].message
+    assert validations.errors(schema, bad, rules) is refused
+    assert validations.errors(schema, bad, rules[:1]) is not refused  # other rules
+    assert validations.errors(schema, good, rules) is not first  # evicted
