@@ -116,7 +116,8 @@ def _constant(_source: Any, value: str) -> str:
 
 
 class Execution(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's executor, without the reference cycle it makes of itself.
+    """graphql-core's executor, without the reference cycle it makes of itself, and with
+    plain leaves completed in one loop (see the module docstring).
 
     The executor keeps ``async_helpers``, a tuple of its own bound methods, so every request
     left a cycle (executor, helpers, methods) holding the request's context, DataLoaders and

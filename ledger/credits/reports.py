@@ -298,6 +298,7 @@ async def _edge_page(
 ) -> StatementPage:
     params = {"member": member, "rows": size + 1}
     rows = (await conn.execute(_FIRST if forward else _LAST, params)).all()
+    # each row: the twelve columns of ``_lines`` (credits at 10), then the member's balance
     lines = []
     if forward:
         balance = 0
