@@ -9,16 +9,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-)
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
+from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as alias_limit
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
 from strawberry.schema.schema import validate_document
@@ -31,16 +26,38 @@ log = logging.getLogger(__name__)
 CACHE_SIZE = 512
 
 
-class ErrorCodes(SchemaExtension):
-    """Give each expected error its code; leave the rest for ``MaskErrors`` to hide."""
+class Requests(SchemaExtension):
+    """What every request goes through, in one extension (each extension costs every request
+    a hook lookup per phase): the token limit and the depth and alias rules, the parser and
+    validation caches, and the code of each expected error (the rest is for ``MaskErrors``).
+    """
+
+    def __init__(self, documents: _Documents) -> None:
+        self.documents = documents
 
     def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.parse_options["max_tokens"] = self.documents.max_tokens
+        context.validation_rules = (*context.validation_rules, *self.documents.rules)
         yield
-        result = self.execution_context.result
-        for error in getattr(result, "errors", None) or ():
+        for error in getattr(context.result, "errors", None) or ():
             code = _code(error)
             if code is not None:
                 error.extensions = {**(error.extensions or {}), "code": code}
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        context.graphql_document = self.documents.parse(context.query, **context.parse_options)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None:  # else Strawberry validates, or reports the parse error
+            context.pre_execution_errors = self.documents.errors(
+                context.schema._schema, document, tuple(context.validation_rules)
+            )
+        yield
 
 
 def _code(error: GraphQLError) -> str | None:
@@ -72,17 +89,21 @@ def unexpected(error: GraphQLError) -> bool:
     )
 
 
-class _Validations:
-    """Validation errors by parsed document, for the documents of the parser cache.
+class _Documents:
+    """Parsed documents by query text (LRU), and validation errors by parsed document.
 
-    ``ParserCache`` hands out one document object per query text, so the document's
-    identity is the key; Strawberry's ``ValidationCache`` hashes the whole syntax tree on
-    every request instead. Each entry holds its document (so the identity is not reused
-    while it is cached) and the rules it was validated with; the oldest entry goes first.
+    The parse cache hands out one document object per query text, so the document's
+    identity keys its validation (Strawberry's ``ValidationCache`` hashes the whole syntax
+    tree on every request instead). Each validation entry holds its document (so the
+    identity is not reused while it is cached) and the rules it was validated with; the
+    oldest entry goes first.
     """
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, max_tokens: int, rules: tuple[Any, ...]) -> None:
         self._size = size
+        self.max_tokens = max_tokens
+        self.rules = rules
+        self.parse = lru_cache(maxsize=size)(parse)
         self._found: dict[int, tuple[DocumentNode, tuple[Any, ...], list[GraphQLError]]] = {}
 
     def errors(
@@ -98,22 +119,6 @@ class _Validations:
         return errors
 
 
-class DocumentValidationCache(SchemaExtension):
-    """Validation run once per parsed document and set of rules (``_Validations``)."""
-
-    def __init__(self, validations: _Validations) -> None:
-        self.validations = validations
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None:  # else Strawberry validates, or reports the parse error
-            context.pre_execution_errors = self.validations.errors(
-                context.schema._schema, document, tuple(context.validation_rules)
-            )
-        yield
-
-
 def extensions(settings: ApiSettings) -> list[Any]:
     """Factories of the schema extensions, outermost first (``MaskErrors`` exits last).
 
@@ -125,12 +130,5 @@ def extensions(settings: ApiSettings) -> list[Any]:
         depth_limit(settings.max_depth, should_ignore=None),
         alias_limit(settings.max_aliases),
     ]
-    validations = _Validations(CACHE_SIZE)
-    return [
-        lambda: MaskErrors(should_mask_error=unexpected),
-        ErrorCodes,
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: AddValidationRules(rules),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: DocumentValidationCache(validations),
-    ]
+    documents = _Documents(CACHE_SIZE, settings.max_tokens, tuple(rules))
+    return [lambda: MaskErrors(should_mask_error=unexpected), lambda: Requests(documents)]

@@ -10,7 +10,7 @@ import pytest
 from graphql import parse, specified_rules
 
 from api.client import act_document, graphql_input
-from api.graphql.limits import _Validations
+from api.graphql.limits import _Documents
 from api.graphql.schema import build_schema
 from api.limits import RateLimiter
 from api.settings import ApiSettings
@@ -114,11 +114,15 @@ async def test_graphiql_only_in_development(world: GraphQLWorld, http: httpx.Asy
     assert page.status_code == 404
 
 
-def test_validation_is_cached_by_document_and_rules() -> None:
-    """One validation per parsed document and set of rules; the oldest entry goes first."""
+def test_parsing_and_validation_are_cached() -> None:
+    """One parse per query text; one validation per parsed document and set of rules, the
+    oldest entry going first."""
     schema = build_schema()._schema
     rules = tuple(specified_rules)
-    validations = _Validations(2)
+    validations = _Documents(2, 1000, ())
+    assert validations.parse("{ logInfo { origin } }") is validations.parse(
+        "{ logInfo { origin } }"
+    )
     good, bad = parse("{ logInfo { origin } }"), parse("{ logInfo { nothing } }")
     first = validations.errors(schema, good, rules)
     assert first == [] and validations.errors(schema, good, rules) is first
