@@ -1,6 +1,6 @@
 """GraphQL against a plain JSON endpoint in one server, and signed ballots per second.
 
-``python -m bench.graphql [--seconds 10] [--readers 32] [--voters 64]``
+``python -m bench.graphql [--seconds 4] [--rounds 5] [--readers 32] [--voters 64]``
 
 1. Builds a ledger on SQLite in a temporary directory: a member with 24 statement lines,
    64 voters, and an open assembly proposal.
@@ -8,11 +8,13 @@
 3. Runs the load generator as a separate process, over raw keep-alive HTTP/1.1 connections
    (so the client costs little CPU): ``--readers`` connections ask for the typical member
    query (balance + the last 20 statement lines) through GraphQL, then the same data from
-   ``GET /api/members/{id}/statement?last=20``, twice each, alternating; then ``--voters``
+   ``GET /api/members/{id}/statement?last=20``, ``--rounds`` times each, alternating (short
+   phases, so that a drift in the machine's speed falls on both alike); then ``--voters``
    connections each send pre-signed ``castVote`` mutations (each voter's later ballot
    supersedes the earlier one) as fast as they are acknowledged.
 
-Prints requests per second and latency percentiles of each phase, and the GraphQL/plain ratio.
+Prints requests per second and latency percentiles of each phase, of all the GraphQL and all
+the plain phases together, and the GraphQL/plain ratio.
 """
 
 from __future__ import annotations
@@ -170,7 +172,7 @@ class Phase:
     def line(self) -> str:
         ms = [1000 * percentile(self.latencies, q) for q in (0.5, 0.95, 0.99)]
         return (
-            f"{self.name:<10} {self.clients:>3} clients  {self.rate:>8.0f} req/s  "
+            f"{self.name:<12} {self.clients:>3} clients  {self.rate:>8.0f} req/s  "
             f"p50 {ms[0]:5.1f} ms  p95 {ms[1]:5.1f} ms  p99 {ms[2]:5.1f} ms  "
             f"failures {self.failures}"
         )
@@ -240,18 +242,20 @@ def _ballots(plan: dict[str, Any], per_voter: int) -> list[list[bytes]]:
     return requests
 
 
-async def load(port: int, plan: dict[str, Any], readers: int, seconds: float) -> list[Phase]:
-    """Every phase, in order; the reads alternate GraphQL and plain twice."""
+async def load(
+    port: int, plan: dict[str, Any], readers: int, seconds: float, rounds: int
+) -> list[Phase]:
+    """Every phase, in order; the reads alternate GraphQL and plain ``rounds`` times."""
     query = json.dumps({"query": MEMBER_QUERY, "variables": {"m": plan["member"]}}).encode()
     graphql = [[_request("POST", "/graphql", query)]] * readers
     plain = [[_request("GET", f"/api/members/{plan['member']}/statement?last=20")]] * readers
     await _run(port, "warm-up", graphql, b'"balance"', 2)
     await _run(port, "warm-up", plain, b'"balance"', 2)
     phases = []
-    for _ in range(2):
+    for _ in range(rounds):
         phases.append(await _run(port, "graphql", graphql, b'"balance"', seconds))
         phases.append(await _run(port, "plain", plain, b'"balance"', seconds))
-    ballots = _ballots(plan, max(50, int(1500 * seconds / len(plan["seeds"]))))
+    ballots = _ballots(plan, max(50, int(3000 * seconds / len(plan["seeds"]))))
     phases.append(await _run(port, "castVote", ballots, b"ProposalAccepted", 0))
     return phases
 
@@ -278,7 +282,8 @@ def _wait(port: int, server: subprocess.Popen[bytes]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--readers", type=int, default=32)
     parser.add_argument("--voters", type=int, default=64)
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
@@ -291,7 +296,7 @@ def main() -> None:
         return
     if args.command == "load":
         plan = json.loads((args.data / "plan.json").read_text())
-        phases = asyncio.run(load(args.port, plan, args.readers, args.seconds))
+        phases = asyncio.run(load(args.port, plan, args.readers, args.seconds, args.rounds))
         print(json.dumps([p.__dict__ for p in phases]))
         return
     asyncio.run(_whole_run(args))
@@ -321,7 +326,8 @@ def report(data: Path, args: argparse.Namespace, extra: dict[str, str]) -> None:
     try:
         _wait(port, server)
         command = [*me, "load", "--data", str(data), "--port", str(port),
-                   "--readers", str(args.readers), "--seconds", str(args.seconds)]  # fmt: skip
+                   "--readers", str(args.readers), "--seconds", str(args.seconds),
+                   "--rounds", str(args.rounds)]  # fmt: skip
         output = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
     finally:
         server.terminate()
@@ -332,9 +338,25 @@ def report(data: Path, args: argparse.Namespace, extra: dict[str, str]) -> None:
     print(f"one server process on {store}; the load generator in another process")
     for phase in phases:
         print(phase.line())
-    rates = {name: [p.rate for p in phases if p.name == name] for name in ("graphql", "plain")}
-    ratio = sum(rates["graphql"]) / sum(rates["plain"])
+    together = {name: _together(name, [p for p in phases if p.name == name]) for name in READS}
+    for phase in together.values():
+        print(phase.line())
+    ratio = together["graphql"].rate / together["plain"].rate
     print(f"GraphQL / plain: {100 * ratio:.0f}% of the plain endpoint's requests per second")
+
+
+READS = ("graphql", "plain")
+
+
+def _together(name: str, phases: list[Phase]) -> Phase:
+    """The phases of one kind as one: their requests over their time, their latencies."""
+    return Phase(
+        f"{name}, all",
+        phases[0].clients,
+        sum(p.seconds for p in phases),
+        [latency for p in phases for latency in p.latencies],
+        sum(p.failures for p in phases),
+    )
 
 
 if __name__ == "__main__":
