@@ -35,7 +35,7 @@ from ledger.errors import (
 )
 from ledger.members import MEMBER_KINDS, KeyRecord, Registry
 from ledger.note import NoteSigner
-from ledger.signing import STATEMENT_DOMAIN, decode_public_key, verify
+from ledger.signing import decode_public_key
 from ledger.statement import Entry, SignedStatement
 from ledger.store import CheckpointRow, EntryRow, LogStore, LogTransaction
 from ledger.tree import Frontier
@@ -101,7 +101,6 @@ class Handler(Protocol):
 class _Item:
     signed: SignedStatement
     future: asyncio.Future[Receipt]
-    verified_key: bytes | None = None
 
 
 @dataclass
@@ -165,12 +164,7 @@ def _verify_all(items: Sequence[_Item], keys: Sequence[bytes | None]) -> list[Ex
             results.append(None)
             continue
         try:
-            verify(
-                public_key=key,
-                signature=item.signed.signature,
-                message=STATEMENT_DOMAIN + item.signed.canonical,
-            )
-            item.verified_key = key
+            item.signed.verify_with(key)  # remembered: the loop does not check it again
             results.append(None)
         except InvalidSignatureError as e:
             results.append(e)
@@ -246,9 +240,13 @@ class Sequencer:
         return self._verifier
 
     def known_key(self, item: _Item) -> bytes | None:
-        """The public key of the statement's key ID, if the registry knows it yet."""
+        """The public key to check the statement's signature against in a worker thread:
+        its key ID's, if the registry knows it yet and the signature was not found good for
+        that key already (``SignedStatement.verify_with``)."""
         record = self._registry.keys.get(item.signed.statement.key_id)
-        return None if record is None else record.public_key
+        if record is None or item.signed.verified_key == record.public_key:
+            return None
+        return record.public_key
 
     async def _commit(self, items: list[_Item], verification: _Verification) -> None:
         try:
@@ -333,8 +331,7 @@ class Sequencer:
         if statement.kind == "log.initialised" and not registry.members:
             return _bootstrap_key(item.signed)
         key = registry.key(statement.key_id)
-        if item.verified_key != key.public_key:
-            item.signed.verify_with(key.public_key)
+        item.signed.verify_with(key.public_key)  # at once if a worker or the API checked it
         return key
 
     def _checkpoint(self, frontier: Frontier) -> CheckpointRow:

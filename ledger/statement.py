@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
@@ -148,6 +148,8 @@ class SignedStatement:
     statement: Statement
     signature: bytes
     canonical: bytes
+    verified_key: bytes | None = field(default=None, init=False, compare=False, repr=False)
+    """The public key this signature was last found good for, by ``verify_with``."""
 
     @classmethod
     def create(cls, statement: Statement, signature: bytes) -> SignedStatement:
@@ -187,12 +189,19 @@ class SignedStatement:
         return {"statement": self.statement.to_json(), "signature": b64encode(self.signature)}
 
     def verify_with(self, public_key: bytes) -> None:
-        """Check the signature against ``public_key``; raises ``InvalidSignatureError``."""
+        """Check the signature against ``public_key``; raises ``InvalidSignatureError``.
+
+        A signature found good for a key is not checked again for that key (the API checks
+        it before charging the signer's rate limit, the sequencer when it appends).
+        """
+        if self.verified_key == public_key:
+            return
         verify(
             public_key=public_key,
             signature=self.signature,
             message=STATEMENT_DOMAIN + self.canonical,
         )
+        object.__setattr__(self, "verified_key", public_key)
 
     def check_envelope(self, *, origin: str, now: datetime, window: timedelta) -> None:
         """Check the origin and that ``issued_at`` lies within ``window`` of ``now``.

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from ledger import statement as statement_module
 from ledger.checkpoint import verify_checkpoint
 from ledger.encoding import b64encode, utc_now
 from ledger.errors import (
@@ -182,6 +183,50 @@ async def test_forged_signature_refused(database_url: str | None) -> None:
         )
         forged = SignedStatement.create(forged_statement, signed.signature)
         await _assert_refused(world, forged, InvalidSignatureError)
+
+
+def test_a_signature_found_good_for_a_key_is_not_checked_again_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    keypair, other = Keypair.generate(), Keypair.generate()
+    signed = StatementFactory(ORIGIN).sign(keypair, "member.key_rotated", {"member": "a"})
+    checks: list[bytes] = []
+    real = statement_module.verify
+
+    def counted(*, public_key: bytes, signature: bytes, message: bytes) -> None:
+        checks.append(public_key)
+        real(public_key=public_key, signature=signature, message=message)
+
+    monkeypatch.setattr(statement_module, "verify", counted)
+    with pytest.raises(InvalidSignatureError):
+        signed.verify_with(other.public_key)
+    with pytest.raises(InvalidSignatureError):  # a failure is not remembered
+        signed.verify_with(other.public_key)
+    signed.verify_with(keypair.public_key)
+    signed.verify_with(keypair.public_key)
+    assert checks == [other.public_key, other.public_key, keypair.public_key]
+    with pytest.raises(InvalidSignatureError):  # nor does a success count for another key
+        signed.verify_with(other.public_key)
+
+
+async def test_a_statement_checked_before_submission_is_not_checked_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The API checks a signature before it charges the signer's rate limit; the sequencer
+    then takes the remembered check instead of making its own."""
+    async with running_ledger(None) as world:
+        first, second = _admission(world, "alpha"), _admission(world, "beta")
+        first.verify_with(world.steward.public_key)
+        checks: list[bytes] = []
+        real = statement_module.verify
+
+        def counted(*, public_key: bytes, signature: bytes, message: bytes) -> None:
+            checks.append(message)
+            real(public_key=public_key, signature=signature, message=message)
+
+        monkeypatch.setattr(statement_module, "verify", counted)
+        await asyncio.gather(world.ledger.submit(first), world.ledger.submit(second))
+        assert [message.endswith(second.canonical) for message in checks] == [True]
 
 
 def test_malformed_submissions_refused() -> None:
