@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.types.arguments import InputContext
+from strawberry.types.base import get_object_definition
 
 from ledger.statement import SignedStatement
 
@@ -41,6 +46,31 @@ class SignedStatementInput:
                 "signature": self.signature,
             }
         )
+
+
+def _signed_statement(
+    cls: type[SignedStatementInput], value: Mapping[str, Any], _context: InputContext
+) -> SignedStatementInput:
+    """Every mutation's argument, built at once from its input value.
+
+    Its fields are all required scalars that graphql-core has already checked and coerced,
+    so there is nothing to convert; Strawberry's own conversion of each field (through the
+    field's type annotation) cost about a seventh of a signed ballot's time in the event
+    loop. Strawberry calls this hook of the type's definition instead.
+    """
+    s = value["statement"]
+    statement = StatementInput(
+        origin=s["origin"],
+        kind=s["kind"],
+        body=s["body"],
+        nonce=s["nonce"],
+        issued_at=s["issuedAt"],
+        key_id=s["keyId"],
+    )
+    return cls(statement=statement, signature=value["signature"])
+
+
+get_object_definition(SignedStatementInput, strict=True).from_input = _signed_statement
 
 
 @strawberry.input(description="A member's personal data, kept off the log and erasable.")
