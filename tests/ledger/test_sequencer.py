@@ -185,26 +185,32 @@ async def test_forged_signature_refused(database_url: str | None) -> None:
         await _assert_refused(world, forged, InvalidSignatureError)
 
 
+def _count_checks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[bytes, bytes]]:
+    """Every signature check made from now on, as (public key, message)."""
+    checks: list[tuple[bytes, bytes]] = []
+    real = statement_module.verify
+
+    def counted(*, public_key: bytes, signature: bytes, message: bytes) -> None:
+        checks.append((public_key, message))
+        real(public_key=public_key, signature=signature, message=message)
+
+    monkeypatch.setattr(statement_module, "verify", counted)
+    return checks
+
+
 def test_a_signature_found_good_for_a_key_is_not_checked_again_for_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     keypair, other = Keypair.generate(), Keypair.generate()
     signed = StatementFactory(ORIGIN).sign(keypair, "member.key_rotated", {"member": "a"})
-    checks: list[bytes] = []
-    real = statement_module.verify
-
-    def counted(*, public_key: bytes, signature: bytes, message: bytes) -> None:
-        checks.append(public_key)
-        real(public_key=public_key, signature=signature, message=message)
-
-    monkeypatch.setattr(statement_module, "verify", counted)
+    checks = _count_checks(monkeypatch)
     with pytest.raises(InvalidSignatureError):
         signed.verify_with(other.public_key)
     with pytest.raises(InvalidSignatureError):  # a failure is not remembered
         signed.verify_with(other.public_key)
     signed.verify_with(keypair.public_key)
     signed.verify_with(keypair.public_key)
-    assert checks == [other.public_key, other.public_key, keypair.public_key]
+    assert [key for key, _ in checks] == [other.public_key, other.public_key, keypair.public_key]
     with pytest.raises(InvalidSignatureError):  # nor does a success count for another key
         signed.verify_with(other.public_key)
 
@@ -217,16 +223,9 @@ async def test_a_statement_checked_before_submission_is_not_checked_again(
     async with running_ledger(None) as world:
         first, second = _admission(world, "alpha"), _admission(world, "beta")
         first.verify_with(world.steward.public_key)
-        checks: list[bytes] = []
-        real = statement_module.verify
-
-        def counted(*, public_key: bytes, signature: bytes, message: bytes) -> None:
-            checks.append(message)
-            real(public_key=public_key, signature=signature, message=message)
-
-        monkeypatch.setattr(statement_module, "verify", counted)
+        checks = _count_checks(monkeypatch)
         await asyncio.gather(world.ledger.submit(first), world.ledger.submit(second))
-        assert [message.endswith(second.canonical) for message in checks] == [True]
+        assert [message.endswith(second.canonical) for _, message in checks] == [True]
 
 
 def test_malformed_submissions_refused() -> None:
