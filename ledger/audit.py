@@ -35,6 +35,7 @@ from ledger.audit_chunk import (
     SqliteEntries,
     check_job,
     checkpoint_fault,
+    consecutive,
     entry_fault,
 )
 from ledger.audit_http import HttpSource
@@ -255,17 +256,8 @@ async def _read_chunk(source: Source, start: int, end: int) -> _Chunk:
     shared = source.shared_entries()
     if shared is not None:  # the workers read the rest, and name a missing entry
         return _Chunk(start, end, shared.marked(start, end, _MARKS), notes, [])
-    rows = await source.entries(start, end)
-    faults: list[Fault] = []
-    for offset, row in enumerate(rows):
-        if row.seq != start + offset:
-            faults.append(entry_fault(start + offset, "is missing"))
-            rows = rows[:offset]
-            break
-    else:
-        if len(rows) < end - start:
-            faults.append(entry_fault(start + len(rows), "is missing"))
-    return _Chunk(start, end, rows, notes, faults)
+    rows, missing = consecutive(await source.entries(start, end), start, end)
+    return _Chunk(start, end, rows, notes, [] if missing is None else [missing])
 
 
 def _start_chunk(source: Source, state: AuditState, chunk: _Chunk, pool: Executor) -> None:

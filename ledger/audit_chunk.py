@@ -43,6 +43,17 @@ def entry_fault(seq: int, message: str) -> Fault:
     return Fault((seq, 0), f"entry {seq}: {message}")
 
 
+def consecutive(rows: list[Row], start: int, end: int) -> tuple[list[Row], Fault | None]:
+    """``rows`` (read for ``start <= seq < end``) up to the first missing entry, and that
+    entry's fault."""
+    for offset, row in enumerate(rows):
+        if row.seq != start + offset:
+            return rows[:offset], entry_fault(start + offset, "is missing")
+    if len(rows) < end - start:
+        return rows, entry_fault(start + len(rows), "is missing")
+    return rows, None
+
+
 def checkpoint_fault(size: int, message: str) -> Fault:
     """A fault of the checkpoint at tree size ``size`` (it follows entry ``size - 1``)."""
     return Fault((size - 1, 1), f"checkpoint {size}: {message}")
@@ -154,13 +165,7 @@ class Job:
             seqs = range(self.first, self.first + len(self.bodies))
             rows = [Row(*row) for row in zip(seqs, self.bodies, self.columns, strict=True)]
             return rows, None
-        rows = self.entries.rows(self.first, self.end)
-        for offset, row in enumerate(rows):
-            if row.seq != self.first + offset:
-                return rows[:offset], entry_fault(self.first + offset, "is missing")
-        if len(rows) < self.end - self.first:
-            return rows, entry_fault(self.first + len(rows), "is missing")
-        return rows, None
+        return consecutive(self.entries.rows(self.first, self.end), self.first, self.end)
 
     @classmethod
     def of(

@@ -195,21 +195,25 @@ def _statement_lines() -> Subquery:
 
 
 def _edge_query(*, forward: bool) -> Select[Any]:
-    """One member's first (``forward``) or last ``rows`` lines, each row with the member's
-    balance (the sum of the awards' net credits, which is the sum of every line's credits).
+    """One member's first (``forward``) or last ``rows`` lines; the last lines' rows carry
+    the member's balance too (the sum of the awards' net credits, which is the sum of every
+    line's credits).
 
-    The running balances follow from it without a window: forward from 0, backwards from
-    the balance. No window means no sorts but one, which makes this the cheaper query for
-    the pages most asked for (the last lines, the first lines).
+    The running balances follow without a window: forward from 0, backwards from the
+    balance. No window means no sorts but one, which makes this the cheaper query for the
+    pages most asked for (the last lines, the first lines).
     """
     lines = _lines(one=True)
-    total = (
-        select(func.coalesce(func.sum(awards.c.net), 0))
-        .where(awards.c.member == bindparam("member"))
-        .scalar_subquery()
-    )
     order = lines.c.seq.asc() if forward else lines.c.seq.desc()
-    return select(*lines.c, total.label("total")).order_by(order).limit(bindparam("rows"))
+    columns: list[Any] = list(lines.c)
+    if not forward:
+        total = (
+            select(func.coalesce(func.sum(awards.c.net), 0))
+            .where(awards.c.member == bindparam("member"))
+            .scalar_subquery()
+        )
+        columns.append(total.label("total"))
+    return select(*columns).order_by(order).limit(bindparam("rows"))
 
 
 def _statement_query(running: Subquery, *, forward: bool) -> Select[Any]:
@@ -298,13 +302,14 @@ async def _edge_page(
 ) -> StatementPage:
     params = {"member": member, "rows": size + 1}
     rows = (await conn.execute(_FIRST if forward else _LAST, params)).all()
-    # each row: the twelve columns of ``_lines`` (credits at 10), then the member's balance
+    # each row: the twelve columns of ``_lines`` (credits at 10); backwards, then the
+    # member's balance
     lines = []
     if forward:
         balance = 0
         for row in rows:
             balance += row[10]
-            lines.append(_line((*row[:12], balance)))
+            lines.append(_line((*row, balance)))
     else:
         balance = rows[0][12] if rows else 0
         for row in rows:
