@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ledger.checkpoint import Checkpoint, sign_checkpoint
+from ledger.encoding import format_time
 from ledger.errors import (
     InvalidSignatureError,
     ReplayedNonceError,
@@ -71,6 +72,8 @@ class Context:
         self.tx = tx
         self.registry = registry
         self.now = now
+        self.stamp = format_time(now)
+        """``now`` as entries carry it."""
         self.scratch: dict[str, Any] = {}
         self._deferred: dict[str, Callable[[], Awaitable[None]]] = {}
 
@@ -319,7 +322,7 @@ class Sequencer:
             item.future.set_exception(e)
             return
         seen.add(pair)
-        entry = Entry.build(seq=frontier.size, logged_at=ctx.now, signed=item.signed)
+        entry = Entry.build(seq=frontier.size, logged_at=ctx.stamp, signed=item.signed)
         leaf_hash = entry.leaf_hash
         batch.nodes.extend(frontier.append(leaf_hash))
         batch.rows.append(_row(entry, leaf_hash))

@@ -262,14 +262,15 @@ class Entry:
         return hash_leaf(self.data)
 
     @classmethod
-    def build(cls, *, seq: int, logged_at: datetime, signed: SignedStatement) -> Entry:
-        """Make the entry for ``signed`` at sequence number ``seq``.
+    def build(cls, *, seq: int, logged_at: datetime | str, signed: SignedStatement) -> Entry:
+        """Make the entry for ``signed`` at sequence number ``seq``; ``logged_at`` is a time,
+        or one already written by ``format_time`` (a batch's entries share it).
 
         The bytes are spliced from the statement's canonical bytes in RFC 8785 key order
         (logged_at, seq, signature, statement), which equals canonicalising the whole entry:
         every spliced value is ASCII with nothing to escape.
         """
-        stamp = format_time(logged_at)
+        stamp = logged_at if isinstance(logged_at, str) else format_time(logged_at)
         data = b"".join(
             (
                 b'{"logged_at":"',

@@ -12,7 +12,13 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.encoding import MAX_SAFE_INTEGER, canonical_json, parse_canonical, parse_time
+from ledger.encoding import (
+    MAX_SAFE_INTEGER,
+    canonical_json,
+    format_time,
+    parse_canonical,
+    parse_time,
+)
 from ledger.errors import LedgerError, MalformedStatementError
 from ledger.signing import Keypair
 from ledger.statement import MAX_STATEMENT_BYTES, Entry, SignedStatement
@@ -119,6 +125,14 @@ def test_the_statement_bytes_are_the_slice_of_the_entry() -> None:
     parsed = Entry.parse(entry.data)
     assert parsed.signed.canonical == signed.canonical == signed.statement.canonical_bytes()
     assert parsed == entry
+
+
+def test_an_entry_built_from_a_written_time_equals_one_built_from_the_time() -> None:
+    signed = StatementFactory(ORIGIN).sign(Keypair.generate(), "credit.claimed", {"note": "x"})
+    for moment in (NOW, NOW.replace(microsecond=250)):
+        stamped = Entry.build(seq=3, logged_at=format_time(moment), signed=signed)
+        assert stamped == Entry.build(seq=3, logged_at=moment, signed=signed)
+        assert Entry.parse(stamped.data) == stamped
 
 
 def test_an_oversize_statement_inside_an_entry_is_refused() -> None:
