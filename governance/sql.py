@@ -133,6 +133,14 @@ ballots = Table(
     _time(),
     Index("ix_governance_ballots_proposal", "proposal", "member"),
 )
+Index(
+    "ix_governance_ballots_current",
+    ballots.c.proposal,
+    ballots.c.member,
+    sqlite_where=ballots.c.superseded_by.is_(None),
+    postgresql_where=ballots.c.superseded_by.is_(None),
+)
+"""Each voter's current ballot: what casting again supersedes (``insert_ballots``)."""
 
 texts = Table(
     "governance_texts",
@@ -208,6 +216,19 @@ async def close_request(conn: AsyncConnection, *, request: int, status: str, by:
     )
 
 
+SUPERSEDE = (
+    update(ballots)
+    .where(
+        ballots.c.proposal == bindparam("p"),
+        ballots.c.member == bindparam("m"),
+        ballots.c.superseded_by.is_(None),
+    )
+    .values(superseded_by=bindparam("by"))
+)
+"""Mark voter ``m``'s current ballot on proposal ``p`` superseded by entry ``by`` (a point
+lookup in ``ix_governance_ballots_current``)."""
+
+
 async def insert_ballots(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     """Insert ballots (log order) and mark each voter's ballot before them superseded.
 
@@ -227,16 +248,7 @@ async def insert_ballots(conn: AsyncConnection, rows: list[dict[str, Any]]) -> N
         else:
             before["superseded_by"] = row["seq"]
         last[voter] = row
-    await conn.execute(
-        update(ballots)
-        .where(
-            ballots.c.proposal == bindparam("p"),
-            ballots.c.member == bindparam("m"),
-            ballots.c.superseded_by.is_(None),
-        )
-        .values(superseded_by=bindparam("by")),
-        firsts,
-    )
+    await conn.execute(SUPERSEDE, firsts)
     await conn.execute(insert(ballots), rows)
 
 
