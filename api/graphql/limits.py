@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
-from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.extensions import MaskErrors
 from strawberry.extensions.max_aliases import create_validator as alias_limit
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
 from strawberry.schema.schema import validate_document
@@ -26,24 +26,29 @@ log = logging.getLogger(__name__)
 CACHE_SIZE = 512
 
 
-class Requests(SchemaExtension):
+class Requests(MaskErrors):
     """What every request goes through, in one extension (each extension costs every request
     a hook lookup per phase): the token limit and the depth and alias rules, the parser and
-    validation caches, and the code of each expected error (the rest is for ``MaskErrors``).
+    validation caches, the code of each expected error, and Strawberry's ``MaskErrors`` for
+    the rest (``unexpected``), run last, as the outermost extension would be.
     """
 
     def __init__(self, documents: _Documents) -> None:
+        super().__init__(should_mask_error=unexpected)
         self.documents = documents
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         context.parse_options["max_tokens"] = self.documents.max_tokens
         context.validation_rules = (*context.validation_rules, *self.documents.rules)
+        masking = super().on_operation()
+        next(masking)
         yield
         for error in getattr(context.result, "errors", None) or ():
             code = _code(error)
             if code is not None:
                 error.extensions = {**(error.extensions or {}), "code": code}
+        next(masking, None)
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
@@ -120,7 +125,7 @@ class _Documents:
 
 
 def extensions(settings: ApiSettings) -> list[Any]:
-    """Factories of the schema extensions, outermost first (``MaskErrors`` exits last).
+    """The factory of the schema's one extension, ``Requests``.
 
     The depth and alias rules are made once, here: the validation cache is keyed by the
     rule classes, so a class made per request (what ``QueryDepthLimiter`` and
@@ -131,4 +136,4 @@ def extensions(settings: ApiSettings) -> list[Any]:
         alias_limit(settings.max_aliases),
     ]
     documents = _Documents(CACHE_SIZE, settings.max_tokens, tuple(rules))
-    return [lambda: MaskErrors(should_mask_error=unexpected), lambda: Requests(documents)]
+    return [lambda: Requests(documents)]
