@@ -1,10 +1,11 @@
 """GraphQL against a plain JSON endpoint in one server, and signed ballots per second.
 
-``python -m bench.graphql [--seconds 4] [--rounds 5] [--readers 32] [--voters 64]``
+``python -m bench.graphql [--seconds 4] [--rounds 5] [--readers 32] [--voters 64] [--workers 1]``
 
 1. Builds a ledger on SQLite in a temporary directory: a member with 24 statement lines,
    64 voters, and an open assembly proposal.
-2. Starts one server process (uvicorn with uvloop and httptools, no access log).
+2. Starts one server process (uvicorn with uvloop and httptools, no access log), or with
+   ``--workers N`` N processes sharing the database, as ``coopledger serve --workers N``.
 3. Runs the load generator as a separate process, over raw keep-alive HTTP/1.1 connections
    (so the client costs little CPU): ``--readers`` connections ask for the typical member
    query (balance + the last 20 statement lines) through GraphQL, then the same data from
@@ -141,15 +142,22 @@ async def build(folder: Path, voters: int, url: str | None) -> dict[str, Any]:
 # -- the server -------------------------------------------------------------------------------
 
 
-def serve(data: Path, port: int) -> None:
-    """The server under test: ``create_app`` on uvicorn (uvloop, httptools), no access log."""
+def serve(data: Path, port: int, workers: int) -> None:
+    """The server under test: ``create_app`` on uvicorn (uvloop, httptools), no access log;
+    with ``workers`` > 1, that many processes sharing the database, as ``coopledger serve
+    --workers N`` runs them."""
     import uvicorn
 
     from api.app import create_app
     from ledger.config import load_config
 
-    app = create_app(config=load_config(Settings(data=data)))  # COOPLEDGER_DATABASE_URL too
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    options: dict[str, Any] = {"host": "127.0.0.1", "port": port, "log_level": "warning"}
+    if workers == 1:
+        app = create_app(config=load_config(Settings(data=data)))  # COOPLEDGER_DATABASE_URL too
+        uvicorn.run(app, access_log=False, **options)
+        return
+    os.environ["COOPLEDGER_DATA"] = str(data)
+    uvicorn.run("api.app:create_app", factory=True, workers=workers, access_log=False, **options)
 
 
 # -- the load generator -----------------------------------------------------------------------
@@ -287,12 +295,13 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=32)
     parser.add_argument("--voters", type=int, default=64)
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     parser.add_argument("command", nargs="?", default="all", choices=("all", "serve", "load"))
     parser.add_argument("--data", type=Path)
     parser.add_argument("--port", type=int)
     args = parser.parse_args()
     if args.command == "serve":
-        serve(args.data, args.port)
+        serve(args.data, args.port, args.workers)
         return
     if args.command == "load":
         plan = json.loads((args.data / "plan.json").read_text())
@@ -322,10 +331,11 @@ def report(data: Path, args: argparse.Namespace, extra: dict[str, str]) -> None:
         "COOPLEDGER_MUTATION_BURST": "100000",
     }
     me = [sys.executable, "-m", "bench.graphql"]
-    server = subprocess.Popen([*me, "serve", "--data", str(data), "--port", str(port)], env=env)  # noqa: S603
+    where = ["--data", str(data), "--port", str(port)]
+    server = subprocess.Popen([*me, "serve", *where, "--workers", str(args.workers)], env=env)  # noqa: S603
     try:
         _wait(port, server)
-        command = [*me, "load", "--data", str(data), "--port", str(port),
+        command = [*me, "load", *where,
                    "--readers", str(args.readers), "--seconds", str(args.seconds),
                    "--rounds", str(args.rounds)]  # fmt: skip
         output = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
@@ -335,7 +345,8 @@ def report(data: Path, args: argparse.Namespace, extra: dict[str, str]) -> None:
     phases = [Phase(**p) for p in json.loads(output.stdout)]
     print(machine())
     store = "SQLite (WAL, synchronous=FULL)" if args.backend == "sqlite" else "PostgreSQL"
-    print(f"one server process on {store}; the load generator in another process")
+    processes = "one server process" if args.workers == 1 else f"{args.workers} server processes"
+    print(f"{processes} on {store}; the load generator in another process")
     for phase in phases:
         print(phase.line())
     together = {name: _together(name, [p for p in phases if p.name == name]) for name in READS}
