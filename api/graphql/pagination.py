@@ -40,12 +40,34 @@ class Edge(Generic[T]):
 
 @strawberry.type(description="A page of a list, with cursors to fetch the pages around it.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    """The page's items and their sort keys; cursors are written only for a query that asks
+    for them (``edges`` or ``pageInfo``), not for one that takes ``nodes`` alone."""
+
+    items: strawberry.Private[list[T]]
+    keys: strawberry.Private[list[int | str]]
+    kind: strawberry.Private[str]
+    has_next: strawberry.Private[bool]
+    has_previous: strawberry.Private[bool]
+
+    @field(description="The items of this page, each with its cursor.")
+    def edges(self) -> list[Edge[T]]:
+        return [
+            Edge(cursor=encode_cursor(self.kind, key), node=item)
+            for key, item in zip(self.keys, self.items, strict=True)
+        ]
+
+    @field(description="Where this page sits in the whole list.")
+    def page_info(self) -> PageInfo:
+        return PageInfo(
+            has_next_page=self.has_next,
+            has_previous_page=self.has_previous,
+            start_cursor=encode_cursor(self.kind, self.keys[0]) if self.keys else None,
+            end_cursor=encode_cursor(self.kind, self.keys[-1]) if self.keys else None,
+        )
 
     @field(description="The items of this page, without their cursors.")
     def nodes(self) -> list[T]:
-        return [edge.node for edge in self.edges]
+        return self.items
 
 
 def encode_cursor(kind: str, key: int | str) -> str:
@@ -118,14 +140,13 @@ def connection(
     has_previous: bool,
 ) -> Connection[T]:
     """The connection of ``rows`` (already the page, in list order)."""
-    edges = [Edge(cursor=encode_cursor(p.kind, key(row)), node=node(row)) for row in rows]
-    info = PageInfo(
-        has_next_page=has_next,
-        has_previous_page=has_previous,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
+    return Connection(
+        items=[node(row) for row in rows],
+        keys=[key(row) for row in rows],
+        kind=p.kind,
+        has_next=has_next,
+        has_previous=has_previous,
     )
-    return Connection(edges=edges, page_info=info)
 
 
 def paged(
