@@ -29,8 +29,8 @@ CACHE_SIZE = 512
 class Requests(MaskErrors):
     """What every request goes through, in one extension (each extension costs every request
     a hook lookup per phase): the token limit and the depth and alias rules, the parser and
-    validation caches, the code of each expected error, and Strawberry's ``MaskErrors`` for
-    the rest (``unexpected``), run last, as the outermost extension would be.
+    validation caches, the code of each expected error, and then Strawberry's ``MaskErrors``
+    (this class's base) masking every ``unexpected`` one.
     """
 
     def __init__(self, documents: _Documents) -> None:
