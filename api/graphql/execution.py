@@ -55,7 +55,6 @@ from strawberry.types.field import StrawberryField
 
 # Values of these exact types are never awaitable nor exceptions: they go straight to the coercer.
 _PLAIN = frozenset({str, int, float, bool, date, datetime})
-_BUILTIN = {t.name: t for t in (GraphQLString, GraphQLID, GraphQLBoolean, GraphQLInt)}
 
 # One plain leaf: response key, reader, attribute (or constant), output coercer, non-null,
 # and the Python type whose values the coercer returns unchanged (None: always call it).
@@ -63,12 +62,12 @@ Leaf = tuple[str, Callable[[Any, str], Any], str, Callable[[Any], Any], bool, ty
 
 # graphql-core's String, Boolean and ID coercers return a str (a bool) as it is, and Int
 # an int within 32 bits; so do these loops, without the call.
-_EXACT: dict[str, type] = {"String": str, "ID": str, "Boolean": bool, "Int": int}
-
-
-def _exact(leaf: GraphQLLeafType) -> type | None:
-    builtin = _EXACT.get(leaf.name)
-    return builtin if builtin is not None and leaf is _BUILTIN.get(leaf.name) else None
+_EXACT: dict[GraphQLLeafType, type] = {
+    GraphQLString: str,
+    GraphQLID: str,
+    GraphQLBoolean: bool,
+    GraphQLInt: int,
+}
 
 
 def _complete_plain(
@@ -220,7 +219,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             coerce = leaf.coerce_output_value
             non_null = is_non_null_type(field.type)
             if name == "__typename":
-                plan.append((key, _constant, parent.name, coerce, non_null, _exact(leaf)))
+                plan.append((key, _constant, parent.name, coerce, non_null, _EXACT.get(leaf)))
                 continue
             definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
             if not (
@@ -232,7 +231,7 @@ class Execution(StrawberryGraphQLCoreExecutionContext):
             ):
                 return None
             read = definition.default_resolver
-            plan.append((key, read, definition.python_name, coerce, non_null, _exact(leaf)))
+            plan.append((key, read, definition.python_name, coerce, non_null, _EXACT.get(leaf)))
         return plan
 
 
