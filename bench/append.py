@@ -12,6 +12,11 @@
    open, ``BEGIN IMMEDIATE`` (SQLite) or ``BEGIN`` (PostgreSQL), one driver-level
    ``executemany`` per table, ``COMMIT`` — storage alone, with no verification, no
    sequencing, no writer lock and no nonce or size read.
+3. A second baseline, the floor of any verified append, in the same run: the raw inserts of 2
+   plus the Ed25519 checks of the same signatures with the same batch boundaries, each batch's
+   signatures split between two threads as the sequencer splits them (PyNaCl releases the
+   GIL). A batch is written only once its signatures are checked, and the next batch arrives
+   only once it is acknowledged, so the two times add up.
 
 Also printed: the process's CPU time per append and how many cores it kept busy, and the
 load average, since other work on the machine moves these figures a lot.
@@ -26,13 +31,16 @@ import resource
 import statistics
 import time
 from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bench.common import database, machine
 from ledger.bootstrap import initialise
 from ledger.note import NoteSigner
+from ledger.sequencer import VERIFY_THREADS
 from ledger.service import Ledger
-from ledger.signing import Keypair
+from ledger.signing import STATEMENT_DOMAIN, Keypair, verify
 from ledger.sql import SqlLogStore, make_engine
 from ledger.sql_driver import POSTGRES, SQLITE, Driver
 from ledger.statement import SignedStatement
@@ -74,6 +82,7 @@ class Result:
     backend: str
     ledger_rate: float
     raw_rate: float
+    floor_rate: float
     batches: int
     cpu_per_append: float
     cores_busy: float
@@ -83,14 +92,20 @@ class Result:
         """Ledger appends/s over raw rows/s."""
         return self.ledger_rate / self.raw_rate
 
+    @property
+    def floor_ratio(self) -> float:
+        """Ledger appends/s over the floor's (raw inserts plus signature checks)."""
+        return self.ledger_rate / self.floor_rate
 
-async def _ledger_run(url: str, count: int, submitters: int) -> tuple[float, float, int]:
-    signer, steward = NoteSigner.generate(ORIGIN), Keypair.generate()
+
+async def _ledger_run(
+    url: str, steward: Keypair, statements: list[SignedStatement], submitters: int
+) -> tuple[float, float, int]:
+    signer = NoteSigner.generate(ORIGIN)
     store = SqlLogStore(make_engine(url))
     async with Ledger(store, origin=ORIGIN, log_signer=signer) as ledger:
         await initialise(ledger, steward=steward, steward_id="steward", log_signer=signer)
-        queue = _statements(steward, count)
-        queue.reverse()
+        queue = list(reversed(statements))
 
         async def submitter() -> None:
             while queue:
@@ -146,6 +161,23 @@ async def _raw_run(url: str, batches: list[_BatchRows]) -> float:
     return elapsed
 
 
+def _verify_run(public_key: bytes, statements: list[SignedStatement], sizes: list[int]) -> float:
+    """The signature checks alone, batch by batch (``sizes``), each batch's split in two."""
+    checks = [(STATEMENT_DOMAIN + s.canonical, s.signature) for s in statements]
+
+    def check(part: Sequence[tuple[bytes, bytes]]) -> None:
+        for message, signature in part:
+            verify(public_key=public_key, signature=signature, message=message)
+
+    with ThreadPoolExecutor(VERIFY_THREADS) as pool:
+        started, start = time.perf_counter(), 0
+        for size in sizes:
+            batch, start = checks[start : start + size], start + size
+            step = -(-size // VERIFY_THREADS)
+            list(pool.map(check, [batch[i : i + step] for i in range(0, size, step)]))
+        return time.perf_counter() - started
+
+
 async def _insert(
     driver: Driver, entries: list[EntryRow], nodes: list[_Node], checkpoint: CheckpointRow
 ) -> None:
@@ -161,15 +193,22 @@ async def _insert(
 
 
 async def run(backend: str, count: int, submitters: int) -> Result:
+    steward = Keypair.generate()
+    statements = _statements(steward, count)
     async with database(backend) as url:
-        elapsed, cpu, batches = await _ledger_run(url, count, submitters)
+        elapsed, cpu, batches = await _ledger_run(url, steward, statements, submitters)
         rows = await _rows(url)
     async with database(backend) as raw_url:
         raw_elapsed = await _raw_run(raw_url, rows)
+    raw_count = sum(len(b[0]) for b in rows)
+    sizes = [len(b[0]) for b in rows[1:]]  # the run's batches: all but entry 0's
+    assert sum(sizes) == count, "every statement was appended, in these batches"
+    verify_elapsed = _verify_run(steward.public_key, statements, sizes)
     result = Result(
         backend=backend,
         ledger_rate=count / elapsed,
-        raw_rate=sum(len(b[0]) for b in rows) / raw_elapsed,
+        raw_rate=raw_count / raw_elapsed,
+        floor_rate=count / (raw_elapsed * count / raw_count + verify_elapsed),
         batches=batches,
         cpu_per_append=cpu / count,
         cores_busy=cpu / elapsed,
@@ -179,6 +218,8 @@ async def run(backend: str, count: int, submitters: int) -> Result:
         f"{batches} batches, {count / max(batches, 1):.0f}/batch, "
         f"{1e6 * result.cpu_per_append:.0f} us CPU each, {result.cores_busy:.2f} cores busy) | "
         f"raw inserts {result.raw_rate:6.0f} rows/s | ratio {result.ratio:.2f} | "
+        f"raw inserts + signature checks {result.floor_rate:6.0f}/s | "
+        f"ratio {result.floor_ratio:.2f} | "
         f"load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
@@ -198,7 +239,9 @@ def summary(results: list[Result]) -> None:
             f"{backend:8} over {len(mine)} runs: ledger "
             f"{_spread([r.ledger_rate for r in mine], '{:.0f}')} appends/s | raw "
             f"{_spread([r.raw_rate for r in mine], '{:.0f}')} rows/s | ratio "
-            f"{_spread([r.ratio for r in mine], '{:.2f}')}"
+            f"{_spread([r.ratio for r in mine], '{:.2f}')} | raw inserts + signature checks "
+            f"{_spread([r.floor_rate for r in mine], '{:.0f}')}/s | ratio "
+            f"{_spread([r.floor_ratio for r in mine], '{:.2f}')}"
         )
 
 
