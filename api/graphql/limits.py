@@ -44,7 +44,10 @@ class Requests(MaskErrors):
         masking = super().on_operation()
         next(masking)
         yield
-        for error in getattr(context.result, "errors", None) or ():
+        errors = getattr(context.result, "errors", None)
+        if not errors and getattr(context.result, "initial_result", None) is None:
+            return  # nothing to code or mask: the base's pass (a Protocol check) is dropped
+        for error in errors or ():
             code = _code(error)
             if code is not None:
                 error.extensions = {**(error.extensions or {}), "code": code}
