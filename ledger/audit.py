@@ -74,9 +74,9 @@ class AuditReport:
 
     def summary(self) -> str:
         """One line: ``audit ok: N entries, M checkpoints, root <hex>``."""
-        return (
-            f"audit ok: {self.size} entries, {self.checkpoints} checkpoints, root {self.root.hex()}"
-        )
+        entries = f"{self.size} {'entry' if self.size == 1 else 'entries'}"
+        checkpoints = f"{self.checkpoints} checkpoint{'' if self.checkpoints == 1 else 's'}"
+        return f"audit ok: {entries}, {checkpoints}, root {self.root.hex()}"
 
 
 @dataclass
