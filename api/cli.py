@@ -9,7 +9,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Coroutine, Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -25,6 +25,7 @@ from rich.text import Text
 from api.app import create_app
 from api.cli_client import client_app
 from api.cli_reports import rebuild, report_app, rich_table
+from api.client_core import ApiError, ClientCore, KeyLogin
 from api.demo_script import DemoResult, run_demo
 from api.runtime import admit as admit_member
 from api.runtime import (
@@ -81,6 +82,8 @@ def _expected_errors() -> Iterator[None]:
         yield
     except LedgerError as e:
         _fail(str(e))
+    except ApiError as e:
+        _fail(f"{e.code}: {e.message}")
     except pydantic.ValidationError as e:
         _fail(f"bad setting: {e.errors()[0]['loc']} {e.errors()[0]['msg']}")
     except httpx.HTTPError as e:
@@ -167,6 +170,13 @@ def audit(
     key: Annotated[
         str | None, typer.Option(help="With --url: the log's verifier key to trust.")
     ] = None,
+    login_key: Annotated[
+        Path | None,
+        typer.Option(
+            help="With --url, for a private log: a member's or registered auditor's key file "
+            "to log in with."
+        ),
+    ] = None,
 ) -> None:
     """Re-hash every entry, rebuild the tree, check every signature and checkpoint.
 
@@ -176,10 +186,12 @@ def audit(
     data_given = source is not None and source.name == "COMMANDLINE"
     if (url is None and data is None) or (url is not None and data_given):
         raise typer.BadParameter("give exactly one of --data and --url")
+    if login_key is not None and url is None:
+        raise typer.BadParameter("--login-key is for --url")
     with _progress() as progress:
         if url is not None:
             verifier = _verifier(key)
-            report = _run(_audit_url(url, verifier, progress))
+            report = _run(_audit_url(url, verifier, progress, login_key))
         else:
             report = _run(_audit_data(_config(data), progress))
     out.print(report.summary(), markup=False)
@@ -227,9 +239,15 @@ async def _audit_data(config: LedgerConfig, progress: ProgressFn | None) -> Audi
 
 
 async def _audit_url(
-    url: str, verifier: NoteVerifier | None, progress: ProgressFn | None
+    url: str, verifier: NoteVerifier | None, progress: ProgressFn | None, login_key: Path | None
 ) -> AuditReport:
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with AsyncExitStack() as stack:
+        auth = None
+        if login_key is not None:
+            auth = KeyLogin(
+                await stack.enter_async_context(ClientCore.from_key_file(url, login_key))
+            )
+        client = await stack.enter_async_context(httpx.AsyncClient(timeout=30, auth=auth))
         return await audit_url(client, url, log_verifier=verifier, progress=progress)
 
 

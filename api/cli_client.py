@@ -1,9 +1,11 @@
 """Member commands against a running server (``--url``), signing with a key file (``--key``).
 
 Registered in ``api.cli`` with ``app.add_typer(client_app)``: ``coopledger login``, ``claim``,
-``confirm``, ``decline``, ``withdraw``, ``vote``, ``propose``, ``close``, ``decide``,
-``join``, ``balance``, ``statement`` and ``prove`` (``prove`` also reads a local ``--data``
-directory). A refusal prints one line ``error: <code>: <message>`` and exits 1.
+``confirm``, ``decline``, ``withdraw``, ``register``, ``vote``, ``propose``, ``close``,
+``decide``, ``join``, ``approve-join``, ``decline-join``, ``leave``, ``balance``,
+``statement`` and ``prove`` (``prove`` also reads a local ``--data`` directory). A command
+with a key logs in by itself when it needs to (a private log, or a key file that names no
+member). A refusal prints one line ``error: <code>: <message>`` and exits 1.
 """
 
 from __future__ import annotations
@@ -284,9 +286,52 @@ def join(
     out.print(f"asked to join at entry {seq}", markup=False)
 
 
+@client_app.command("approve-join")
+def approve_join(
+    key: KeyOption,
+    request: Annotated[int, typer.Argument(help="The join request's entry.")],
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Approve a request to join your group (its convenor or the board)."""
+    seq = _with_client(url, key, lambda client: client.approve_join(request))
+    out.print(f"approved at entry {seq}", markup=False)
+
+
+@client_app.command("decline-join")
+def decline_join(
+    key: KeyOption,
+    request: Annotated[int, typer.Argument(help="The join request's entry.")],
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Decline a request to join your group, or withdraw your own request."""
+    seq = _with_client(url, key, lambda client: client.decline_join(request))
+    out.print(f"declined at entry {seq}", markup=False)
+
+
+@client_app.command()
+def leave(
+    key: KeyOption,
+    group: Annotated[str, typer.Argument(help="The working group's slug.")],
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Leave a working group."""
+    seq = _with_client(url, key, lambda client: client.leave(group))
+    out.print(f"left at entry {seq}", markup=False)
+
+
+OptionalKey = Annotated[
+    Path | None,
+    typer.Option(
+        "--key",
+        envvar="COOPLEDGER_KEY",
+        help="Your key file: names you, and logs you in where the log is private.",
+    ),
+]
+
+
 @client_app.command()
 def balance(
-    key: Annotated[Path | None, typer.Option("--key", envvar="COOPLEDGER_KEY")] = None,
+    key: OptionalKey = None,
     member: MemberOption = None,
     url: UrlOption = DEFAULT_URL,
 ) -> None:
@@ -296,7 +341,7 @@ def balance(
 
 @client_app.command()
 def statement(
-    key: Annotated[Path | None, typer.Option("--key", envvar="COOPLEDGER_KEY")] = None,
+    key: OptionalKey = None,
     member: MemberOption = None,
     last: Annotated[int, typer.Option(help="How many lines.", min=1, max=100)] = 20,
     url: UrlOption = DEFAULT_URL,
@@ -323,26 +368,30 @@ def statement(
 def prove(
     index: Annotated[int, typer.Option(help="The entry's index.", min=0)],
     url: Annotated[
-        str | None, typer.Option("--url", envvar="COOPLEDGER_URL", help="A server to ask.")
+        str | None,
+        typer.Option(
+            "--url", envvar="COOPLEDGER_URL", help=f"A server to ask (default: {DEFAULT_URL})."
+        ),
     ] = None,
     data: Annotated[
-        Path | None, typer.Option("--data", envvar="COOPLEDGER_DATA", help="A data directory.")
+        Path | None, typer.Option("--data", help="A data directory, instead of a server.")
     ] = None,
     size: Annotated[
         int | None, typer.Option(help="Tree size (default: the latest checkpoint's).", min=1)
     ] = None,
+    key: OptionalKey = None,
 ) -> None:
     """Print an RFC 9162 inclusion proof as JSON, checked before it is printed.
 
-    With ``--url`` the proof is checked against the server's signed checkpoint; with
+    From a server (``--url``) the proof is checked against its signed checkpoint; with
     ``--data`` it is read from the local database.
     """
-    if (url is None) == (data is None):
-        raise typer.BadParameter("give exactly one of --url and --data")
-    if url is not None:
+    if url is not None and data is not None:
+        raise typer.BadParameter("give --url or --data, not both")
+    if data is None:
         if size is not None:
-            raise typer.BadParameter("--size is for --data; --url proves against the latest")
-        proof = _with_client(url, None, lambda client: client.prove(index))
+            raise typer.BadParameter("--size is for --data; a server proves against its latest")
+        proof = _with_client(url or DEFAULT_URL, key, lambda client: client.prove(index))
     else:
         with _expected():
             proof = asyncio.run(_prove_local(Settings(data=data), index, size))

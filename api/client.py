@@ -199,11 +199,9 @@ class CoopClient(ClientCore):
         if key is None:
             body = governance.cast_vote(proposal=proposal, ballot=ballot)
         else:
-            if self.member is None:
-                await self.login()
             body = governance.cast_sealed_vote(
                 proposal=proposal,
-                member=self._me(None),
+                member=await self.me(),
                 ballot=ballot,
                 seal_key=base64.b64decode(key),
             )
@@ -253,6 +251,14 @@ class CoopClient(ClientCore):
         body = governance.approve_join(request=request)
         result = await self.act(
             "approveJoin", "JoinRequestAccepted", "governance.group.join_approved", body
+        )
+        return int(result["receipt"]["seq"])
+
+    async def decline_join(self, request: int) -> int:
+        """Decline a join request (the group's convenor or the board), or withdraw your own."""
+        body = governance.decline_join(request=request)
+        result = await self.act(
+            "declineJoin", "JoinRequestAccepted", "governance.group.join_declined", body
         )
         return int(result["receipt"]["seq"])
 

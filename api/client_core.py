@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -106,7 +106,20 @@ class ClientCore:
     # -- transport ----------------------------------------------------------------------
 
     async def graphql(self, query: str, variables: Mapping[str, Any] | None = None) -> Any:
-        """Run ``query``; return its ``data``, or raise ``ApiError`` for any error."""
+        """Run ``query``; return its ``data``, or raise ``ApiError`` for any error.
+
+        A client holding a key logs in when the server asks for a login (``unauthenticated``:
+        a private log, or a token that expired) and sends the request once more.
+        """
+        try:
+            return await self._graphql(query, variables)
+        except ApiError as e:
+            if e.code != "unauthenticated" or self.keypair is None:
+                raise
+        await self.login()
+        return await self._graphql(query, variables)
+
+    async def _graphql(self, query: str, variables: Mapping[str, Any] | None) -> Any:
         if self._http is None:
             raise RuntimeError("use the client as 'async with CoopClient(...) as client'")
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -168,13 +181,13 @@ class ClientCore:
         if self.keypair is None:
             raise ApiError("no_key", "this client holds no key to log in with")
         key_id = self.keypair.key_id
-        data = await self.graphql(
+        data = await self._graphql(
             "mutation($k: String!) { requestLoginChallenge(keyId: $k) { challenge message } }",
             {"k": key_id},
         )
         challenge = data["requestLoginChallenge"]
         signature = self.keypair.sign(base64.b64decode(challenge["message"]))
-        data = await self.graphql(
+        data = await self._graphql(
             "mutation($k: String!, $c: String!, $s: String!) { login(keyId: $k, challenge: $c, "
             "signature: $s) { __typename ... on Refusal { code message } "
             "... on LoginSession { token member { id } } } }",
@@ -188,33 +201,37 @@ class ClientCore:
             self.member = str(result["member"]["id"])
         return self.token
 
-    def _me(self, member: str | None) -> str:
+    async def me(self, member: str | None = None) -> str:
+        """``member`` if given, else this client's member: the key file's, or, for a key
+        file that names none, the one the server names at login."""
+        if member is None and self.member is None and self.keypair is not None:
+            await self.login()
         chosen = member or self.member
         if chosen is None:
-            raise ApiError("no_member", "name the member (this key file names none)")
+            raise ApiError("no_member", "name the member (--member ID), or give your key (--key)")
         return chosen
 
     # -- reads --------------------------------------------------------------------------
 
     async def balance(self, member: str | None = None) -> int:
         """A member's lifetime balance (default: this client's member)."""
-        data = await self.graphql(
-            "query($m: String!) { member(id: $m) { balance } }", {"m": self._me(member)}
-        )
+        who = await self.me(member)
+        data = await self.graphql("query($m: String!) { member(id: $m) { balance } }", {"m": who})
         if data["member"] is None:
-            raise ApiError("not_found", f"{self._me(member)} is not a member")
+            raise ApiError("not_found", f"{who} is not a member")
         return int(data["member"]["balance"])
 
     async def statement(self, member: str | None = None, last: int = 20) -> dict[str, Any]:
         """Balance, standing and the last ``last`` statement lines of a member."""
+        who = await self.me(member)
         data = await self.graphql(
             "query($m: String!, $n: Int!) { member(id: $m) { id balance standing "
             "statement(last: $n) { nodes { seq kind award activityOn activity quantity "
             "approver credits reason balance } } } }",
-            {"m": self._me(member), "n": last},
+            {"m": who, "n": last},
         )
         if data["member"] is None:
-            raise ApiError("not_found", f"{self._me(member)} is not a member")
+            raise ApiError("not_found", f"{who} is not a member")
         return dict(data["member"])
 
     async def checkpoint(self) -> dict[str, Any]:
@@ -260,3 +277,26 @@ class ClientCore:
         if data["ruleTable"] is None:
             raise ApiError("no_rule_table", "no rule table has been adopted")
         return parse_rule_table(data["ruleTable"]["body"])
+
+
+class KeyLogin(httpx.Auth):
+    """httpx authentication by a key: a request the server answers 401 (a private log, or an
+    expired token) is sent again with a bearer token from logging in as ``core``'s key.
+
+    For the log's HTTP endpoints (``/log/*``), which ``ledger`` reads with plain httpx; the
+    token is then sent with every later request.
+    """
+
+    def __init__(self, core: ClientCore) -> None:
+        self.core = core
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        if self.core.token is not None:
+            request.headers["Authorization"] = f"Bearer {self.core.token}"
+        response = yield request
+        if response.status_code == 401:
+            await self.core.login()
+            request.headers["Authorization"] = f"Bearer {self.core.token}"
+            yield request

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,9 +18,11 @@ import uvicorn
 from typer.testing import CliRunner
 
 from api.app import create_app
+from api.cli import app as coopledger
 from api.cli_client import client_app
 from api.client import CoopClient, Refused
 from api.runtime import init_ledger
+from api.settings import ApiSettings
 from ledger.config import LedgerConfig, Settings
 from ledger.credits.rules import rule_table_from_community
 from ledger.encoding import utc_now
@@ -86,11 +90,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def live(tmp_path: Path) -> Iterator[tuple[str, LedgerConfig]]:
+@contextmanager
+def _serving(tmp_path: Path, options: ApiSettings) -> Iterator[tuple[str, LedgerConfig]]:
     """A server on a free loopback port in a thread of this process."""
-    import asyncio
-
     settings = Settings(data=tmp_path / "data")
     config = asyncio.run(
         init_ledger(
@@ -98,7 +100,7 @@ def live(tmp_path: Path) -> Iterator[tuple[str, LedgerConfig]]:
         )
     )
     port = _free_port()
-    app = create_app(config=config)
+    app = create_app(config=config, api_settings=options)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -110,6 +112,35 @@ def live(tmp_path: Path) -> Iterator[tuple[str, LedgerConfig]]:
     thread.join(10)
 
 
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[tuple[str, LedgerConfig]]:
+    with _serving(tmp_path, ApiSettings()) as served:
+        yield served
+
+
+@pytest.fixture
+def private_live(tmp_path: Path) -> Iterator[tuple[str, LedgerConfig]]:
+    """A server of a private log: its reads and the log's endpoints need a login."""
+    with _serving(tmp_path, ApiSettings(private_log=True)) as served:
+        yield served
+
+
+def _admitted(url: str, config: LedgerConfig, tmp_path: Path, *names: str) -> dict[str, Path]:
+    """Key files as ``coopledger keygen`` writes them (naming no member), each admitted."""
+    keys = {name: tmp_path / f"{name}.key" for name in names}
+    for path in keys.values():
+        write_member_key(path, Keypair.generate())
+
+    async def admit() -> None:
+        async with CoopClient(url, keypair=config.steward()) as steward:
+            for name, path in keys.items():
+                key = json.loads(path.read_text())["public_key"]
+                await steward.admit(member=name, public_key=key, kind="sme", borough="Sutton")
+
+    asyncio.run(admit())
+    return keys
+
+
 def cli(*args: str | Path) -> str:
     result = runner.invoke(client_app, [str(a) for a in args])
     assert result.exit_code == 0, result.output
@@ -119,21 +150,8 @@ def cli(*args: str | Path) -> str:
 def test_member_commands_against_a_live_server(
     live: tuple[str, LedgerConfig], tmp_path: Path
 ) -> None:
-    import asyncio
-
     url, config = live
-    keys = {}
-    for name in ("ana", "ben"):
-        keys[name] = tmp_path / f"{name}.key"
-        write_member_key(keys[name], Keypair.generate(), member=name)
-
-    async def admit() -> None:
-        async with CoopClient(url, keypair=config.steward()) as steward:
-            for name in ("ana", "ben"):
-                key = json.loads(keys[name].read_text())["public_key"]
-                await steward.admit(member=name, public_key=key, kind="sme", borough="Sutton")
-
-    asyncio.run(admit())
+    keys = _admitted(url, config, tmp_path, "ana", "ben")
     steward = config.data.steward_key_file
     assert "logged in as ana" in cli("login", "--url", url, "--key", keys["ana"])
     claimed = cli(
@@ -144,6 +162,11 @@ def test_member_commands_against_a_live_server(
     awarded = cli("confirm", "--url", url, "--key", keys["ben"], str(claim))
     award = int(awarded.split()[-1])
     assert cli("balance", "--url", url, "--member", "ana").strip() == "2"
+    assert cli("balance", "--url", url, "--key", keys["ana"]).strip() == "2"  # named at login
+    lines = cli("statement", "--url", url, "--key", keys["ana"])
+    assert "ana: balance 2" in lines and str(award) in lines
+    nobody = runner.invoke(client_app, ["balance", "--url", url])
+    assert nobody.exit_code == 1 and "--member" in nobody.output
     opened = cli(
         "propose", "--url", url, "--key", steward, "--group", "assembly",
         "--title", "Adopt the data charter", "--text", "Adopt the charter as drafted.",
@@ -153,6 +176,8 @@ def test_member_commands_against_a_live_server(
                                    "--choice", "agree")  # fmt: skip
     proof = json.loads(cli("prove", "--url", url, "--index", str(award)))
     assert proof["index"] == award and proof["root"]
+    by_default = runner.invoke(client_app, ["prove", "--index", "1"], env={"COOPLEDGER_URL": url})
+    assert by_default.exit_code == 0 and json.loads(by_default.stdout)["index"] == 1
     refused = runner.invoke(
         client_app, ["confirm", "--url", url, "--key", str(keys["ana"]), str(claim)]
     )
@@ -160,8 +185,6 @@ def test_member_commands_against_a_live_server(
 
 
 def test_checkpoints_arrive_over_a_websocket(live: tuple[str, LedgerConfig]) -> None:
-    import asyncio
-
     from websockets.asyncio.client import connect
 
     url, config = live
@@ -215,3 +238,81 @@ async def test_a_convenor_records_a_register_and_every_attendee_is_awarded(
                 group="business-services",
             )
         assert refused.value.code == "not_authorised"
+
+
+def test_joining_a_group_from_the_command_line(
+    live: tuple[str, LedgerConfig], tmp_path: Path
+) -> None:
+    url, config = live
+    keys = _admitted(url, config, tmp_path, "ana", "ben")
+    steward = config.data.steward_key_file
+
+    async def create() -> None:
+        async with CoopClient(url, keypair=config.steward()) as board:
+            await board.create_group("bid-writing", "Bid writing")
+
+    asyncio.run(create())
+
+    def seq(*args: str | Path) -> int:
+        return int(cli(*args, "--url", url).split()[-1])
+
+    asked = seq("join", "--key", keys["ana"], "bid-writing")
+    approved = seq("approve-join", "--key", steward, str(asked))
+    refused = runner.invoke(
+        client_app, ["approve-join", "--url", url, "--key", str(keys["ben"]), str(asked)]
+    )
+    assert refused.exit_code == 1 and refused.output.startswith("error: ")
+    withdrawn = seq("decline-join", "--key", keys["ben"], str(seq("join", "--key", keys["ben"],
+                                                                      "bid-writing")))  # fmt: skip
+    left = seq("leave", "--key", keys["ana"], "bid-writing")
+    assert asked < approved < withdrawn < left
+
+    async def group() -> dict[str, object]:
+        async with CoopClient(url) as anyone:
+            data = await anyone.graphql(
+                '{ group(slug: "bid-writing") { members { member } openRequests { seq } } }'
+            )
+        return dict(data["group"])
+
+    assert asyncio.run(group()) == {"members": [], "openRequests": []}
+
+
+def test_a_private_log_is_read_by_logging_in_with_a_key(
+    private_live: tuple[str, LedgerConfig], tmp_path: Path
+) -> None:
+    url, config = private_live
+    keys = _admitted(url, config, tmp_path, "ana")
+    anonymous = runner.invoke(client_app, ["balance", "--url", url, "--member", "ana"])
+    assert anonymous.exit_code == 1 and "error: unauthenticated" in anonymous.output
+    assert cli("balance", "--url", url, "--key", keys["ana"]).strip() == "0"
+    unproved = runner.invoke(client_app, ["prove", "--url", url, "--index", "1"])
+    assert unproved.exit_code == 1 and "error: unauthenticated" in unproved.output
+    proof = json.loads(cli("prove", "--url", url, "--index", "1", "--key", keys["ana"]))
+    assert proof["index"] == 1
+    refused = runner.invoke(coopledger, ["audit", "--url", url])
+    assert refused.exit_code == 1 and "answered 401" in refused.output
+    audited = runner.invoke(coopledger, ["audit", "--url", url, "--login-key", str(keys["ana"])])
+    assert audited.exit_code == 0
+    assert audited.stdout.startswith("audit ok: 3 entries, 1 checkpoint, root ")
+    stranger = tmp_path / "stranger.key"
+    write_member_key(stranger, Keypair.generate())
+    unknown = runner.invoke(coopledger, ["audit", "--url", url, "--login-key", str(stranger)])
+    assert unknown.exit_code == 1 and unknown.output.startswith("error: login_refused")
+
+
+def test_an_expired_token_is_renewed_by_logging_in_again(
+    private_live: tuple[str, LedgerConfig], tmp_path: Path
+) -> None:
+    url, config = private_live
+    keys = _admitted(url, config, tmp_path, "ana")
+
+    async def read() -> tuple[str, int]:
+        async with CoopClient.from_key_file(url, keys["ana"]) as ana:
+            await ana.login()
+            token = str(ana.token)
+            forged = ana.token = ("B" if token[0] == "A" else "A") + token[1:]  # MAC fails
+            balance = await ana.balance()  # refused as unauthenticated, then logged in again
+            assert ana.token not in (None, forged)
+            return ana.member or "", balance
+
+    assert asyncio.run(read()) == ("ana", 0)
