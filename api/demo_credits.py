@@ -172,10 +172,14 @@ async def credit_tables(ctx: DemoContext) -> list[DemoTable]:
     registry = ctx.ledger.registry
     async with store.engine.connect() as conn:
         held = await reports.balances(conn)
-        standing = {m: await reports.active_standing(conn, m, date.today()) for m in names}
+        everyone = sorted(registry.members, key=lambda m: names.get(m, m))  # the steward too
         balance_rows = [
-            [handle, str(held.get(member, 0)), str(standing[member])]
-            for member, handle in sorted(names.items(), key=lambda kv: kv[1])
+            [
+                names.get(member, member),
+                str(held.get(member, 0)),
+                str(await reports.active_standing(conn, member, date.today())),
+            ]
+            for member in everyone
         ]
         tables = [DemoTable("balances", ["member", "credits", "12-month standing"], balance_rows)]
         for handle in ("croydon-print", "sutton-books"):
