@@ -31,6 +31,8 @@ from ledger.signing import Keypair
 from tests.api.graphql_world import ORIGIN, RULES, TODAY, GraphQLWorld, graphql_world
 
 runner = CliRunner()
+AUDITOR = Keypair(b"auditor".ljust(32, b"\0"))
+"""A registered auditor of every server these tests start (``auditors.json``)."""
 
 
 @pytest.fixture
@@ -99,6 +101,8 @@ def _serving(tmp_path: Path, options: ApiSettings) -> Iterator[tuple[str, Ledger
             settings, origin=ORIGIN, steward_id="steward", rules=rule_table_from_community(RULES)
         )
     )
+    document = {"auditors": [{"name": "Anchor Audit", "public_key": AUDITOR.public_key_b64}]}
+    (config.data.root / "auditors.json").write_text(json.dumps(document))
     port = _free_port()
     app = create_app(config=config, api_settings=options)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -294,6 +298,10 @@ def test_a_private_log_is_read_by_logging_in_with_a_key(
     audited = runner.invoke(coopledger, ["audit", "--url", url, "--login-key", str(keys["ana"])])
     assert audited.exit_code == 0
     assert audited.stdout.startswith("audit ok: 3 entries, 1 checkpoint, root ")
+    auditor = tmp_path / "audit.key"
+    write_member_key(auditor, AUDITOR)
+    by_auditor = runner.invoke(coopledger, ["audit", "--url", url, "--login-key", str(auditor)])
+    assert by_auditor.exit_code == 0 and by_auditor.stdout == audited.stdout
     stranger = tmp_path / "stranger.key"
     write_member_key(stranger, Keypair.generate())
     unknown = runner.invoke(coopledger, ["audit", "--url", url, "--login-key", str(stranger)])
