@@ -168,7 +168,27 @@ def from_list(
     p: Page, items: Sequence[R], key: Callable[[R], int], node: Callable[[R], T]
 ) -> Connection[T]:
     """A page of ``items`` (sorted by the integer ``key``, ascending) built in memory."""
-    after, before = p.int_key(p.after), p.int_key(p.before)
+    return _slice(p, items, key, p.int_key(p.after), p.int_key(p.before), node)
+
+
+def from_list_by_name(
+    p: Page, items: Sequence[R], key: Callable[[R], str], node: Callable[[R], T]
+) -> Connection[T]:
+    """A page of ``items`` (sorted by the unique text ``key``, ascending) built in memory."""
+    return _slice(p, items, key, p.after, p.before, node)
+
+
+K = TypeVar("K", int, str)
+
+
+def _slice(
+    p: Page,
+    items: Sequence[R],
+    key: Callable[[R], K],
+    after: K | None,
+    before: K | None,
+    node: Callable[[R], T],
+) -> Connection[T]:
     chosen = [
         item
         for item in items

@@ -10,7 +10,7 @@ from strawberry.scalars import JSON
 from api.graphql import reads
 from api.graphql.context import Info
 from api.graphql.fields import field
-from api.graphql.pagination import Connection, from_query, page
+from api.graphql.pagination import Connection, from_list, from_list_by_name, from_query, page
 from governance import queries, reports
 from governance import sql as gsql
 from governance.actions import action_json
@@ -100,9 +100,18 @@ class WorkingGroup:
         return cls(slug=record.group, name=record.name, created_seq=record.created_seq)
 
     @field(description="Everyone in the group with their role, by member id.")
-    async def members(self, info: Info) -> list[Membership]:
+    async def members(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Membership]:
+        p = page("membership", first=first, after=after, last=last, before=before)
         found = await info.context.loaders.members_of.load(self.slug)
-        return [Membership.from_domain(m) for m in found]
+        ordered = sorted(found, key=lambda m: m.member)  # as Python compares, whatever the SQL
+        return from_list_by_name(p, ordered, lambda m: m.member, Membership.from_domain)
 
     @field(description="The convenor's member id, if the group has one.")
     async def convenor(self, info: Info) -> str | None:
@@ -115,10 +124,18 @@ class WorkingGroup:
         return None if record is None else Terms.from_domain(record)
 
     @field(description="Join requests still waiting for the convenor, oldest first.")
-    async def open_requests(self, info: Info) -> list[JoinRequest]:
+    async def open_requests(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[JoinRequest]:
+        p = page("request", first=first, after=after, last=last, before=before)
         async with info.context.read() as conn:
             found = await queries.open_requests(conn, self.slug)
-        return [JoinRequest.from_domain(r) for r in found]
+        return from_list(p, found, lambda r: r.seq, JoinRequest.from_domain)
 
 
 @strawberry.type(description="The counting rules frozen when the proposal opened.")

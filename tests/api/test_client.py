@@ -274,11 +274,12 @@ def test_joining_a_group_from_the_command_line(
     async def group() -> dict[str, object]:
         async with CoopClient(url) as anyone:
             data = await anyone.graphql(
-                '{ group(slug: "bid-writing") { members { member } openRequests { seq } } }'
+                '{ group(slug: "bid-writing") { members { nodes { member } } '
+                "openRequests { nodes { seq } } } }"
             )
         return dict(data["group"])
 
-    assert asyncio.run(group()) == {"members": [], "openRequests": []}
+    assert asyncio.run(group()) == {"members": {"nodes": []}, "openRequests": {"nodes": []}}
 
 
 def test_a_private_log_is_read_by_logging_in_with_a_key(

@@ -47,9 +47,10 @@ async def test_groups_show_roles_and_join_requests(world: GraphQLWorld) -> None:
         "board-b", "requestToJoin", "GroupAccepted", "governance.group.join_requested", body
     )
     pending = await world.data(
-        "query($g: String!) { group(slug: $g) { openRequests { seq member role } } }", {"g": GROUP}
+        "query($g: String!) { group(slug: $g) { openRequests { nodes { seq member role } } } }",
+        {"g": GROUP},
     )
-    assert pending["group"]["openRequests"] == [
+    assert pending["group"]["openRequests"]["nodes"] == [
         {"seq": request, "member": "board-b", "role": "member"}
     ]
     await world.accepted(
@@ -60,13 +61,25 @@ async def test_groups_show_roles_and_join_requests(world: GraphQLWorld) -> None:
         {"request": request},
     )
     data = await world.data(
-        "{ groups { nodes { slug convenor members { member role } } } "
+        "{ groups { nodes { slug convenor members { nodes { member role } } } } "
         'member(id: "board-b") { groups { group role } } }'
     )
     group = data["groups"]["nodes"][0]
     assert group["convenor"] == "croydon-print"
-    assert {m["member"]: m["role"] for m in group["members"]}["student-1"] == "observer"
+    roles = {m["member"]: m["role"] for m in group["members"]["nodes"]}
+    assert roles["student-1"] == "observer"
     assert data["member"]["groups"] == [{"group": GROUP, "role": "member"}]
+    everyone = sorted(roles)
+    query = "query($g: String!, $a: String) { group(slug: $g) { members(first: 2, after: $a) { "
+    query += "nodes { member } pageInfo { hasNextPage endCursor } } } }"
+    paged, after = [], None
+    while True:  # two at a time, by member id, each page after the last one's cursor
+        page = (await world.data(query, {"g": GROUP, "a": after}))["group"]["members"]
+        paged += [n["member"] for n in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert paged == everyone and len(everyone) > 2
 
 
 async def test_a_proposal_from_open_to_decision(world: GraphQLWorld) -> None:

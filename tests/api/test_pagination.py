@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.errors import BadRequestError
-from api.graphql.pagination import encode_cursor, from_list, page
+from api.graphql.pagination import encode_cursor, from_list, from_list_by_name, page
 
 SEQS = [3, 5, 8, 13, 21]
 
@@ -54,3 +54,30 @@ def test_backward_pages_and_an_empty_page() -> None:
 def test_a_cursor_of_another_list_is_refused() -> None:
     with pytest.raises(BadRequestError, match="another list"):
         _page(first=1, after=3, kind="award")
+
+
+NAMES = ["ana", "ben", "cal-2", "cal.1", "dee"]  # sorted as Python compares text
+
+
+def _names(
+    *,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+) -> list[str]:
+    p = page(
+        "name",
+        first=first,
+        after=None if after is None else encode_cursor("name", after),
+        last=last,
+        before=None if before is None else encode_cursor("name", before),
+    )
+    return from_list_by_name(p, NAMES, lambda name: name, lambda name: name).nodes()
+
+
+def test_a_list_keyed_by_name_pages_both_ways() -> None:
+    assert _names(first=2) == ["ana", "ben"]
+    assert _names(first=2, after="ben") == ["cal-2", "cal.1"]
+    assert _names(last=2, before="cal.1") == ["ben", "cal-2"]
+    assert _names(first=9, after="dee") == []
