@@ -1,11 +1,12 @@
 """Member commands against a running server (``--url``), signing with a key file (``--key``).
 
 Registered in ``api.cli`` with ``app.add_typer(client_app)``: ``coopledger login``, ``claim``,
-``confirm``, ``decline``, ``withdraw``, ``register``, ``vote``, ``propose``, ``close``,
-``decide``, ``join``, ``approve-join``, ``decline-join``, ``leave``, ``balance``,
-``statement`` and ``prove`` (``prove`` also reads a local ``--data`` directory). A command
-with a key logs in by itself when it needs to (a private log, or a key file that names no
-member). A refusal prints one line ``error: <code>: <message>`` and exits 1.
+``confirm``, ``decline``, ``withdraw``, ``register``, ``dispute``, ``reverse``, ``vote``,
+``propose``, ``close``, ``decide``, ``create-group``, ``set-role``, ``join``,
+``approve-join``, ``decline-join``, ``leave``, ``balance``, ``statement`` and ``prove``
+(``prove`` also reads a local ``--data`` directory). A command with a key logs in by itself
+when it needs to (a private log, or a key file that names no member). A refusal prints one
+line ``error: <code>: <message>`` and exits 1.
 """
 
 from __future__ import annotations
@@ -179,6 +180,33 @@ def withdraw(
     out.print(f"withdrawn at entry {seq}", markup=False)
 
 
+@client_app.command()
+def dispute(
+    key: KeyOption,
+    award: Annotated[int, typer.Argument(help="The award's entry.")],
+    reason: Annotated[
+        str, typer.Option(help="not_delivered, wrong_quantity, wrong_member, duplicate, other.")
+    ],
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Dispute an award (its recipient or the claim's counterparty, within 14 days)."""
+    seq = _with_client(url, key, lambda client: client.dispute(award, reason))
+    out.print(f"disputed at entry {seq}", markup=False)
+
+
+@client_app.command()
+def reverse(
+    key: KeyOption,
+    award: Annotated[int, typer.Argument(help="The award's entry.")],
+    credits: Annotated[int, typer.Option(help="What remains of the award.", min=1)],
+    reason: Annotated[str, typer.Option(help="error, duplicate, not_delivered, dispute_upheld.")],
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Reverse an award (a board member who neither approved nor received it)."""
+    seq = _with_client(url, key, lambda client: client.reverse(award, credits, reason))
+    out.print(f"reversed at entry {seq}", markup=False)
+
+
 def _ballot(
     choice: str | None, option: int | None, ranking: str | None, ballot: str | None
 ) -> dict[str, Any]:
@@ -272,6 +300,31 @@ def decide(
     review = utc_now().date() + timedelta(days=review_days)
     seq = _with_client(url, key, lambda client: client.decide(proposal, statement, review))
     out.print(f"decision recorded at entry {seq}", markup=False)
+
+
+@client_app.command("create-group")
+def create_group(
+    key: KeyOption,
+    group: Annotated[str, typer.Argument(help="The new group's slug, e.g. bid-writing.")],
+    name: Annotated[str, typer.Option(help="The group's name.")],
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Create a working group (a board member)."""
+    seq = _with_client(url, key, lambda client: client.create_group(group, name))
+    out.print(f"group created at entry {seq}", markup=False)
+
+
+@client_app.command("set-role")
+def set_role(
+    key: KeyOption,
+    group: Annotated[str, typer.Argument(help="The working group's slug.")],
+    member: Annotated[str, typer.Argument(help="The member's id.")],
+    role: Annotated[str, typer.Option(help="convenor, member or observer.")],
+    url: UrlOption = DEFAULT_URL,
+) -> None:
+    """Set a member's role in a group (the board; a convenor moves member and observer)."""
+    seq = _with_client(url, key, lambda client: client.set_role(group, member, role))
+    out.print(f"role set at entry {seq}", markup=False)
 
 
 @client_app.command()

@@ -186,6 +186,13 @@ def test_member_commands_against_a_live_server(
         client_app, ["confirm", "--url", url, "--key", str(keys["ana"]), str(claim)]
     )
     assert refused.exit_code == 1 and "error: " in refused.output
+    disputed = cli("dispute", "--url", url, "--key", keys["ana"], str(award),
+                   "--reason", "wrong_quantity")  # fmt: skip
+    assert disputed.startswith("disputed at entry")
+    reversed_ = cli("reverse", "--url", url, "--key", steward, str(award), "--credits", "2",
+                    "--reason", "error")  # fmt: skip
+    assert reversed_.startswith("reversed at entry")
+    assert cli("balance", "--url", url, "--member", "ana").strip() == "0"
 
 
 def test_checkpoints_arrive_over_a_websocket(live: tuple[str, LedgerConfig]) -> None:
@@ -244,42 +251,44 @@ async def test_a_convenor_records_a_register_and_every_attendee_is_awarded(
         assert refused.value.code == "not_authorised"
 
 
-def test_joining_a_group_from_the_command_line(
+def test_a_working_group_from_the_command_line(
     live: tuple[str, LedgerConfig], tmp_path: Path
 ) -> None:
     url, config = live
-    keys = _admitted(url, config, tmp_path, "ana", "ben")
+    keys = _admitted(url, config, tmp_path, "ana", "ben", "cal")
     steward = config.data.steward_key_file
-
-    async def create() -> None:
-        async with CoopClient(url, keypair=config.steward()) as board:
-            await board.create_group("bid-writing", "Bid writing")
-
-    asyncio.run(create())
 
     def seq(*args: str | Path) -> int:
         return int(cli(*args, "--url", url).split()[-1])
 
+    def refused(*args: str | Path) -> str:
+        result = runner.invoke(client_app, [*map(str, args), "--url", url])
+        assert result.exit_code == 1 and result.output.startswith("error: "), result.output
+        return result.output
+
+    created = seq("create-group", "--key", steward, "bid-writing", "--name", "Bid writing")
     asked = seq("join", "--key", keys["ana"], "bid-writing")
-    approved = seq("approve-join", "--key", steward, str(asked))
-    refused = runner.invoke(
-        client_app, ["approve-join", "--url", url, "--key", str(keys["ben"]), str(asked)]
-    )
-    assert refused.exit_code == 1 and refused.output.startswith("error: ")
-    withdrawn = seq("decline-join", "--key", keys["ben"], str(seq("join", "--key", keys["ben"],
+    assert "not_convenor" in refused("approve-join", "--key", keys["ben"], str(asked))
+    made = seq("set-role", "--key", steward, "bid-writing", "ben", "--role", "convenor")
+    approved = seq("approve-join", "--key", keys["ben"], str(asked))  # now its convenor
+    withdrawn = seq("decline-join", "--key", keys["cal"], str(seq("join", "--key", keys["cal"],
                                                                       "bid-writing")))  # fmt: skip
     left = seq("leave", "--key", keys["ana"], "bid-writing")
-    assert asked < approved < withdrawn < left
+    assert created < asked < made < approved < withdrawn < left
 
     async def group() -> dict[str, object]:
         async with CoopClient(url) as anyone:
             data = await anyone.graphql(
-                '{ group(slug: "bid-writing") { members { nodes { member } } '
+                '{ group(slug: "bid-writing") { convenor members { nodes { member } } '
                 "openRequests { nodes { seq } } } }"
             )
         return dict(data["group"])
 
-    assert asyncio.run(group()) == {"members": {"nodes": []}, "openRequests": {"nodes": []}}
+    assert asyncio.run(group()) == {
+        "convenor": "ben",
+        "members": {"nodes": [{"member": "ben"}]},
+        "openRequests": {"nodes": []},
+    }
 
 
 def test_a_private_log_is_read_by_logging_in_with_a_key(
