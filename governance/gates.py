@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from governance import queries
 from governance.actions import AdoptRuleTable
-from governance.scope import connection, is_convenor
+from governance.scope import connection, is_convenor, require_group
 from ledger.sequencer import Context
 
 
@@ -38,3 +38,7 @@ class GroupConvenors:
     async def is_convenor(self, ctx: Context, member: str, group: str | None) -> bool:
         """True if ``member`` is on the board or convenes ``group`` (``None``: any group)."""
         return await is_convenor(connection(ctx), ctx.registry, member, group)
+
+    async def require_group(self, ctx: Context, group: str) -> None:
+        """Raise ``NotFoundError`` unless ``group`` is the assembly or a working group."""
+        await require_group(connection(ctx), group)

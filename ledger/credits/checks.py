@@ -102,6 +102,8 @@ async def check_session(scope: Scope, value: Mapping[str, Any]) -> None:
     check_activity_date(scope, session.held_on, "held_on")
     if scope.me in session.attendees:
         raise SelfApprovalError("an organiser may not put themself on their own register")
+    if session.group is not None:
+        await scope.policy.convenors.require_group(scope.ctx, session.group)
     if not await scope.policy.convenors.is_convenor(scope.ctx, scope.me, session.group):
         raise NotAuthorisedError(
             f"only a convenor of {session.group or 'a working group'} or a board member "
@@ -128,6 +130,8 @@ async def check_claim(scope: Scope, value: Mapping[str, Any]) -> None:
         )
     check_activity_date(scope, claim.done_on, "done_on")
     _check_claim_parties(scope, rule, claim)
+    if claim.group is not None:
+        await scope.policy.convenors.require_group(scope.ctx, claim.group)
     earlier = await queries.evidence_in_use(scope.conn, scope.me, claim.evidence_sha256)
     if earlier is not None:
         raise DuplicateEvidenceError(f"this evidence was already used for claim {earlier}")

@@ -25,10 +25,14 @@ class DecisionGate(Protocol):
 
 
 class ConvenorGate(Protocol):
-    """Whether a member may approve, or record registers, for a working group."""
+    """Which working groups there are, and whether a member may approve, or record
+    registers, for one."""
 
     async def is_convenor(self, ctx: Context, member: str, group: str | None) -> bool:
         """True if ``member`` convenes ``group`` (``None``: no group named)."""
+
+    async def require_group(self, ctx: Context, group: str) -> None:
+        """Raise ``NotFoundError`` unless a claim or register may name ``group``."""
 
 
 class NoDecisions:
@@ -48,3 +52,6 @@ class BoardConvenors:
         """True for a member with the board role."""
         record = ctx.registry.members.get(member)
         return record is not None and record.is_board
+
+    async def require_group(self, ctx: Context, group: str) -> None:
+        """Without governance there is no list of groups: any group name is taken."""

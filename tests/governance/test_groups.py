@@ -129,5 +129,13 @@ async def test_credits_use_group_convenors(database_url: str, tmp_path: Path) ->
         )
         await g.submit("ana", "credit.session_recorded", register)
         other = {**register, "group": "business-services", "title": "Growth Planning"}
+        await g.refused("board-b", "credit.session_recorded", other, NotFoundError, "no working")
+        created = {"group": "business-services", "name": "Business Services"}
+        await g.submit("steward", "governance.group.created", created)
         await g.refused("ana", "credit.session_recorded", other, NotAuthorisedError, "convenor")
         await g.submit("board-b", "credit.session_recorded", other)
+        claim = credit_client.claim(
+            activity="mentoring.hour", quantity=1, done_on=TODAY, counterparty="ana",
+            evidence_sha256=credit_client.evidence_digest(b"notes"), group="no-such-group",
+        )  # fmt: skip
+        await g.refused("ben", "credit.claimed", claim, NotFoundError, "no working group")

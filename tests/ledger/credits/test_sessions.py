@@ -81,6 +81,10 @@ class GroupConvenors:
     async def is_convenor(self, ctx: Context, member: str, group: str | None) -> bool:
         return (member, group) == ("croydon-print", "arts-creative")
 
+    async def require_group(self, ctx: Context, group: str) -> None:
+        if group not in ("arts-creative", "business-services"):
+            raise NotFoundError(f"there is no working group {group!r}")
+
 
 async def test_a_convenor_gate_decides_who_records(database_url: str) -> None:
     async with credits_world(database_url, convenors=GroupConvenors()) as c:
