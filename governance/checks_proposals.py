@@ -227,3 +227,8 @@ async def check_decided(scope: Scope, value: Mapping[str, Any]) -> None:
     if count.tally.passed and isinstance(action, ElectConvenor):
         if not can_sign(scope.ctx.registry, action.member):
             raise ConflictError(f"{action.member} can no longer sign; cannot convene")
+        member = await queries.membership(scope.conn, action.group, action.member)
+        if member is None or member.role == OBSERVER:
+            raise ConflictError(
+                f"{action.member} is no longer a voting member of {action.group}; cannot convene"
+            )

@@ -90,6 +90,20 @@ async def test_convenor_elected_by_a_group_vote(database_url: str, tmp_path: Pat
         assert (await g.role(GROUP, "ben"), await g.role(GROUP, "ana")) == ("convenor", "member")
         await g.open(opener="ben", method="proposal")
 
+        # an elected member who has left by the time of the decision cannot take it up
+        elect_cat = client.elect_convenor(group=GROUP, member="cat")
+        gone = await g.open(opener="ben", method="proposal", action=elect_cat)
+        for member in ("ben", "cat"):
+            await g.vote(member, gone, AGREE)
+        await g.close(gone, by="ben")
+        await g.submit("cat", "governance.group.left", client.leave_group(group=GROUP))
+        decision = await g.decision_body(gone)
+        await g.refused(
+            "ben", "governance.decision.recorded", decision, ConflictError,
+            "cat is no longer a voting member",
+        )  # fmt: skip
+        assert await g.role(GROUP, "ben") == "convenor"
+
 
 async def test_rule_table_adopted_only_by_a_passed_assembly_decision(
     database_url: str, tmp_path: Path
