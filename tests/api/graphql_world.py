@@ -138,14 +138,20 @@ class GraphQLWorld:
         self.tokens[who] = data["login"]["token"]
         return self.tokens[who]
 
-    async def claim(self, who: str, *, counterparty: str, quantity: int = 1, note: str = "") -> int:
-        body = credits.claim(
+    def claim_body(
+        self, who: str, *, counterparty: str, quantity: int = 1, note: str = ""
+    ) -> dict[str, Any]:
+        """A mentoring claim's body, its evidence made from who, counterparty and ``note``."""
+        return credits.claim(
             activity="mentoring.hour",
             quantity=quantity,
             evidence_sha256=credits.evidence_digest(f"{who}{counterparty}{note}".encode()),
             done_on=TODAY,
             counterparty=counterparty,
         )
+
+    async def claim(self, who: str, *, counterparty: str, quantity: int = 1, note: str = "") -> int:
+        body = self.claim_body(who, counterparty=counterparty, quantity=quantity, note=note)
         return await self.accepted(who, "claimCredit", "ClaimAccepted", "credit.claimed", body)
 
     async def confirm(self, who: str, claim: int, member: str, quantity: int = 1) -> int:

@@ -13,9 +13,8 @@ import pytest
 from api.auth import Tokens
 from api.settings import ApiSettings
 from ledger.audit import audit_store
-from ledger.credits import client as credits
 from ledger.signing import Keypair
-from tests.api.graphql_world import TODAY, GraphQLWorld, graphql_world, http_client
+from tests.api.graphql_world import GraphQLWorld, graphql_world, http_client
 from tests.conftest import SQL_BACKENDS
 
 pytestmark = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
@@ -158,13 +157,7 @@ async def test_a_private_log_is_for_members_and_registered_auditors(
             assert (await http.get("/log/checkpoint")).status_code == 401
             bearer = {"Authorization": f"Bearer {world.tokens['auditor']}"}
             assert (await http.get("/log/checkpoint", headers=bearer)).status_code == 200
-            body = credits.claim(
-                activity="mentoring.hour",
-                quantity=1,
-                evidence_sha256=credits.evidence_digest(b"private log, public act"),
-                done_on=TODAY,
-                counterparty="croydon-print",
-            )
+            body = world.claim_body("student-1", counterparty="croydon-print")
             signed = world.factory.sign(world.keys["student-1"], "credit.claimed", body)
             submitted = await http.post("/log/statements", json=signed.to_json())
             assert submitted.status_code == 201, submitted.text  # no token: signed

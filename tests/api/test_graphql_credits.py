@@ -106,13 +106,7 @@ async def test_over_cap_says_which_cap_and_the_room_left(world: GraphQLWorld) ->
     for i in range(4):
         claim = await world.claim("student-1", counterparty="merton-care", note=str(i))
         await world.confirm("merton-care", claim, "student-1")
-    body = credits.claim(
-        activity="mentoring.hour",
-        quantity=1,
-        evidence_sha256=credits.evidence_digest(b"one more"),
-        done_on=TODAY,
-        counterparty="merton-care",
-    )
+    body = world.claim_body("student-1", counterparty="merton-care", note="one more")
     signed = world.factory.sign(world.keys["student-1"], "credit.claimed", body)
     data = await world.data(
         "mutation($s: SignedStatementInput!) { claimCredit(statement: $s) { __typename "
