@@ -76,6 +76,11 @@ def _with_client(url: str, key: Path | None, act: Callable[[CoopClient], Awaitab
         return asyncio.run(run())
 
 
+def _done(what: str, url: str, key: Path, act: Callable[[CoopClient], Awaitable[int]]) -> None:
+    """Run one signed act and say where it landed: ``<what> at entry <seq>``."""
+    out.print(f"{what} at entry {_with_client(url, key, act)}", markup=False)
+
+
 @client_app.command()
 def login(key: KeyOption, url: UrlOption = DEFAULT_URL) -> None:
     """Log in by signing the server's challenge; print who you are and your bearer token."""
@@ -121,7 +126,7 @@ def claim(
             group=group,
         )
 
-    out.print(f"claimed at entry {_with_client(url, key, act)}", markup=False)
+    _done("claimed", url, key, act)
 
 
 @client_app.command()
@@ -131,8 +136,7 @@ def confirm(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Confirm a claim (its counterparty, convenor or the board): the credits are awarded."""
-    seq = _with_client(url, key, lambda client: client.confirm(claim_seq))
-    out.print(f"awarded at entry {seq}", markup=False)
+    _done("awarded", url, key, lambda client: client.confirm(claim_seq))
 
 
 @client_app.command()
@@ -165,8 +169,7 @@ def decline(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Decline a claim you would approve."""
-    seq = _with_client(url, key, lambda client: client.decline(claim_seq, reason))
-    out.print(f"declined at entry {seq}", markup=False)
+    _done("declined", url, key, lambda client: client.decline(claim_seq, reason))
 
 
 @client_app.command()
@@ -176,8 +179,7 @@ def withdraw(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Withdraw your own open claim."""
-    seq = _with_client(url, key, lambda client: client.decline(claim_seq, "withdrawn"))
-    out.print(f"withdrawn at entry {seq}", markup=False)
+    _done("withdrawn", url, key, lambda client: client.decline(claim_seq, "withdrawn"))
 
 
 @client_app.command()
@@ -190,8 +192,7 @@ def dispute(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Dispute an award (its recipient or the claim's counterparty, within 14 days)."""
-    seq = _with_client(url, key, lambda client: client.dispute(award, reason))
-    out.print(f"disputed at entry {seq}", markup=False)
+    _done("disputed", url, key, lambda client: client.dispute(award, reason))
 
 
 @client_app.command()
@@ -203,8 +204,7 @@ def reverse(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Reverse an award (a board member who neither approved nor received it)."""
-    seq = _with_client(url, key, lambda client: client.reverse(award, credits, reason))
-    out.print(f"reversed at entry {seq}", markup=False)
+    _done("reversed", url, key, lambda client: client.reverse(award, credits, reason))
 
 
 def _ballot(
@@ -239,8 +239,7 @@ def vote(
 ) -> None:
     """Vote on a proposal (a later vote replaces an earlier one until it closes)."""
     chosen = _ballot(choice, option, ranking, ballot)
-    seq = _with_client(url, key, lambda client: client.vote(proposal, chosen))
-    out.print(f"voted at entry {seq}", markup=False)
+    _done("voted", url, key, lambda client: client.vote(proposal, chosen))
 
 
 @client_app.command()
@@ -273,7 +272,7 @@ def propose(
             threshold=threshold,
         )
 
-    out.print(f"proposal opened at entry {_with_client(url, key, act)}", markup=False)
+    _done("proposal opened", url, key, act)
 
 
 @client_app.command()
@@ -284,8 +283,7 @@ def close(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Close a proposal (its convenor or the board)."""
-    seq = _with_client(url, key, lambda client: client.close(proposal, reason))
-    out.print(f"closed at entry {seq}", markup=False)
+    _done("closed", url, key, lambda client: client.close(proposal, reason))
 
 
 @client_app.command()
@@ -298,8 +296,7 @@ def decide(
 ) -> None:
     """Record the decision of a closed proposal, as counted from its ballots."""
     review = utc_now().date() + timedelta(days=review_days)
-    seq = _with_client(url, key, lambda client: client.decide(proposal, statement, review))
-    out.print(f"decision recorded at entry {seq}", markup=False)
+    _done("decision recorded", url, key, lambda client: client.decide(proposal, statement, review))
 
 
 @client_app.command("create-group")
@@ -310,8 +307,7 @@ def create_group(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Create a working group (a board member)."""
-    seq = _with_client(url, key, lambda client: client.create_group(group, name))
-    out.print(f"group created at entry {seq}", markup=False)
+    _done("group created", url, key, lambda client: client.create_group(group, name))
 
 
 @client_app.command("set-role")
@@ -323,8 +319,7 @@ def set_role(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Set a member's role in a group (the board; a convenor moves member and observer)."""
-    seq = _with_client(url, key, lambda client: client.set_role(group, member, role))
-    out.print(f"role set at entry {seq}", markup=False)
+    _done("role set", url, key, lambda client: client.set_role(group, member, role))
 
 
 @client_app.command()
@@ -335,8 +330,7 @@ def join(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Ask to join a working group."""
-    seq = _with_client(url, key, lambda client: client.join(group, role))
-    out.print(f"asked to join at entry {seq}", markup=False)
+    _done("asked to join", url, key, lambda client: client.join(group, role))
 
 
 @client_app.command("approve-join")
@@ -346,8 +340,7 @@ def approve_join(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Approve a request to join your group (its convenor or the board)."""
-    seq = _with_client(url, key, lambda client: client.approve_join(request))
-    out.print(f"approved at entry {seq}", markup=False)
+    _done("approved", url, key, lambda client: client.approve_join(request))
 
 
 @client_app.command("decline-join")
@@ -357,8 +350,7 @@ def decline_join(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Decline a request to join your group, or withdraw your own request."""
-    seq = _with_client(url, key, lambda client: client.decline_join(request))
-    out.print(f"declined at entry {seq}", markup=False)
+    _done("declined", url, key, lambda client: client.decline_join(request))
 
 
 @client_app.command()
@@ -368,8 +360,7 @@ def leave(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Leave a working group."""
-    seq = _with_client(url, key, lambda client: client.leave(group))
-    out.print(f"left at entry {seq}", markup=False)
+    _done("left", url, key, lambda client: client.leave(group))
 
 
 OptionalKey = Annotated[
