@@ -164,6 +164,8 @@ def _state(
 
 async def _log_reader(request: Request) -> None:
     """With a private log, the REST log's reads need a member's or an auditor's token; a
-    submission needs none, its signature being the authority (as for GraphQL mutations)."""
-    if request.method != "POST":
+    submission (``POST /log/statements``, that route alone) needs none, its signature being
+    the authority (as for GraphQL mutations)."""
+    route = request.scope.get("route")
+    if getattr(route, "endpoint", None) is not http_log.submit:
         await Context(request.app.state.api, request.headers.get("authorization")).log_reader()

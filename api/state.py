@@ -12,16 +12,18 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.auth import Auditor, Tokens
+from api.errors import RateLimitedError
 from api.limits import RateLimiter
 from api.settings import ApiSettings
 from governance.seal import SealKeyStore
 from ledger.config import LedgerConfig
+from ledger.errors import UnknownKeyError
 from ledger.log import LogView
 from ledger.members import MEMBER_KINDS, Registry
 from ledger.service import Ledger
 from ledger.signing import KeyID
 from ledger.sql import SqlLogStore
-from ledger.statement import Entry
+from ledger.statement import Entry, SignedStatement
 from ledger.store import CheckpointRow
 
 log = logging.getLogger(__name__)
@@ -170,3 +172,23 @@ class ApiState:
     def origin(self) -> str:
         """The log's origin."""
         return self.ledger.origin
+
+    async def admit(self, signed: SignedStatement) -> None:
+        """Check a submission's signature against its signer's registered key, then charge
+        the signer's rate limit, so a forged statement cannot spend someone else's.
+
+        Raises ``UnknownKeyError``, ``InvalidSignatureError`` or ``RateLimitedError``; the
+        sequencer checks the signature again only if the key changed in between.
+        """
+        key_id = signed.statement.key_id
+        registry = await self.registry.current()
+        if key_id not in registry.keys:  # a key admitted through another process just now
+            registry = await self.registry.current(fresh=True)
+        if key_id not in registry.keys:
+            raise UnknownKeyError(f"key {key_id} is not registered")
+        signed.verify_with(registry.keys[key_id].public_key)
+        wait = self.limiter.take(key_id)
+        if wait > 0:
+            raise RateLimitedError(
+                f"too many statements by key {key_id}; retry in {wait:.1f} s", retry_after=wait
+            )

@@ -12,7 +12,9 @@ import pymerkle
 import pytest
 
 from api.app import create_app
+from api.limits import RateLimiter
 from api.runtime import init_ledger
+from api.state import ApiState
 from ledger.checkpoint import verify_checkpoint
 from ledger.config import LedgerConfig, Settings
 from ledger.encoding import b64encode
@@ -37,6 +39,7 @@ class Served:
     config: LedgerConfig
     steward: Keypair
     factory: StatementFactory
+    state: ApiState
 
     async def admit(self, member: str) -> httpx.Response:
         keypair = Keypair.generate()
@@ -64,7 +67,7 @@ async def served(database_url: str, tmp_path: Path) -> AsyncIterator[Served]:
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test") as client,
     ):
-        world = Served(client, config, config.steward(), StatementFactory(ORIGIN))
+        world = Served(client, config, config.steward(), StatementFactory(ORIGIN), app.state.api)
         for i in range(MEMBERS):
             assert (await world.admit(f"member-{i}")).status_code == 201
         yield world
@@ -198,6 +201,17 @@ async def test_refused_submissions_answer_json_errors(served: Served) -> None:
     for raw in (b"{not json", b"x" * 70_000):
         answer = await served.client.post("/log/statements", content=raw)
         assert (answer.status_code, answer.json()["error"]["code"]) == (400, "malformed")
+
+
+async def test_submissions_charge_the_signers_rate_limit(served: Served) -> None:
+    served.state.limiter = RateLimiter(rate=0.01, burst=2)
+    body = {"member": "x", "public_key": "", "member_kind": "sme", "borough": "Sutton", "roles": []}
+    forged = {**served.factory.sign(served.steward, "member.admitted", body).to_json(),
+              "signature": b64encode(bytes(64))}  # fmt: skip
+    for _ in range(3):  # a forgery spends nothing of the steward's allowance
+        answer = await served.client.post("/log/statements", json=forged)
+        assert answer.json()["error"]["code"] == "bad_signature"
+    assert [(await served.admit(f"rate-{i}")).status_code for i in range(3)] == [201, 201, 429]
 
 
 async def test_healthz(served: Served) -> None:
