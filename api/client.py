@@ -142,14 +142,20 @@ class CoopClient(ClientCore):
     # -- governance acts ------------------------------------------------------------------
 
     async def _draft(self, mutation: str, variables: Mapping[str, Any]) -> dict[str, Any]:
-        """Run a prepare mutation (logging in first if needed); the body to sign."""
+        """Run a prepare mutation (logging in first, and again if the token has expired);
+        the body to sign."""
         if self.token is None:
             await self.login()
-        data = await self.graphql(mutation, variables)
-        result: dict[str, Any] = next(iter(data.values()))
-        if result["__typename"] != "Draft":
-            raise ApiError(str(result["code"]), str(result["message"]))
-        return result
+        for attempt in range(2):
+            sent = self.token
+            data = await self.graphql(mutation, variables)
+            result: dict[str, Any] = next(iter(data.values()))
+            if result["__typename"] == "Draft":
+                return result
+            if result["code"] != "unauthenticated" or attempt:
+                break
+            await self.login_again(sent)
+        raise ApiError(str(result["code"]), str(result["message"]))
 
     async def _submit_draft(self, field: str, draft: Mapping[str, Any]) -> int:
         result = await self.act(field, "ProposalAccepted", str(draft["kind"]), draft["body"])

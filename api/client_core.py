@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncGenerator, Mapping
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any, Self
 
 import httpx
 
+from api.auth import login_message
 from ledger.checkpoint import verify_checkpoint
 from ledger.credits.rules import RuleTable, parse_rule_table
 from ledger.encoding import JSONValue
@@ -81,6 +83,7 @@ class ClientCore:
         self._owns_http = http is None
         self._log_key = log_key
         self._info: dict[str, Any] | None = None
+        self._login_lock = asyncio.Lock()
 
     @classmethod
     def from_key_file(cls, url: str, path: Path, **kwargs: Any) -> Self:
@@ -111,12 +114,13 @@ class ClientCore:
         A client holding a key logs in when the server asks for a login (``unauthenticated``:
         a private log, or a token that expired) and sends the request once more.
         """
+        sent = self.token
         try:
             return await self._graphql(query, variables)
         except ApiError as e:
             if e.code != "unauthenticated" or self.keypair is None:
                 raise
-        await self.login()
+        await self.login_again(sent)
         return await self._graphql(query, variables)
 
     async def _graphql(self, query: str, variables: Mapping[str, Any] | None) -> Any:
@@ -141,8 +145,10 @@ class ClientCore:
 
     async def info(self) -> dict[str, Any]:
         """The log's origin, verifier key and window (fetched once)."""
-        if self._info is None:
-            data = await self.graphql("{ logInfo { origin verifierKey windowSeconds private } }")
+        if self._info is None:  # always public: asked without a login
+            data = await self._graphql(
+                "{ logInfo { origin verifierKey windowSeconds private } }", None
+            )
             self._info = dict(data["logInfo"])
         return self._info
 
@@ -186,7 +192,10 @@ class ClientCore:
             {"k": key_id},
         )
         challenge = data["requestLoginChallenge"]
-        signature = self.keypair.sign(base64.b64decode(challenge["message"]))
+        message = login_message(str((await self.info())["origin"]), str(challenge["challenge"]))
+        if base64.b64decode(challenge["message"]) != message:  # never sign what a server says
+            raise ApiError("login_refused", "the server asked to sign something not a login")
+        signature = self.keypair.sign(message)
         data = await self._graphql(
             "mutation($k: String!, $c: String!, $s: String!) { login(keyId: $k, challenge: $c, "
             "signature: $s) { __typename ... on Refusal { code message } "
@@ -200,6 +209,13 @@ class ClientCore:
         if result["member"] is not None:
             self.member = str(result["member"]["id"])
         return self.token
+
+    async def login_again(self, sent: str | None) -> None:
+        """Log in unless another task has done so since ``sent`` was the token: one login
+        for any number of requests refused together."""
+        async with self._login_lock:
+            if self.token == sent:
+                await self.login()
 
     async def me(self, member: str | None = None) -> str:
         """``member`` if given, else this client's member: the key file's, or, for a key
@@ -293,10 +309,11 @@ class KeyLogin(httpx.Auth):
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        if self.core.token is not None:
-            request.headers["Authorization"] = f"Bearer {self.core.token}"
+        sent = self.core.token
+        if sent is not None:
+            request.headers["Authorization"] = f"Bearer {sent}"
         response = yield request
         if response.status_code == 401:
-            await self.core.login()
+            await self.core.login_again(sent)
             request.headers["Authorization"] = f"Bearer {self.core.token}"
             yield request

@@ -20,14 +20,16 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.cli import app as coopledger
 from api.cli_client import client_app
-from api.client import CoopClient, Refused
+from api.client import ApiError, CoopClient, Refused
+from api.client_core import ClientCore, KeyLogin
 from api.runtime import init_ledger
 from api.settings import ApiSettings
 from ledger.config import LedgerConfig, Settings
 from ledger.credits.rules import rule_table_from_community
-from ledger.encoding import utc_now
+from ledger.encoding import b64encode, utc_now
 from ledger.keys import write_member_key
-from ledger.signing import Keypair
+from ledger.signing import STATEMENT_DOMAIN, Keypair
+from ledger.testing import StatementFactory
 from tests.api.graphql_world import ORIGIN, RULES, TODAY, GraphQLWorld, graphql_world
 
 runner = CliRunner()
@@ -334,3 +336,75 @@ def test_an_expired_token_is_renewed_by_logging_in_again(
             return ana.member or "", balance
 
     assert asyncio.run(read()) == ("ana", 0)
+
+
+def test_a_proposal_is_drafted_again_after_the_token_expired(
+    live: tuple[str, LedgerConfig],
+) -> None:
+    url, config = live
+
+    async def propose() -> int:
+        async with CoopClient(url, keypair=config.steward()) as steward:
+            token = str(await steward.login())
+            steward.token = ("B" if token[0] == "A" else "A") + token[1:]  # refused: its MAC
+            return await steward.propose(
+                group="assembly",
+                title="Adopt the charter",
+                text="Adopt the data charter as drafted.",
+                method="proposal",
+                closes_at=utc_now() + timedelta(days=3),
+            )
+
+    assert asyncio.run(propose()) > 0
+
+
+def test_parallel_requests_refused_together_log_in_once(
+    private_live: tuple[str, LedgerConfig], tmp_path: Path
+) -> None:
+    url, config = private_live
+    keys = _admitted(url, config, tmp_path, "ana")
+
+    async def fetch() -> tuple[list[int], int]:
+        async with ClientCore.from_key_file(url, keys["ana"]) as core:
+            logins = 0
+            login = core.login
+
+            async def counted() -> str:
+                nonlocal logins
+                logins += 1
+                return await login()
+
+            core.login = counted  # type: ignore[method-assign]
+            async with httpx.AsyncClient(auth=KeyLogin(core)) as http:
+                answers = await asyncio.gather(
+                    *(http.get(f"{url}/log/entries?start=0&end={n}") for n in range(1, 9))
+                )
+        return [a.status_code for a in answers], logins
+
+    assert asyncio.run(fetch()) == ([200] * 8, 1)
+
+
+async def test_the_client_signs_nothing_but_a_login_challenge() -> None:
+    """A server (or anyone on the wire) that sends a statement's signing bytes as the login
+    message gets no signature: the client builds the message it signs itself."""
+    keypair = Keypair.generate()
+    bait = StatementFactory("evil.example/log").sign(keypair, "member.key_rotated", {})
+    asked: list[str] = []
+
+    def hostile(request: httpx.Request) -> httpx.Response:
+        query = json.loads(request.content)["query"]
+        asked.append(query)
+        if "logInfo" in query:
+            info = {"origin": "evil.example/log", "verifierKey": "", "windowSeconds": 600}
+            return httpx.Response(200, json={"data": {"logInfo": {**info, "private": True}}})
+        message = STATEMENT_DOMAIN + bait.canonical  # what a signature would give away
+        challenge = {"challenge": "c", "expiresAt": 0, "message": b64encode(message)}
+        return httpx.Response(200, json={"data": {"requestLoginChallenge": challenge}})
+
+    transport = httpx.MockTransport(hostile)
+    async with httpx.AsyncClient(transport=transport) as http:
+        client = CoopClient("http://evil.example", keypair=keypair, http=http)
+        with pytest.raises(ApiError) as refused:
+            await client.login()
+    assert refused.value.code == "login_refused"
+    assert not any("login(" in query for query in asked)  # no signature ever sent
