@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from governance import queries
 from governance.actions import AdoptRuleTable
+from governance.bodies import ASSEMBLY
 from governance.scope import connection, is_convenor, require_group
+from ledger.errors import NotFoundError
 from ledger.sequencer import Context
 
 
@@ -40,5 +42,7 @@ class GroupConvenors:
         return await is_convenor(connection(ctx), ctx.registry, member, group)
 
     async def require_group(self, ctx: Context, group: str) -> None:
-        """Raise ``NotFoundError`` unless ``group`` is the assembly or a working group."""
+        """Raise ``NotFoundError`` unless ``group`` is a working group (not the assembly)."""
+        if group == ASSEMBLY:
+            raise NotFoundError("the assembly is not a working group: name one, or none")
         await require_group(connection(ctx), group)

@@ -139,3 +139,5 @@ async def test_credits_use_group_convenors(database_url: str, tmp_path: Path) ->
             evidence_sha256=credit_client.evidence_digest(b"notes"), group="no-such-group",
         )  # fmt: skip
         await g.refused("ben", "credit.claimed", claim, NotFoundError, "no working group")
+        in_assembly = {**claim, "group": "assembly"}
+        await g.refused("ben", "credit.claimed", in_assembly, NotFoundError, "not a working group")
