@@ -410,6 +410,7 @@ def statement(
 
 @client_app.command()
 def prove(
+    ctx: typer.Context,
     index: Annotated[int, typer.Option(help="The entry's index.", min=0)],
     url: Annotated[
         str | None,
@@ -418,7 +419,10 @@ def prove(
         ),
     ] = None,
     data: Annotated[
-        Path | None, typer.Option("--data", help="A data directory, instead of a server.")
+        Path | None,
+        typer.Option(
+            "--data", envvar="COOPLEDGER_DATA", help="A data directory, instead of a server."
+        ),
     ] = None,
     size: Annotated[
         int | None, typer.Option(help="Tree size (default: the latest checkpoint's).", min=1)
@@ -428,10 +432,15 @@ def prove(
     """Print an RFC 9162 inclusion proof as JSON, checked before it is printed.
 
     From a server (``--url``) the proof is checked against its signed checkpoint; with
-    ``--data`` it is read from the local database.
+    ``--data`` it is read from the local database. An option on the command line wins over
+    the environment's ``COOPLEDGER_URL`` or ``COOPLEDGER_DATA``.
     """
     if url is not None and data is not None:
-        raise typer.BadParameter("give --url or --data, not both")
+        url_given, data_given = _on_command_line(ctx, "url"), _on_command_line(ctx, "data")
+        if url_given == data_given:
+            where = "on the command line" if url_given else "in the environment"
+            raise typer.BadParameter(f"--url and --data are both given {where}; give one")
+        url, data = (url, None) if url_given else (None, data)
     if data is None:
         if size is not None:
             raise typer.BadParameter("--size is for --data; a server proves against its latest")
@@ -442,6 +451,11 @@ def prove(
     keys = ("index", "size", "leafHash", "path", "root")
     body = {name.replace("leafHash", "leaf_hash"): proof[name] for name in keys}
     typer.echo(json.dumps(body, indent=2))
+
+
+def _on_command_line(ctx: typer.Context, name: str) -> bool:
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
 
 
 async def _prove_local(settings: Settings, index: int, size: int | None) -> dict[str, Any]:

@@ -184,6 +184,14 @@ def test_member_commands_against_a_live_server(
     assert proof["index"] == award and proof["root"]
     by_default = runner.invoke(client_app, ["prove", "--index", "1"], env={"COOPLEDGER_URL": url})
     assert by_default.exit_code == 0 and json.loads(by_default.stdout)["index"] == 1
+    root = str(config.data.root)
+    both = {"COOPLEDGER_URL": url, "COOPLEDGER_DATA": root}
+    local = runner.invoke(client_app, ["prove", "--index", "1", "--data", root], env=both)
+    assert local.exit_code == 0 and json.loads(local.stdout) == json.loads(by_default.stdout)
+    served = runner.invoke(client_app, ["prove", "--index", "1", "--url", url], env=both)
+    assert served.exit_code == 0 and json.loads(served.stdout) == json.loads(by_default.stdout)
+    unclear = runner.invoke(client_app, ["prove", "--index", "1"], env=both)
+    assert unclear.exit_code == 2 and "both given in the environment" in unclear.output
     refused = runner.invoke(
         client_app, ["confirm", "--url", url, "--key", str(keys["ana"]), str(claim)]
     )
