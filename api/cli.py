@@ -243,10 +243,10 @@ async def _audit_url(
 ) -> AuditReport:
     async with AsyncExitStack() as stack:
         auth = None
-        if login_key is not None:
-            auth = KeyLogin(
-                await stack.enter_async_context(ClientCore.from_key_file(url, login_key))
-            )
+        if login_key is not None:  # with --key, it logs in only to that log
+            pinned = None if verifier is None else verifier.vkey()
+            core = ClientCore.from_key_file(url, login_key, log_key=pinned)
+            auth = KeyLogin(await stack.enter_async_context(core))
         client = await stack.enter_async_context(httpx.AsyncClient(timeout=30, auth=auth))
         return await audit_url(client, url, log_verifier=verifier, progress=progress)
 

@@ -152,7 +152,7 @@ class CoopClient(ClientCore):
             result: dict[str, Any] = next(iter(data.values()))
             if result["__typename"] == "Draft":
                 return result
-            if result["code"] != "unauthenticated" or attempt:
+            if result["code"] != "unauthenticated" or attempt or self.keypair is None:
                 break
             await self.login_again(sent)
         raise ApiError(str(result["code"]), str(result["message"]))

@@ -192,8 +192,12 @@ class ClientCore:
             {"k": key_id},
         )
         challenge = data["requestLoginChallenge"]
-        message = login_message(str((await self.info())["origin"]), str(challenge["challenge"]))
-        if base64.b64decode(challenge["message"]) != message:  # never sign what a server says
+        try:
+            message = login_message(await self._origin(), str(challenge["challenge"]))
+            asked = base64.b64decode(str(challenge["message"]), validate=True)
+        except (ValueError, UnicodeError) as e:
+            raise ApiError("login_refused", f"the server's challenge is malformed: {e}") from e
+        if asked != message:  # never sign what a server says: only a login for this log
             raise ApiError("login_refused", "the server asked to sign something not a login")
         signature = self.keypair.sign(message)
         data = await self._graphql(
@@ -209,6 +213,14 @@ class ClientCore:
         if result["member"] is not None:
             self.member = str(result["member"]["id"])
         return self.token
+
+    async def _origin(self) -> str:
+        """The log's origin; with a pinned log key, the server must name that key's log (so
+        a server cannot pass on another log's login challenge to be signed)."""
+        origin = str((await self.info())["origin"])
+        if self._log_key is not None and NoteVerifier.from_vkey(self._log_key).name != origin:
+            raise ApiError("login_refused", f"this server serves {origin}, not the pinned log")
+        return origin
 
     async def login_again(self, sent: str | None) -> None:
         """Log in unless another task has done so since ``sent`` was the token: one login

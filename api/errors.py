@@ -11,6 +11,7 @@ error carries ``extensions.code``, and everything else is masked.
 from __future__ import annotations
 
 import logging
+import math
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -196,7 +197,10 @@ def error_response(exc: Exception) -> JSONResponse:
     message = str(exc) if status < 500 else "internal error"
     if status >= 500:
         log.error("unexpected %s: %s", type(exc).__name__, exc)
-    return JSONResponse(error_body(code, message), status_code=status)
+    headers = {}
+    if isinstance(exc, RateLimitedError):
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
 async def _handle(_request: Request, exc: Exception) -> JSONResponse:

@@ -9,6 +9,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.auth import Auditor, Tokens
@@ -17,12 +18,12 @@ from api.limits import RateLimiter
 from api.settings import ApiSettings
 from governance.seal import SealKeyStore
 from ledger.config import LedgerConfig
-from ledger.errors import UnknownKeyError
+from ledger.errors import ReplayedNonceError, UnknownKeyError
 from ledger.log import LogView
 from ledger.members import MEMBER_KINDS, Registry
 from ledger.service import Ledger
 from ledger.signing import KeyID
-from ledger.sql import SqlLogStore
+from ledger.sql import SqlLogStore, entries
 from ledger.statement import Entry, SignedStatement
 from ledger.store import CheckpointRow
 
@@ -174,19 +175,31 @@ class ApiState:
         return self.ledger.origin
 
     async def admit(self, signed: SignedStatement) -> None:
-        """Check a submission's signature against its signer's registered key, then charge
-        the signer's rate limit, so a forged statement cannot spend someone else's.
+        """Charge a submission to its signer's rate limit, once it is known to be theirs and
+        new: only the signer can spend their allowance, not someone who forges a statement
+        or sends one of theirs again (from the log, or another log, or an old one).
 
-        Raises ``UnknownKeyError``, ``InvalidSignatureError`` or ``RateLimitedError``; the
-        sequencer checks the signature again only if the key changed in between.
+        Raises ``WrongOriginError``/``StaleStatementError`` (the envelope), ``UnknownKeyError``,
+        ``InvalidSignatureError``, ``ReplayedNonceError`` or ``RateLimitedError``. The ledger
+        checks all of these again when it sequences the statement (the signature only if the
+        key changed in between).
         """
-        key_id = signed.statement.key_id
+        ledger = self.ledger
+        signed.check_envelope(origin=ledger.origin, now=ledger.clock(), window=ledger.window)
+        statement = signed.statement
+        key_id = statement.key_id
         registry = await self.registry.current()
         if key_id not in registry.keys:  # a key admitted through another process just now
             registry = await self.registry.current(fresh=True)
         if key_id not in registry.keys:
             raise UnknownKeyError(f"key {key_id} is not registered")
         signed.verify_with(registry.keys[key_id].public_key)
+        used = select(entries.c.seq).where(
+            entries.c.key_id == key_id, entries.c.nonce == statement.nonce
+        )
+        async with self.engine.connect() as conn:
+            if (await conn.execute(used.limit(1))).first() is not None:
+                raise ReplayedNonceError(f"nonce {statement.nonce} was used by this key before")
         wait = self.limiter.take(key_id)
         if wait > 0:
             raise RateLimitedError(

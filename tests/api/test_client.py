@@ -28,6 +28,7 @@ from ledger.config import LedgerConfig, Settings
 from ledger.credits.rules import rule_table_from_community
 from ledger.encoding import b64encode, utc_now
 from ledger.keys import write_member_key
+from ledger.note import NoteSigner
 from ledger.signing import STATEMENT_DOMAIN, Keypair
 from ledger.testing import StatementFactory
 from tests.api.graphql_world import ORIGIN, RULES, TODAY, GraphQLWorld, graphql_world
@@ -322,6 +323,12 @@ def test_a_private_log_is_read_by_logging_in_with_a_key(
     write_member_key(auditor, AUDITOR)
     by_auditor = runner.invoke(coopledger, ["audit", "--url", url, "--login-key", str(auditor)])
     assert by_auditor.exit_code == 0 and by_auditor.stdout == audited.stdout
+    pinned_elsewhere = NoteSigner.generate("other.example/log").verifier.vkey()
+    misled = runner.invoke(
+        coopledger,
+        ["audit", "--url", url, "--key", pinned_elsewhere, "--login-key", str(auditor)],
+    )  # a server of another log than the one pinned gets no login from this key
+    assert misled.exit_code == 1 and misled.output.startswith("error: login_refused")
     stranger = tmp_path / "stranger.key"
     write_member_key(stranger, Keypair.generate())
     unknown = runner.invoke(coopledger, ["audit", "--url", url, "--login-key", str(stranger)])

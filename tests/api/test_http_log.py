@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -17,7 +18,7 @@ from api.runtime import init_ledger
 from api.state import ApiState
 from ledger.checkpoint import verify_checkpoint
 from ledger.config import LedgerConfig, Settings
-from ledger.encoding import b64encode
+from ledger.encoding import b64encode, utc_now
 from ledger.merkle import hash_leaf, verify_consistency, verify_inclusion
 from ledger.note import NoteVerifier
 from ledger.signing import Keypair
@@ -208,10 +209,21 @@ async def test_submissions_charge_the_signers_rate_limit(served: Served) -> None
     body = {"member": "x", "public_key": "", "member_kind": "sme", "borough": "Sutton", "roles": []}
     forged = {**served.factory.sign(served.steward, "member.admitted", body).to_json(),
               "signature": b64encode(bytes(64))}  # fmt: skip
-    for _ in range(3):  # a forgery spends nothing of the steward's allowance
-        answer = await served.client.post("/log/statements", json=forged)
-        assert answer.json()["error"]["code"] == "bad_signature"
-    assert [(await served.admit(f"rate-{i}")).status_code for i in range(3)] == [201, 201, 429]
+    (logged,) = await _entries(served.client, 1, 2)  # the steward's own, sent again
+    again = Entry.parse(logged).signed.to_json()
+    old = StatementFactory(ORIGIN, lambda: utc_now() - timedelta(hours=1))
+    stale = old.sign(served.steward, "member.admitted", body).to_json()
+    elsewhere = StatementFactory("elsewhere.example/log").sign(
+        served.steward, "member.admitted", body
+    )
+    refusals = [(forged, "bad_signature"), (again, "replayed_nonce"), (stale, "stale"),
+                (elsewhere.to_json(), "wrong_origin")]  # fmt: skip
+    for submission, code in refusals * 3:  # none spends anything of the steward's allowance
+        answer = await served.client.post("/log/statements", json=submission)
+        assert answer.json()["error"]["code"] == code
+    answers = [await served.admit(f"rate-{i}") for i in range(3)]
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert int(answers[2].headers["Retry-After"]) >= 1
 
 
 async def test_healthz(served: Served) -> None:
