@@ -46,6 +46,12 @@ class RateLimiter:
             return 0.0
         return (1 - bucket.tokens) / self.rate
 
+    def give_back(self, key: str) -> None:
+        """Return a token ``take`` spent on something that turned out not to be ``key``'s."""
+        bucket = self._buckets.get(key)
+        if bucket is not None:
+            bucket.tokens = min(float(self.burst), bucket.tokens + 1)
+
     def _prune(self, now: float) -> None:
         full = self.burst / self.rate
         self._buckets = {k: b for k, b in self._buckets.items() if now - b.stamp < full}

@@ -9,7 +9,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.auth import Auditor, Tokens
@@ -21,9 +20,10 @@ from ledger.config import LedgerConfig
 from ledger.errors import ReplayedNonceError, UnknownKeyError
 from ledger.log import LogView
 from ledger.members import MEMBER_KINDS, Registry
+from ledger.sequencer import Receipt
 from ledger.service import Ledger
 from ledger.signing import KeyID
-from ledger.sql import SqlLogStore, entries
+from ledger.sql import SqlLogStore
 from ledger.statement import Entry, SignedStatement
 from ledger.store import CheckpointRow
 
@@ -174,34 +174,30 @@ class ApiState:
         """The log's origin."""
         return self.ledger.origin
 
-    async def admit(self, signed: SignedStatement) -> None:
-        """Charge a submission to its signer's rate limit, once it is known to be theirs and
-        new: only the signer can spend their allowance, not someone who forges a statement
-        or sends one of theirs again (from the log, or another log, or an old one).
+    async def submit(self, signed: SignedStatement) -> Receipt:
+        """Sequence a member's submission, charged to its signer's rate limit.
 
-        Raises ``WrongOriginError``/``StaleStatementError`` (the envelope), ``UnknownKeyError``,
-        ``InvalidSignatureError``, ``ReplayedNonceError`` or ``RateLimitedError``. The ledger
-        checks all of these again when it sequences the statement (the signature only if the
-        key changed in between).
+        Only the signer can spend their allowance: a statement is charged once its origin,
+        time and signature check, and the charge is given back if the ledger finds it was
+        sent before (someone resending a logged statement of theirs). Raises the
+        ``StatementError``/``RuleError`` that refused it, or ``RateLimitedError``.
         """
         ledger = self.ledger
         signed.check_envelope(origin=ledger.origin, now=ledger.clock(), window=ledger.window)
-        statement = signed.statement
-        key_id = statement.key_id
+        key_id = signed.statement.key_id
         registry = await self.registry.current()
         if key_id not in registry.keys:  # a key admitted through another process just now
             registry = await self.registry.current(fresh=True)
         if key_id not in registry.keys:
             raise UnknownKeyError(f"key {key_id} is not registered")
-        signed.verify_with(registry.keys[key_id].public_key)
-        used = select(entries.c.seq).where(
-            entries.c.key_id == key_id, entries.c.nonce == statement.nonce
-        )
-        async with self.engine.connect() as conn:
-            if (await conn.execute(used.limit(1))).first() is not None:
-                raise ReplayedNonceError(f"nonce {statement.nonce} was used by this key before")
+        signed.verify_with(registry.keys[key_id].public_key)  # the ledger does not again
         wait = self.limiter.take(key_id)
         if wait > 0:
             raise RateLimitedError(
                 f"too many statements by key {key_id}; retry in {wait:.1f} s", retry_after=wait
             )
+        try:
+            return await ledger.submit(signed)
+        except ReplayedNonceError:
+            self.limiter.give_back(key_id)
+            raise

@@ -36,8 +36,7 @@ async def submit(
             raise MalformedStatementError(
                 f"this mutation takes {kind} statements, not {signed.statement.kind}"
             )
-        await info.context.state.admit(signed)
-        receipt: DomainReceipt = await info.context.state.ledger.submit(signed)
+        receipt: DomainReceipt = await info.context.state.submit(signed)
     except (LedgerError, GovernanceError) as e:
         try:
             return refusal(e, allowed)
