@@ -148,6 +148,12 @@ def _admitted(url: str, config: LedgerConfig, tmp_path: Path, *names: str) -> di
     return keys
 
 
+def _spoiled(token: str) -> str:
+    """``token`` with its first character changed: its MAC fails, as an expired one's would
+    (both answer ``unauthenticated``)."""
+    return ("B" if token[0] == "A" else "A") + token[1:]
+
+
 def cli(*args: str | Path) -> str:
     result = runner.invoke(client_app, [str(a) for a in args])
     assert result.exit_code == 0, result.output
@@ -343,9 +349,7 @@ def test_an_expired_token_is_renewed_by_logging_in_again(
 
     async def read() -> tuple[str, int]:
         async with CoopClient.from_key_file(url, keys["ana"]) as ana:
-            await ana.login()
-            token = str(ana.token)
-            forged = ana.token = ("B" if token[0] == "A" else "A") + token[1:]  # MAC fails
+            forged = ana.token = _spoiled(await ana.login())
             balance = await ana.balance()  # refused as unauthenticated, then logged in again
             assert ana.token not in (None, forged)
             return ana.member or "", balance
@@ -360,8 +364,7 @@ def test_a_proposal_is_drafted_again_after_the_token_expired(
 
     async def propose() -> int:
         async with CoopClient(url, keypair=config.steward()) as steward:
-            token = str(await steward.login())
-            steward.token = ("B" if token[0] == "A" else "A") + token[1:]  # refused: its MAC
+            steward.token = _spoiled(await steward.login())
             return await steward.propose(
                 group="assembly",
                 title="Adopt the charter",
