@@ -43,6 +43,14 @@ UrlOption = Annotated[
 KeyOption = Annotated[
     Path, typer.Option("--key", envvar="COOPLEDGER_KEY", help="Your key file (mode 0600).")
 ]
+OptionalKey = Annotated[
+    Path | None,
+    typer.Option(
+        "--key",
+        envvar="COOPLEDGER_KEY",
+        help="Your key file: names you, and logs you in where the log is private.",
+    ),
+]
 MemberOption = Annotated[
     str | None, typer.Option(help="The member (default: the key file's member).")
 ]
@@ -361,16 +369,6 @@ def leave(
 ) -> None:
     """Leave a working group."""
     _done("left", url, key, lambda client: client.leave(group))
-
-
-OptionalKey = Annotated[
-    Path | None,
-    typer.Option(
-        "--key",
-        envvar="COOPLEDGER_KEY",
-        help="Your key file: names you, and logs you in where the log is private.",
-    ),
-]
 
 
 @client_app.command()

@@ -89,12 +89,7 @@ async def _check_action(scope: Scope, opening: Opening) -> None:
         if action.version != expected:
             raise ConflictError(f"the next credit rule table version is {expected}")
     elif isinstance(action, ElectConvenor):
-        member = await queries.membership(scope.conn, action.group, action.member)
-        if (
-            member is None
-            or member.role == OBSERVER
-            or not can_sign(scope.ctx.registry, action.member)
-        ):
+        if not await _may_convene(scope, action):
             raise NotFoundError(f"{action.member} is not a voting member of {action.group}")
         return
     else:
@@ -225,10 +220,18 @@ async def check_decided(scope: Scope, value: Mapping[str, Any]) -> None:
         )
     action = record.opening.action
     if count.tally.passed and isinstance(action, ElectConvenor):
-        if not can_sign(scope.ctx.registry, action.member):
-            raise ConflictError(f"{action.member} can no longer sign; cannot convene")
-        member = await queries.membership(scope.conn, action.group, action.member)
-        if member is None or member.role == OBSERVER:
+        if not await _may_convene(scope, action):
             raise ConflictError(
-                f"{action.member} is no longer a voting member of {action.group}; cannot convene"
+                f"{action.member} is no longer a voting member of {action.group} who can sign; "
+                "cannot convene"
             )
+
+
+async def _may_convene(scope: Scope, action: ElectConvenor) -> bool:
+    """Whether the member an election names is a voting member of its group who can sign."""
+    member = await queries.membership(scope.conn, action.group, action.member)
+    return (
+        member is not None
+        and member.role != OBSERVER
+        and can_sign(scope.ctx.registry, action.member)
+    )
