@@ -2,7 +2,7 @@
 
 Routes: ``/graphql`` (queries, mutations, subscriptions; GraphiQL in development mode only),
 the REST transparency endpoints under ``/log``, ``/api/members/{id}/statement`` and
-``/healthz``. A GraphQL request body over the limit answers HTTP 413.
+``/healthz``; every route behind ``api.guard.RequestGuard``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from api.errors import install_error_handlers
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.graphql.view import GraphQLEndpoint
-from api.limits import BodyLimit, RateLimiter
+from api.guard import RequestGuard
+from api.limits import RateLimiter
 from api.runtime import running_ledger, seal_key_store
 from api.settings import ApiSettings
 from api.state import ApiState, CheckpointFeed, RegistryView
@@ -81,7 +82,9 @@ def create_app(
 
     app = FastAPI(title="coopledger", version="0.1.0", lifespan=lifespan)
     app.state.config = resolved
-    app.add_middleware(BodyLimit, limit=options.max_body_bytes, path="/graphql")
+    app.add_middleware(
+        RequestGuard, max_body=options.max_body_bytes, budget=options.request_seconds
+    )
     install_error_handlers(app)
     app.include_router(http_log.router, dependencies=[Depends(_log_reader)])
     app.include_router(http_member.router)

@@ -120,6 +120,8 @@ class Tokens:
         return f"{payload}.{self._mac(domain, payload)}"
 
     def _open(self, domain: bytes, payload: str, mac: str, now: int) -> dict[str, Any]:
+        if not (payload.isascii() and mac.isascii()):
+            raise LoginError("the token or challenge is malformed")
         if not hmac.compare_digest(self._mac(domain, payload), mac):
             raise LoginError("the token or challenge was not issued by this server")
         try:

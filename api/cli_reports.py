@@ -207,8 +207,8 @@ def social_value(
 ) -> None:
     """Hours of mentoring, bid support, placements and workshops by borough and member kind,
     stating the checkpoint it was computed at."""
-    match = re.fullmatch(r"(\d{4})Q([1-4])", quarter)
-    if match is None:
+    match = re.fullmatch(r"([0-9]{4})Q([1-4])", quarter)
+    if match is None or match.group(1) == "0000":
         raise typer.BadParameter("quarter must look like 2026Q4")
     year, number = int(match.group(1)), int(match.group(2))
 

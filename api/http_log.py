@@ -130,7 +130,7 @@ async def submit(request: Request) -> Response:
 async def _read_limited(request: Request, limit: int) -> bytes:
     """The request body, refusing more than ``limit`` bytes without reading them all."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if _UINT.fullmatch(declared) is not None and int(declared) > limit:
         raise MalformedStatementError(f"submission is larger than {limit} bytes")
     body = bytearray()
     async for chunk in request.stream():

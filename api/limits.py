@@ -1,12 +1,9 @@
-"""Request limits outside GraphQL's own: the request body size (HTTP 413) and mutation rates."""
+"""Mutation rates: a token bucket per signing key."""
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
-
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 _PRUNE_EVERY = 10_000
 
@@ -55,65 +52,3 @@ class RateLimiter:
     def _prune(self, now: float) -> None:
         full = self.burst / self.rate
         self._buckets = {k: b for k, b in self._buckets.items() if now - b.stamp < full}
-
-
-class BodyLimit:
-    """ASGI middleware answering 413 to a request to ``path`` whose body passes ``limit`` bytes.
-
-    A declared ``Content-Length`` over the limit is refused before anything is read; a
-    chunked body is counted as it arrives and refused once it passes the limit. (The REST
-    statement intake keeps its own, smaller limit and answers it as a malformed statement.)
-    """
-
-    def __init__(self, app: ASGIApp, *, limit: int, path: str) -> None:
-        self.app = app
-        self.limit = limit
-        self.path = path
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != self.path:
-            await self.app(scope, receive, send)
-            return
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                await _too_large(send, self.limit)
-                return
-        seen = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLargeError
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLargeError:
-            if not started:
-                await _too_large(send, self.limit)
-
-
-class _TooLargeError(Exception):
-    pass
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    message = f"the request body is larger than {limit} bytes"
-    body = json.dumps(
-        {
-            "error": {"code": "payload_too_large", "message": message},
-            "errors": [{"message": message, "extensions": {"code": "payload_too_large"}}],
-        }
-    ).encode()
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

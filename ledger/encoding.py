@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ JSONValue = Any
 """A JSON value restricted to objects, arrays, strings, integers, booleans and null."""
 
 MAX_SAFE_INTEGER = 2**53 - 1
-_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
+_TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z")
 
 
 C_CANONICAL_ENCODE = json.JSONEncoder(
@@ -59,12 +60,14 @@ def parse_canonical(data: bytes) -> dict[str, JSONValue]:
     try:
         value = json.loads(
             data.decode("utf-8"),
-            object_pairs_hook=_no_duplicate_keys,
+            object_pairs_hook=_unique_keys,
             parse_float=_refuse_float_literal,
             parse_constant=_refuse_float_literal,
         )
     except UnicodeDecodeError as e:
         raise MalformedStatementError("statement is not valid UTF-8") from e
+    except JSONError as e:
+        raise MalformedStatementError(str(e)) from e
     except json.JSONDecodeError as e:
         raise MalformedStatementError(f"statement is not valid JSON: {e.msg}") from e
     if not isinstance(value, dict):
@@ -74,11 +77,79 @@ def parse_canonical(data: bytes) -> dict[str, JSONValue]:
     return value
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, JSONValue]]) -> dict[str, JSONValue]:
+MAX_JSON_DEPTH = 32
+"""The deepest nesting of arrays and objects ``load_json`` reads."""
+MAX_NUMBER_CHARS = 40
+"""The longest number literal ``load_json`` reads, in characters."""
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
+class JSONError(ValueError):
+    """Bytes that are not a JSON text within ``load_json``'s bounds; the message says why."""
+
+
+def load_json(
+    data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH, max_number: int = MAX_NUMBER_CHARS
+) -> JSONValue:
+    """Parse untrusted JSON within bounds; raise ``JSONError`` naming what is wrong.
+
+    The bounds come before the parser: invalid UTF-8, nesting deeper than ``max_depth`` (the
+    parser recurses per level), a number literal longer than ``max_number`` characters
+    (Python's int of thousands of digits is quadratic, and refused past 4,300), NaN and
+    Infinity, a float that overflows, and duplicate keys (another parser may keep the other
+    value) are each refused with a plain message.
+    """
+    if isinstance(data, bytes | bytearray):
+        try:
+            data = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise JSONError(f"not valid UTF-8 (byte {e.start})") from e
+    _check_depth(data, max_depth)
+
+    def number(text: str) -> int | float:
+        if len(text) > max_number:
+            raise JSONError(f"a number of {len(text)} characters (at most {max_number})")
+        value = json.loads(text)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise JSONError(f"the number {text} is out of range")
+        return value  # type: ignore[no-any-return]
+
+    def constant(text: str) -> None:
+        raise JSONError(f"{text} is not JSON")
+
+    try:
+        return json.loads(
+            data,
+            object_pairs_hook=_unique_keys,
+            parse_int=number,
+            parse_float=number,
+            parse_constant=constant,
+        )
+    except json.JSONDecodeError as e:
+        raise JSONError(f"{e.msg} (line {e.lineno}, column {e.colno})") from e
+    except RecursionError as e:  # cannot happen within max_depth; kept as a backstop
+        raise JSONError("nested too deeply") from e
+
+
+def _check_depth(text: str, max_depth: int) -> None:
+    """Refuse text whose arrays and objects nest deeper than ``max_depth`` (strings aside)."""
+    depth = 0
+    for bracket in _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            if depth > max_depth:
+                raise JSONError(f"arrays and objects nest deeper than {max_depth} levels")
+        else:
+            depth -= 1
+
+
+def _unique_keys(pairs: list[tuple[str, JSONValue]]) -> dict[str, JSONValue]:
     result: dict[str, JSONValue] = {}
     for key, item in pairs:
         if key in result:
-            raise MalformedStatementError(f"duplicate key {key!r}")
+            raise JSONError(f"duplicate key {key!r}")
         result[key] = item
     return result
 
@@ -137,7 +208,7 @@ def format_time(moment: datetime) -> str:
 
 def parse_time(text: str, *, what: str = "time") -> datetime:
     """Parse an RFC 3339 UTC time ending in ``Z`` (up to microseconds); refuse other forms."""
-    if not isinstance(text, str) or not _TIME_RE.match(text):
+    if not isinstance(text, str) or not _TIME_RE.fullmatch(text):
         raise MalformedStatementError(
             f"{what} must be an RFC 3339 UTC time like 2026-01-31T09:00:00Z"
         )

@@ -10,9 +10,9 @@ from typing import Any
 from ledger.encoding import JSONValue
 from ledger.errors import MalformedStatementError
 
-MEMBER_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-HEX_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+MEMBER_ID = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class Body:
@@ -55,7 +55,7 @@ class Body:
             raise self._fail(name, "must be a non-empty string")
         if len(value) > max_length:
             raise self._fail(name, f"must be at most {max_length} characters")
-        if pattern is not None and not pattern.match(value):
+        if pattern is not None and not pattern.fullmatch(value):
             raise self._fail(name, f"has the wrong form ({pattern.pattern})")
         return value
 
@@ -106,7 +106,7 @@ class Body:
         if not min_items <= len(value) <= max_items:
             raise self._fail(name, f"must have {min_items} to {max_items} items")
         for item in value:
-            if not isinstance(item, str) or (pattern is not None and not pattern.match(item)):
+            if not isinstance(item, str) or (pattern is not None and not pattern.fullmatch(item)):
                 raise self._fail(name, "has an item of the wrong form")
         if unique and len(set(value)) != len(value):
             raise self._fail(name, "has duplicate items")

@@ -7,11 +7,12 @@ import hmac
 from dataclasses import dataclass
 from typing import NewType
 
+from nacl.bindings import crypto_core_ed25519_is_valid_point
 from nacl.exceptions import BadSignatureError, CryptoError
 from nacl.signing import SigningKey, VerifyKey
 
 from ledger.encoding import b64decode, b64encode
-from ledger.errors import InvalidSignatureError
+from ledger.errors import InvalidSignatureError, MalformedStatementError
 
 KeyID = NewType("KeyID", str)
 """Lowercase hex of the first 8 bytes of SHA-256(public key)."""
@@ -29,8 +30,20 @@ def key_id_of(public_key: bytes) -> KeyID:
 
 
 def decode_public_key(text: str) -> bytes:
-    """Decode a base64 Ed25519 public key, refusing anything that is not 32 bytes."""
-    return b64decode(text, length=PUBLIC_KEY_SIZE, what="public key")
+    """Decode a base64 Ed25519 public key; refuse (``MalformedStatementError``) anything that
+    is not 32 bytes or not a usable key.
+
+    A usable key is the canonical encoding of a point on the curve, of large prime order
+    (libsodium's ``crypto_core_ed25519_is_valid_point``). The all-zero key and the other
+    small-order points are refused: no honest signature can be made under them, and some
+    verifiers accept forged ones (RFC 8032 §5.1.7 leaves the check to the verifier).
+    """
+    public_key = b64decode(text, length=PUBLIC_KEY_SIZE, what="public key")
+    if not crypto_core_ed25519_is_valid_point(public_key):
+        raise MalformedStatementError(
+            "public key is not a usable Ed25519 key (a small-order or non-canonical point)"
+        )
+    return public_key
 
 
 @dataclass(frozen=True, repr=False)

@@ -12,11 +12,13 @@ from typing import Any, NoReturn
 from ledger.encoding import (
     C_CANONICAL_ENCODE,
     MAX_SAFE_INTEGER,
+    JSONError,
     JSONValue,
     b64decode,
     b64encode,
     canonical_json,
     format_time,
+    load_json,
     parse_canonical,
     parse_time,
 )
@@ -71,8 +73,8 @@ KINDS = LEDGER_KINDS | CREDIT_KINDS | GOVERNANCE_KINDS
 """The closed list of statement kinds; anything else is refused."""
 
 _FIELDS = frozenset({"origin", "kind", "body", "nonce", "issued_at", "key_id"})
-_NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-_KEY_ID_RE = re.compile(r"^[0-9a-f]{16}$")
+_NONCE_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_KEY_ID_RE = re.compile(r"[0-9a-f]{16}")
 
 
 @dataclass(frozen=True)
@@ -126,9 +128,9 @@ class Statement:
             raise UnknownKindError(f"unknown statement kind {value['kind']!r}")
         if not isinstance(value["body"], Mapping):
             raise MalformedStatementError("body must be a JSON object")
-        if not _NONCE_RE.match(value["nonce"]):
+        if not _NONCE_RE.fullmatch(value["nonce"]):
             raise MalformedStatementError("nonce must be 16-64 characters of [A-Za-z0-9_-]")
-        if not _KEY_ID_RE.match(value["key_id"]):
+        if not _KEY_ID_RE.fullmatch(value["key_id"]):
             raise MalformedStatementError("key_id must be 16 lowercase hex digits")
         parse_time(value["issued_at"], what="issued_at")
         return cls(
@@ -179,8 +181,8 @@ class SignedStatement:
         if len(data) > 2 * MAX_STATEMENT_BYTES:
             raise MalformedStatementError("submission is too large")
         try:
-            value = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            value = load_json(data)
+        except JSONError as e:
             raise MalformedStatementError(f"submission is not valid JSON: {e}") from e
         return cls.from_json(value)
 

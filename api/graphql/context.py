@@ -24,8 +24,12 @@ from ledger.members import Registry
 class Context:
     """What every resolver gets as ``info.context``."""
 
-    def __init__(self, state: ApiState, authorization: str | None = None) -> None:
+    def __init__(
+        self, state: ApiState, authorization: str | None = None, *, over_websocket: bool = False
+    ) -> None:
         self.state = state
+        self.over_websocket = over_websocket
+        """Whether the request came over a WebSocket (where subscriptions are served)."""
         self.connection_params: object = None
         self._authorization = authorization
         self._viewer: Viewer | None = None

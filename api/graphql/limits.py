@@ -1,4 +1,4 @@
-"""Schema extensions: depth, token and alias limits, parser and validation caches, error codes.
+"""Schema extensions: cost, depth, token and alias limits, parse and validation caches, codes.
 
 Expected errors get ``extensions.code`` (``api.errors``); every other error raised while
 resolving is masked as "Unexpected error." and logged with its traceback.
@@ -17,13 +17,16 @@ from strawberry.extensions import MaskErrors
 from strawberry.extensions.max_aliases import create_validator as alias_limit
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit
 from strawberry.schema.schema import validate_document
+from strawberry.types.graphql import OperationType
 
 from api.errors import expected_code
+from api.graphql.cost import document_cost
 from api.settings import ApiSettings
 
 log = logging.getLogger(__name__)
 
 CACHE_SIZE = 512
+_SUBSCRIPTION = OperationType.SUBSCRIPTION
 
 
 class Requests(MaskErrors):
@@ -39,6 +42,10 @@ class Requests(MaskErrors):
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
+        allowed = set(context.allowed_operations)
+        if allowed != {_SUBSCRIPTION} and not getattr(context.context, "over_websocket", False):
+            # over HTTP a subscription's resolver would run as a plain field: refused (400)
+            context.allowed_operations = allowed - {_SUBSCRIPTION}
         context.parse_options["max_tokens"] = self.documents.max_tokens
         context.validation_rules = (*context.validation_rules, *self.documents.rules)
         masking = super().on_operation()
@@ -97,9 +104,19 @@ def unexpected(error: GraphQLError) -> bool:
     )
 
 
+def _too_costly(limit: int) -> GraphQLError:
+    message = (
+        f"the query would resolve more than {limit} fields (each field counted once per item"
+        " of every page it sits in, fragments expanded); ask for fewer fields or smaller pages"
+    )
+    return GraphQLError(message, extensions={"code": "query_too_costly"})
+
+
 class _Documents:
     """Parsed documents by query text (LRU), and validation errors by parsed document.
 
+    A document is first costed (``api.graphql.cost``); one that costs too much is refused
+    without running the validation rules, some of which take time in the expanded size.
     The parse cache hands out one document object per query text, so the document's
     identity keys its validation (Strawberry's ``ValidationCache`` hashes the whole syntax
     tree on every request instead). Each validation entry holds its document (so the
@@ -107,9 +124,12 @@ class _Documents:
     oldest entry goes first.
     """
 
-    def __init__(self, size: int, max_tokens: int, rules: tuple[Any, ...]) -> None:
+    def __init__(
+        self, size: int, *, max_tokens: int, max_cost: int, rules: tuple[Any, ...]
+    ) -> None:
         self._size = size
         self.max_tokens = max_tokens
+        self.max_cost = max_cost
         self.rules = rules
         self.parse = lru_cache(maxsize=size)(parse)
         self._found: dict[int, tuple[DocumentNode, tuple[Any, ...], list[GraphQLError]]] = {}
@@ -120,7 +140,11 @@ class _Documents:
         found = self._found.get(id(document))
         if found is not None and found[0] is document and found[1] == rules:
             return found[2]
-        errors = validate_document(schema, document, rules)
+        cost = document_cost(schema, document, self.max_cost)
+        if cost > self.max_cost:
+            errors = [_too_costly(self.max_cost)]
+        else:
+            errors = validate_document(schema, document, rules)
         if found is None and len(self._found) >= self._size:
             del self._found[next(iter(self._found))]
         self._found[id(document)] = (document, rules, errors)
@@ -138,5 +162,7 @@ def extensions(settings: ApiSettings) -> list[Any]:
         depth_limit(settings.max_depth, should_ignore=None),
         alias_limit(settings.max_aliases),
     ]
-    documents = _Documents(CACHE_SIZE, settings.max_tokens, tuple(rules))
+    documents = _Documents(
+        CACHE_SIZE, max_tokens=settings.max_tokens, max_cost=settings.max_cost, rules=tuple(rules)
+    )
     return [lambda: Requests(documents)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -22,6 +23,11 @@ from api.graphql.fields import field
 
 T = TypeVar("T")
 R = TypeVar("R")
+_INT_KEY = re.compile("-?[0-9]{1,18}")
+PAGE_DEFAULT = 20
+"""Items in a page when neither ``first`` nor ``last`` is given."""
+PAGE_LIMIT = 100
+"""The most items one page may ask for."""
 
 
 @strawberry.type(description="Where a page sits in the whole list (Relay cursor connections).")
@@ -100,7 +106,7 @@ class Page:
         """A decoded cursor key that must be an integer."""
         if key is None:
             return None
-        if not key.lstrip("-").isdigit():
+        if _INT_KEY.fullmatch(key) is None:
             raise BadRequestError("malformed cursor")
         return int(key)
 
@@ -112,8 +118,8 @@ def page(
     after: str | None,
     last: int | None,
     before: str | None,
-    default: int = 20,
-    limit: int = 100,
+    default: int = PAGE_DEFAULT,
+    limit: int = PAGE_LIMIT,
 ) -> Page:
     """Check the four Relay arguments; raises ``BadRequestError`` for a bad combination."""
     if first is not None and last is not None:

@@ -13,7 +13,12 @@ from ledger.credits import reports
 from ledger.credits.distribution import decimal_string
 from ledger.credits.export import social_value_csv, social_value_text
 from ledger.credits.reports import Distribution as DomainDistribution
-from ledger.credits.social import MEASURES, SocialValueReport, social_value_report
+from ledger.credits.social import (
+    MEASURES,
+    SocialValueReport,
+    quarter_dates,
+    social_value_report,
+)
 
 
 @strawberry.enum(description="What totals are grouped by.")
@@ -143,8 +148,10 @@ async def distribution(info: Info, kind: str | None = None) -> Distribution:
 async def social_value(info: Info, year: int, quarter: int, at: int | None = None) -> SocialValue:
     """The social value report of a quarter, counting entries in checkpoint ``at`` (latest)."""
     await info.context.log_reader()
-    if quarter not in (1, 2, 3, 4):
-        raise BadRequestError("quarter must be 1, 2, 3 or 4")
+    try:
+        quarter_dates(year, quarter)
+    except ValueError as e:
+        raise BadRequestError(str(e)) from e
     registry = await info.context.registry()
     async with info.context.read() as conn:
         report = await social_value_report(conn, registry, year=year, quarter=quarter, at=at)

@@ -13,7 +13,7 @@ from ledger.fields import HEX_SHA256, MEMBER_ID, SLUG, Body
 
 MAX_QUANTITY = 1000
 MAX_ATTENDEES = 500
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 DECLINE_REASONS = frozenset(
     {"not_recognised", "wrong_details", "insufficient_evidence", "duplicate", "withdrawn"}

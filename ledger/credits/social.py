@@ -63,10 +63,17 @@ class SocialValueReport:
         return sum((line.hours for line in self.lines if line.measure == measure), Fraction(0))
 
 
+MAX_YEAR = 9998
+"""The last year whose quarters have dates (the one after must exist too)."""
+
+
 def quarter_dates(year: int, quarter: int) -> tuple[date, date]:
-    """First and last day of calendar quarter ``quarter`` (1-4); raises ``ValueError``."""
+    """First and last day of calendar quarter ``quarter`` (1-4) of ``year`` (1-9998); raises
+    ``ValueError`` naming the one out of range."""
     if quarter not in (1, 2, 3, 4):
         raise ValueError("quarter must be 1, 2, 3 or 4")
+    if not 1 <= year <= MAX_YEAR:
+        raise ValueError(f"year must be between 1 and {MAX_YEAR}")
     start = date(year, 3 * quarter - 2, 1)
     end = date(year + 1, 1, 1) if quarter == 4 else date(year, 3 * quarter + 1, 1)
     return start, date.fromordinal(end.toordinal() - 1)

@@ -119,7 +119,7 @@ def test_parsing_and_validation_are_cached() -> None:
     oldest entry going first."""
     schema = build_schema()._schema
     rules = tuple(specified_rules)
-    validations = _Documents(2, 1000, ())
+    validations = _Documents(2, max_tokens=1000, max_cost=1000, rules=())
     assert validations.parse("{ logInfo { origin } }") is validations.parse(
         "{ logInfo { origin } }"
     )

@@ -199,9 +199,11 @@ async def test_refused_submissions_answer_json_errors(served: Served) -> None:
     for submission, status, code in cases:
         answer = await served.client.post("/log/statements", json=submission)
         assert (answer.status_code, answer.json()["error"]["code"]) == (status, code)
-    for raw in (b"{not json", b"x" * 70_000):
+    for raw in (b"{not json", b"x" * 40_000):
         answer = await served.client.post("/log/statements", content=raw)
         assert (answer.status_code, answer.json()["error"]["code"]) == (400, "malformed")
+    answer = await served.client.post("/log/statements", content=b"x" * 70_000)
+    assert (answer.status_code, answer.json()["error"]["code"]) == (413, "payload_too_large")
 
 
 async def test_submissions_charge_the_signers_rate_limit(served: Served) -> None:

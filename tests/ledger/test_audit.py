@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -26,7 +27,7 @@ from ledger.merkle import hash_leaf
 from ledger.note import NoteSigner
 from ledger.signing import Keypair
 from ledger.sql import SqlLogStore, make_engine, sqlite_url
-from ledger.statement import Entry, SignedStatement
+from ledger.statement import Entry, SignedStatement, Statement
 from ledger.store import CheckpointRow, EntryRow
 from ledger.testing import StatementFactory
 from ledger.tree import Frontier
@@ -310,6 +311,46 @@ async def test_a_replayed_statement_is_named(forger: Forger) -> None:
     await forger.append(forger.entry(signed))
     nonce = signed.statement.nonce
     assert await _failure(forger) == f"entry 3: repeats nonce {nonce} of key {forger.alice.key_id}"
+
+
+def _signed_by_hand(keypair: Keypair, kind: str, body: Mapping[str, Any], nonce: str) -> bytes:
+    """A statement signed over exactly the fields given, with no checks of their form (what a
+    hostile or buggy server could have logged)."""
+    statement = Statement(ORIGIN, kind, body, nonce, "2026-03-02T09:30:00Z", keypair.key_id)
+    signature = keypair.sign(statement.signing_message())
+    return Entry.build(
+        seq=0, logged_at=NOW, signed=SignedStatement.create(statement, signature)
+    ).data
+
+
+@pytest.mark.parametrize("nonce", ["abcdefghijklmnopqrstuvwx\n", "\nabcdefghijklmnopqrstuvwx"])
+async def test_a_nonce_with_a_newline_is_named(forger: Forger, nonce: str) -> None:
+    data = _signed_by_hand(forger.alice, "credit.claimed", CLAIM, nonce)
+    await forger.append(data.replace(b'"seq":0', f'"seq":{forger.seq}'.encode()))
+    assert (await _failure(forger)).startswith("entry 2: not a well-formed entry: nonce must be")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("member", "mallory\n", "entry 2: member.admitted: member has the wrong form"),
+        ("public_key", base64.b64encode(bytes(32)).decode(), "entry 2: public key is not a usable"),
+        ("public_key", base64.b64encode(bytes([1]) + bytes(31)).decode(), "entry 2: public key"),
+    ],
+)
+async def test_an_admission_of_a_bad_member_id_or_an_unusable_key_is_named(
+    forger: Forger, field: str, value: str, message: str
+) -> None:
+    body = {
+        "member": "mallory",
+        "public_key": Keypair.generate().public_key_b64,
+        "member_kind": "sme",
+        "borough": "Sutton",
+        "roles": [],
+        field: value,
+    }
+    await forger.append(forger.sign(forger.steward, "member.admitted", body))
+    assert (await _failure(forger)).startswith(message)
 
 
 async def test_a_second_initialisation_is_named(forger: Forger) -> None:
