@@ -82,7 +82,8 @@ MAX_JSON_DEPTH = 32
 MAX_NUMBER_CHARS = 40
 """The longest number literal ``load_json`` reads, in characters."""
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_STRING = re.compile(r'"[^"]*"')
+"""A JSON string, once its escaped backslashes and quotes are taken out."""
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
@@ -135,8 +136,11 @@ def load_json(
 
 def _check_depth(text: str, max_depth: int) -> None:
     """Refuse text whose arrays and objects nest deeper than ``max_depth`` (strings aside)."""
+    if text.count("[") + text.count("{") <= max_depth:
+        return  # cannot nest deeper than it has brackets, in strings or not
+    unescaped = text.replace("\\\\", "").replace('\\"', "")
     depth = 0
-    for bracket in _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)):
+    for bracket in _NOT_BRACKET.sub("", _JSON_STRING.sub("", unescaped)):
         if bracket in "[{":
             depth += 1
             if depth > max_depth:

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from api.client import graphql_input
+from api.settings import ApiSettings
 from ledger.encoding import format_time, utc_now
 from ledger.signing import Keypair
 from ledger.statement import SignedStatement, Statement
@@ -256,3 +257,20 @@ async def test_signed_statements_of_the_wrong_form_are_refused(
     result = await world.data(ADMIT, {"s": graphql_input(signed)}, who="steward")
     assert result["admitMember"]["__typename"] == "Malformed"
     assert await _size(world) == before
+
+
+async def test_a_request_past_its_time_budget_answers_503(
+    sqlite_url_migrated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = ApiSettings(request_seconds=0.2)
+    async with graphql_world(sqlite_url_migrated, tmp_path, settings=settings) as slow:
+
+        async def stuck() -> None:
+            await asyncio.sleep(HANG_GUARD_SECONDS)
+
+        monkeypatch.setattr(slow.app.state.ledger.view, "latest_checkpoint", stuck)
+        async with http_client(slow) as client:
+            answer = await client.get("/log/checkpoint")
+            assert _refusal(answer) == (503, "timeout")
+            assert answer.headers["retry-after"] == "1"
+            assert (await client.get("/healthz")).status_code == 200
