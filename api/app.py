@@ -1,12 +1,14 @@
 """The FastAPI application factory: one running ledger per app, opened in the lifespan.
 
 Routes: ``/graphql`` (queries, mutations, subscriptions; GraphiQL in development mode only),
-the REST transparency endpoints under ``/log``, ``/api/members/{id}/statement`` and
-``/healthz``; every route behind ``api.guard.RequestGuard``.
+the REST transparency endpoints under ``/log``, ``/api/members/{id}/statement``, and
+``/livez`` (the process) and ``/readyz`` = ``/healthz`` (the database too); every route
+behind ``api.guard.RequestGuard``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -18,7 +20,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from api import http_log, http_member
 from api.auth import Auditor, Tokens, load_auditors, load_secret
-from api.errors import install_error_handlers
+from api.errors import OUTAGE_RETRY_SECONDS, install_error_handlers, known_error
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.graphql.view import GraphQLEndpoint
@@ -34,6 +36,7 @@ from ledger.signing import KeyID
 from ledger.sql import SqlLogStore, is_postgres, make_engine
 
 READ_POOL_SQLITE = 16
+READY_SECONDS = 2.0
 READ_POOL_POSTGRES = 10
 
 
@@ -92,10 +95,28 @@ def create_app(
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     app.router.routes.append(WebSocketRoute("/graphql", graphql))
 
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> JSONResponse:
-        """Liveness: the ledger is open."""
+    @app.get("/livez", tags=["health"])
+    async def livez() -> JSONResponse:
+        """Liveness: the process answers (restart it if this fails)."""
         return JSONResponse({"status": "ok"}, headers={"Cache-Control": "no-store"})
+
+    @app.get("/readyz", tags=["health"])
+    @app.get("/healthz", tags=["health"])
+    async def readyz(request: Request) -> JSONResponse:
+        """Readiness: the database answers a read within 2 s (send no traffic if not: 503)."""
+        state: ApiState = request.app.state.api
+        try:
+            async with asyncio.timeout(READY_SECONDS):
+                size = await state.store.size()
+        except Exception as e:
+            fault = known_error(e)
+            if fault is e and not isinstance(e, TimeoutError):
+                raise
+            body = {"status": "unavailable", "database": "down", "reason": str(fault)}
+            headers = {"Cache-Control": "no-store", "Retry-After": str(OUTAGE_RETRY_SECONDS)}
+            return JSONResponse(body, status_code=503, headers=headers)
+        up = {"status": "ok", "database": "up", "size": size}
+        return JSONResponse(up, headers={"Cache-Control": "no-store"})
 
     return app
 

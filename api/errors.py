@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -61,11 +62,14 @@ from ledger.errors import (
     RuleError,
     StaleStatementError,
     StatementError,
+    StoreFullError,
+    StoreUnavailableError,
     UnknownKeyError,
     UnknownKindError,
     VerificationError,
     WrongOriginError,
 )
+from ledger.sql import store_fault
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +179,10 @@ _STATUS: tuple[tuple[type[Exception], int, str], ...] = (
     (OutOfRangeError, 400, "out_of_range"),
     (VerificationError, 400, "verification_failed"),
     (GovernanceError, 400, "governance"),
+    (StoreFullError, 507, "storage_full"),
+    (StoreUnavailableError, 503, "unavailable"),
 )
+_OUTAGES = (503, 507)
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
@@ -183,8 +190,19 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
 
+OUTAGE_RETRY_SECONDS = 2
+"""What ``Retry-After`` says while the database is unavailable."""
+
+
+def known_error(exc: Exception) -> Exception:
+    """``exc``, or the ``StoreError`` it means when it is a database outage (a driver's
+    error says so in its own words: ``ledger.sql.store_fault``)."""
+    return store_fault(exc) or exc
+
+
 def status_of(exc: Exception) -> tuple[int, str]:
     """The HTTP status and error code for ``exc`` (500, ``internal`` if unmapped)."""
+    exc = known_error(exc)
     for cls, status, default_code in _STATUS:
         if isinstance(exc, cls):
             return status, str(getattr(exc, "code", default_code))
@@ -192,15 +210,42 @@ def status_of(exc: Exception) -> tuple[int, str]:
 
 
 def error_response(exc: Exception) -> JSONResponse:
-    """The JSON answer for ``exc``; the message of an unmapped error is not revealed."""
-    status, code = status_of(exc)
-    message = str(exc) if status < 500 else "internal error"
-    if status >= 500:
-        log.error("unexpected %s: %s", type(exc).__name__, exc)
-    headers = {}
+    """The JSON answer for ``exc``; the message of an unmapped error is not revealed.
+
+    An outage (503, 507) is logged in one line and says when to try again; a bug (500) is
+    logged with its traceback.
+    """
+    known = known_error(exc)
+    status, code = status_of(known)
+    headers = {"Cache-Control": "no-store"} if status >= 500 else {}
+    if status in _OUTAGES:
+        _log_outage(code, known)
+        message = str(known)
+        headers["Retry-After"] = str(OUTAGE_RETRY_SECONDS)
+    elif status >= 500:
+        log.error("unexpected %s: %s", type(exc).__name__, exc, exc_info=exc)
+        message = "internal error"
+    else:
+        message = str(known)
     if isinstance(exc, RateLimitedError):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+OUTAGE_LOG_SECONDS = 10.0
+"""An outage is logged once in this long, however many requests it refuses meanwhile."""
+_outages_logged: dict[str, tuple[float, int]] = {}
+
+
+def _log_outage(code: str, fault: Exception) -> None:
+    now = time.monotonic()
+    last, refused = _outages_logged.get(code, (-OUTAGE_LOG_SECONDS, 0))
+    if now - last < OUTAGE_LOG_SECONDS:
+        _outages_logged[code] = (last, refused + 1)
+        return
+    since = f" ({refused} more refused since the last line)" if refused else ""
+    log.warning("%s: %s%s", code, fault, since)
+    _outages_logged[code] = (now, 0)
 
 
 async def _handle(_request: Request, exc: Exception) -> JSONResponse:
@@ -218,7 +263,7 @@ def expected_code(exc: BaseException) -> str | None:
     if not isinstance(exc, Exception):
         return None
     status, code = status_of(exc)
-    return code if status < 500 else None
+    return code if status < 500 or status in _OUTAGES else None
 
 
 def install_error_handlers(app: FastAPI) -> None:

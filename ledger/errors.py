@@ -22,7 +22,9 @@
     ├── KeyFileError                 a key file is missing, malformed or too open
     ├── StoreError                   the store cannot do what was asked
     │   ├── AppendOnlyError          an UPDATE or DELETE on a log table was refused
-    │   └── OutOfRangeError          an index or size past the end of the log
+    │   ├── OutOfRangeError          an index or size past the end of the log
+    │   ├── StoreUnavailableError    the database is down, read-only or busy (an outage)
+    │   └── StoreFullError           the database's disk is full
     └── AuditError                   the offline or online audit found a fault
 """
 
@@ -135,6 +137,21 @@ class AppendOnlyError(StoreError):
 
 class OutOfRangeError(StoreError):
     """An index or tree size lies beyond the end of the log."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database cannot be reached, is read-only or busy just now; nothing was written.
+
+    An outage, not a bug: it passes, and the same request may be sent again.
+    """
+
+    code = "unavailable"
+
+
+class StoreFullError(StoreError):
+    """The database's disk is full; nothing was written, and reads go on."""
+
+    code = "storage_full"
 
 
 class AuditError(LedgerError):

@@ -32,6 +32,8 @@ from ledger.errors import (
     ReplayedNonceError,
     RuleError,
     StatementError,
+    StoreFullError,
+    StoreUnavailableError,
     UnknownKindError,
 )
 from ledger.members import MEMBER_KINDS, KeyRecord, Registry
@@ -256,7 +258,10 @@ class Sequencer:
             batch, frontier, checkpoint = await self._sequence(items, verification)
         except Exception as e:  # the transaction rolled back: nothing was appended
             verification.cancel()
-            log.exception("batch of %d rolled back", len(items))
+            if isinstance(e, StoreUnavailableError | StoreFullError):  # an outage: one line
+                log.warning("batch of %d rolled back: %s", len(items), e)
+            else:
+                log.exception("batch of %d rolled back", len(items))
             self._registry, self._frontier = Registry(), Frontier.empty()
             for item in items:
                 if not item.future.done():

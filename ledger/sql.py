@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import socket
+import sqlite3
+import sys
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,9 +35,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from ledger.errors import AppendOnlyError, StoreError
+from ledger.errors import AppendOnlyError, StoreError, StoreFullError, StoreUnavailableError
 from ledger.sql_driver import POSTGRES, SQLITE, Dialect, Driver
 from ledger.sqlite_inline import inline_creator
 from ledger.store import CheckpointRow, EntryRow
@@ -135,6 +140,63 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         if not conn.get_execution_options().get(_WRITER, False):
             conn.exec_driver_sql("BEGIN")
         # The log's writer connection has sent BEGIN IMMEDIATE itself (SqlLogStore.transaction).
+
+
+_FULL = ("database or disk is full", "no space left on device")
+_UNAVAILABLE = (
+    "readonly database",
+    "read-only",
+    "database is locked",
+    "disk i/o error",
+    "unable to open database file",
+)
+
+
+def store_fault(exc: BaseException) -> StoreError | None:
+    """What a driver's error means when it is an outage rather than a bug, else ``None``.
+
+    A full disk (SQLite ``SQLITE_FULL``, PostgreSQL class 53100, ``ENOSPC``) is a
+    ``StoreFullError``; a database that cannot be reached, has gone away, is starting or
+    shutting down, is read-only or stays locked is a ``StoreUnavailableError``. Looks
+    through SQLAlchemy's wrappers and an exception's causes.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, StoreUnavailableError | StoreFullError):
+            return current
+        fault = _fault_of(current)
+        if fault is not None:
+            return fault
+        current = getattr(current, "orig", None) or current.__cause__
+    return None
+
+
+def _fault_of(exc: BaseException) -> StoreError | None:
+    text = str(exc).lower()
+    if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or any(s in text for s in _FULL):
+        return StoreFullError("the database's disk is full; nothing was written")
+    if isinstance(exc, SqlTimeoutError | ConnectionError | socket.gaierror):
+        return StoreUnavailableError("the database cannot be reached just now")
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return StoreUnavailableError("the connection to the database was lost")
+    if isinstance(exc, sqlite3.OperationalError) and any(s in text for s in _UNAVAILABLE):
+        return StoreUnavailableError(f"the database cannot be written just now ({exc})")
+    asyncpg = sys.modules.get("asyncpg")
+    if asyncpg is not None:
+        if isinstance(exc, asyncpg.exceptions.DiskFullError):
+            return StoreFullError("the database's disk is full; nothing was written")
+        outage = (
+            asyncpg.exceptions.PostgresConnectionError,
+            asyncpg.exceptions.OperatorInterventionError,
+            asyncpg.exceptions.InsufficientResourcesError,
+            asyncpg.exceptions.ReadOnlySQLTransactionError,
+            asyncpg.exceptions.InterfaceError,
+        )
+        if isinstance(exc, outage):
+            return StoreUnavailableError(f"the database is unavailable just now ({exc})")
+    return None
 
 
 def _entry_row(row: Sequence[Any]) -> EntryRow:
@@ -273,7 +335,14 @@ class SqlLogStore(_SqlReads):
 
     async def _fetch(self, sql: str, *args: Any) -> Sequence[Sequence[Any]]:
         async with self.engine.connect() as conn:
-            return await (await _driver(conn, self.dialect)).fetch(sql, *args)
+            try:
+                return await (await _driver(conn, self.dialect)).fetch(sql, *args)
+            except Exception as e:
+                # The driver's own call: SQLAlchemy does not see that the connection died,
+                # so it is dropped here instead of going back to the pool.
+                if isinstance(store_fault(e), StoreUnavailableError):
+                    await conn.invalidate()
+                raise
 
     async def _writer_connection(self) -> tuple[AsyncConnection, Driver]:
         if self._writer is None:
@@ -299,7 +368,10 @@ class SqlLogStore(_SqlReads):
         transaction opens a fresh one.
         """
         async with self._writer_lock:
-            conn, driver = await self._writer_connection()
+            try:
+                conn, driver = await self._writer_connection()
+            except Exception as e:
+                raise (store_fault(e) or e) from e
             try:
                 if not self.postgres:
                     await driver.execute("BEGIN IMMEDIATE")
@@ -317,6 +389,9 @@ class SqlLogStore(_SqlReads):
                         raise AppendOnlyError(str(e.orig)) from e
                     if isinstance(e, IntegrityError):
                         raise StoreError(f"the store refused the batch: {e.orig}") from e
+                fault = store_fault(e)
+                if fault is not None and fault is not e:
+                    raise fault from e
                 raise
 
     async def _drop_writer(self) -> None:

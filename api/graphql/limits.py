@@ -19,7 +19,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.schema import validate_document
 from strawberry.types.graphql import OperationType
 
-from api.errors import expected_code
+from api.errors import expected_code, known_error
 from api.graphql.cost import document_cost
 from api.settings import ApiSettings
 
@@ -58,6 +58,8 @@ class Requests(MaskErrors):
             code = _code(error)
             if code is not None:
                 error.extensions = {**(error.extensions or {}), "code": code}
+                if error.original_error is not None:  # a driver's words become ours
+                    error.message = str(known_error(error.original_error))
         next(masking, None)
 
     def on_parse(self) -> Iterator[None]:

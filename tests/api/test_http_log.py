@@ -228,6 +228,13 @@ async def test_submissions_charge_the_signers_rate_limit(served: Served) -> None
     assert int(answers[2].headers["Retry-After"]) >= 1
 
 
-async def test_healthz(served: Served) -> None:
-    answer = await served.client.get("/healthz")
-    assert (answer.status_code, answer.json()) == (200, {"status": "ok"})
+async def test_health_and_readiness(served: Served) -> None:
+    live = await served.client.get("/livez")
+    assert (live.status_code, live.json()) == (200, {"status": "ok"})
+    for path in ("/healthz", "/readyz"):
+        answer = await served.client.get(path)
+        size = INIT_ENTRIES + MEMBERS
+        assert (answer.status_code, answer.json()) == (
+            200,
+            {"status": "ok", "database": "up", "size": size},
+        )
