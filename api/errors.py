@@ -269,6 +269,5 @@ def expected_code(exc: BaseException) -> str | None:
 def install_error_handlers(app: FastAPI) -> None:
     """Answer domain errors, bad parameters and request validation errors as JSON."""
     app.add_exception_handler(LedgerError, _handle)
-    app.add_exception_handler(GovernanceError, _handle)
     app.add_exception_handler(BadRequestError, _handle)
     app.add_exception_handler(RequestValidationError, _handle_validation)

@@ -2,7 +2,8 @@
 
 ::
 
-    GovernanceError
+    LedgerError (ledger.errors)
+    └── GovernanceError
     ├── InvalidBallotError         a ballot does not fit its method and rules (nothing is counted)
     ├── InvalidRulesError          a proposal's rules are malformed or do not fit its method
     ├── UnknownMethodError         no voting method of that name, or not at the pinned version
@@ -34,6 +35,7 @@ from ledger.errors import (
     AuditError,
     ConflictError,
     KeyFileError,
+    LedgerError,
     MalformedStatementError,
     NotAuthorisedError,
     NotFoundError,
@@ -41,8 +43,8 @@ from ledger.errors import (
 )
 
 
-class GovernanceError(Exception):
-    """Base of every error raised by ``governance``."""
+class GovernanceError(LedgerError):
+    """Base of every error raised by ``governance`` (itself a ``LedgerError``: one tree)."""
 
     code = "governance"
 

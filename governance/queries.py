@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -31,12 +30,6 @@ async def group(conn: AsyncConnection, slug: str) -> GroupRecord | None:
     """The working group ``slug`` (``None`` for the assembly or an unknown slug)."""
     row = (await conn.execute(select(groups).where(groups.c.slug == slug))).first()
     return None if row is None else GroupRecord(row.slug, row.name, row.created_seq)
-
-
-async def all_groups(conn: AsyncConnection) -> list[GroupRecord]:
-    """Every working group, by slug."""
-    rows = (await conn.execute(select(groups).order_by(groups.c.slug))).all()
-    return [GroupRecord(row.slug, row.name, row.created_seq) for row in rows]
 
 
 async def membership(conn: AsyncConnection, group: str, member: str) -> MembershipRecord | None:
@@ -152,18 +145,6 @@ async def proposal(conn: AsyncConnection, seq: int) -> ProposalRecord | None:
     """The proposal opened at ``seq``."""
     row = (await conn.execute(select(proposals).where(proposals.c.seq == seq))).first()
     return None if row is None else proposal_record(row)
-
-
-async def proposals_of(
-    conn: AsyncConnection, group: str | None = None, statuses: Collection[str] = ()
-) -> list[ProposalRecord]:
-    """Proposals, newest first, of one group and with the given statuses (empty: any)."""
-    query = select(proposals).order_by(proposals.c.seq.desc())
-    if group is not None:
-        query = query.where(proposals.c.working_group == group)
-    if statuses:
-        query = query.where(proposals.c.status.in_(list(statuses)))
-    return [proposal_record(row) for row in (await conn.execute(query)).all()]
 
 
 async def live_action(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from governance.bodies import Result, parse_close, parse_decision, parse_vote
 from governance.count import CastBallot, Count, count_proposal
-from governance.errors import GovernanceError, RecountError, SealMismatchError
+from governance.errors import RecountError, SealMismatchError
 from governance.opening import Opening, parse_opening
 from governance.seal import check_key_pair
 from ledger.encoding import parse_time
@@ -94,7 +94,7 @@ def recount(entries: Iterable[Entry]) -> RecountReport:
             continue
         try:
             step(walk, entry)
-        except (GovernanceError, LedgerError, KeyError, ValueError) as e:
+        except (LedgerError, KeyError, ValueError) as e:
             walk.faults.append(f"entry {entry.seq} ({kind}): {e}")
     return RecountReport(tuple(walk.decisions), tuple(walk.faults))
 

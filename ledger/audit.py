@@ -21,7 +21,6 @@ import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import httpx
 
@@ -39,6 +38,7 @@ from ledger.audit_chunk import (
     entry_fault,
 )
 from ledger.audit_http import HttpSource
+from ledger.audit_state import AuditState, Source
 from ledger.errors import AuditError, InvalidProofError, LedgerError
 from ledger.members import MEMBER_KINDS, Registry
 from ledger.merkle import verify_consistency
@@ -46,7 +46,7 @@ from ledger.note import NoteVerifier
 from ledger.sql import SqlLogStore
 from ledger.statement import Entry
 from ledger.store import LogReader
-from ledger.tree import Frontier, consistency_nodes, consistency_proof
+from ledger.tree import consistency_nodes, consistency_proof
 
 ProgressFn = Callable[[int, int], None]
 """Called as ``progress(entries_done, entries_total)`` after each chunk."""
@@ -77,45 +77,6 @@ class AuditReport:
         entries = f"{self.size} {'entry' if self.size == 1 else 'entries'}"
         checkpoints = f"{self.checkpoints} checkpoint{'' if self.checkpoints == 1 else 's'}"
         return f"audit ok: {entries}, {checkpoints}, root {self.root.hex()}"
-
-
-@dataclass
-class AuditState:
-    """What the audit knows so far; sources read it to finish their own checks."""
-
-    origin: str
-    verifier: NoteVerifier
-    head: NoteRow
-    registry: Registry = field(default_factory=Registry)
-    frontier: Frontier = field(default_factory=Frontier.empty)
-    previous: NoteRow | None = None
-    checkpoints: int = 0
-    first_leaf: bytes | None = None
-    last_leaf: bytes | None = None
-    replay_fault: Fault | None = None
-    nonces: set[str] = field(default_factory=set)
-
-
-class Source(Protocol):
-    """Where a log is read from: a store, or a server's transparency endpoints."""
-
-    async def head(self, verifier: NoteVerifier, origin: str) -> NoteRow:
-        """The checkpoint whose size the audit covers."""
-
-    async def entries(self, start: int, end: int) -> list[Row]:
-        """Entries ``start <= seq < end`` as read (a missing one is a fault)."""
-
-    async def checkpoints(self, first: int, last: int) -> list[NoteRow]:
-        """The checkpoints with ``first <= size <= last``, in order."""
-
-    async def consistency(self, pairs: Sequence[tuple[int, int]]) -> list[list[bytes] | None]:
-        """A consistency path for each ``(size1, size2)``, or ``None`` if none can be had."""
-
-    async def tail(self, state: AuditState) -> Fault | None:
-        """Checks once every entry up to the head has passed."""
-
-    def shared_entries(self) -> SqliteEntries | None:
-        """Where workers can read the entries themselves, if they can."""
 
 
 class StoreSource:

@@ -10,18 +10,16 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
 from ledger.audit_chunk import Fault, NoteRow, Row, checkpoint_fault, entry_fault
+from ledger.audit_state import AuditState
 from ledger.checkpoint import verify_checkpoint
 from ledger.errors import AuditError, InvalidProofError, LedgerError
 from ledger.merkle import verify_consistency, verify_inclusion
 from ledger.note import NoteVerifier
-
-if TYPE_CHECKING:
-    from ledger.audit import AuditState
 
 PAGE = 1000
 """Entries per request: the most the server gives at once."""

@@ -25,7 +25,12 @@
     │   ├── OutOfRangeError          an index or size past the end of the log
     │   ├── StoreUnavailableError    the database is down, read-only or busy (an outage)
     │   └── StoreFullError           the database's disk is full
-    └── AuditError                   the offline or online audit found a fault
+    ├── AuditError                   the offline or online audit found a fault
+    └── GovernanceError              voting and tallies (``governance.errors``)
+
+Refusals of credit statements (``ledger.credits.errors``) and of governance statements
+subclass the statement and rule errors above, so every refusal is a ``LedgerError`` with a
+stable ``code``; ``api.errors`` maps the tree to HTTP and GraphQL in one place.
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any
 
 from ledger.encoding import utc_now
 from ledger.log import LogView
@@ -87,7 +86,3 @@ class Ledger:
         """
         signed.check_envelope(origin=self.origin, now=self.clock(), window=self.window)
         return await self.sequencer.submit(signed)
-
-    async def submit_json(self, value: Any) -> Receipt:
-        """Parse a JSON submission ``{"statement", "signature"}`` and submit it."""
-        return await self.submit(SignedStatement.from_json(value))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 from dataclasses import dataclass
 from typing import NewType
 
@@ -88,8 +87,3 @@ def verify(*, public_key: bytes, signature: bytes, message: bytes) -> None:
         VerifyKey(public_key).verify(message, signature)
     except (BadSignatureError, CryptoError, ValueError, TypeError) as e:
         raise InvalidSignatureError("signature does not verify") from e
-
-
-def same_digest(a: bytes, b: bytes) -> bool:
-    """Compare two digests in constant time."""
-    return hmac.compare_digest(a, b)

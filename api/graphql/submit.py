@@ -14,7 +14,6 @@ from api.graphql.context import Info
 from api.graphql.inputs import SignedStatementInput
 from api.graphql.refusals import Refusal, refusal
 from api.graphql.types_log import Receipt
-from governance.errors import GovernanceError
 from ledger.errors import LedgerError, MalformedStatementError
 from ledger.sequencer import Receipt as DomainReceipt
 from ledger.statement import SignedStatement
@@ -37,7 +36,7 @@ async def submit(
                 f"this mutation takes {kind} statements, not {signed.statement.kind}"
             )
         receipt: DomainReceipt = await info.context.state.submit(signed)
-    except (LedgerError, GovernanceError) as e:
+    except LedgerError as e:
         try:
             return refusal(e, allowed)
         except LookupError:
