@@ -171,7 +171,7 @@ def _state(
 ) -> ApiState:
     if not isinstance(ledger.store, SqlLogStore):
         raise ConfigError("the API needs an SQL store (SQLite or PostgreSQL)")
-    return ApiState(
+    state = ApiState(
         ledger=ledger,
         store=reader,
         write_engine=ledger.store.engine,
@@ -181,9 +181,11 @@ def _state(
         auditors=auditors,
         registry=RegistryView(reader, local_size=lambda: ledger.registry.size),
         feed=CheckpointFeed(reader, poll=options.poll_seconds),
-        limiter=RateLimiter(rate=options.mutation_rate, burst=options.mutation_burst),
         seal_keys=seal_key_store(config),
     )
+    ledger.keys = state.key
+    ledger.gates[:] = [RateLimiter(rate=options.mutation_rate, burst=options.mutation_burst)]
+    return state
 
 
 async def _log_reader(request: Request) -> None:

@@ -1,9 +1,12 @@
-"""Mutation rates: a token bucket per signing key."""
+"""Mutation rates: a token bucket per signing key, a gate on the ledger's intake."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+
+from api.errors import RateLimitedError
+from ledger.statement import SignedStatement
 
 _PRUNE_EVERY = 10_000
 
@@ -48,6 +51,20 @@ class RateLimiter:
         bucket = self._buckets.get(key)
         if bucket is not None:
             bucket.tokens = min(float(self.burst), bucket.tokens + 1)
+
+    def admit(self, signed: SignedStatement) -> None:
+        """Charge ``signed`` to its signer (``ledger.service.Gate``); raises
+        ``RateLimitedError`` when the signer has no allowance left."""
+        key_id = signed.statement.key_id
+        wait = self.take(key_id)
+        if wait > 0:
+            raise RateLimitedError(
+                f"too many statements by key {key_id}; retry in {wait:.1f} s", retry_after=wait
+            )
+
+    def returned(self, signed: SignedStatement) -> None:
+        """Give back the charge of a statement the ledger found sent before."""
+        self.give_back(signed.statement.key_id)
 
     def _prune(self, now: float) -> None:
         full = self.burst / self.rate

@@ -12,19 +12,15 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.auth import Auditor, Tokens
-from api.errors import RateLimitedError
-from api.limits import RateLimiter
 from api.settings import ApiSettings
 from governance.seal import SealKeyStore
 from ledger.config import LedgerConfig
-from ledger.errors import ReplayedNonceError, UnknownKeyError
 from ledger.log import LogView
-from ledger.members import MEMBER_KINDS, Registry
-from ledger.sequencer import Receipt
+from ledger.members import MEMBER_KINDS, KeyRecord, Registry
 from ledger.service import Ledger
 from ledger.signing import KeyID
 from ledger.sql import SqlLogStore
-from ledger.statement import Entry, SignedStatement
+from ledger.statement import Entry
 from ledger.store import CheckpointRow
 
 log = logging.getLogger(__name__)
@@ -155,7 +151,6 @@ class ApiState:
     auditors: dict[KeyID, Auditor]
     registry: RegistryView
     feed: CheckpointFeed
-    limiter: RateLimiter
     seal_keys: SealKeyStore
     started: float = field(default_factory=time.time)
 
@@ -174,30 +169,10 @@ class ApiState:
         """The log's origin."""
         return self.ledger.origin
 
-    async def submit(self, signed: SignedStatement) -> Receipt:
-        """Sequence a member's submission, charged to its signer's rate limit.
-
-        Only the signer can spend their allowance: a statement is charged once its origin,
-        time and signature check, and the charge is given back if the ledger finds it was
-        sent before (someone resending a logged statement of theirs). Raises the
-        ``StatementError``/``RuleError`` that refused it, or ``RateLimitedError``.
-        """
-        ledger = self.ledger
-        signed.check_envelope(origin=ledger.origin, now=ledger.clock(), window=ledger.window)
-        key_id = signed.statement.key_id
+    async def key(self, key_id: KeyID) -> KeyRecord | None:
+        """A signer's key as the store holds it (the ledger's ``keys`` lookup): a key another
+        process admitted just now is looked for again before it is called unknown."""
         registry = await self.registry.current()
-        if key_id not in registry.keys:  # a key admitted through another process just now
-            registry = await self.registry.current(fresh=True)
         if key_id not in registry.keys:
-            raise UnknownKeyError(f"key {key_id} is not registered")
-        signed.verify_with(registry.keys[key_id].public_key)  # the ledger does not again
-        wait = self.limiter.take(key_id)
-        if wait > 0:
-            raise RateLimitedError(
-                f"too many statements by key {key_id}; retry in {wait:.1f} s", retry_after=wait
-            )
-        try:
-            return await ledger.submit(signed)
-        except ReplayedNonceError:
-            self.limiter.give_back(key_id)
-            raise
+            registry = await self.registry.current(fresh=True)
+        return registry.keys.get(key_id)

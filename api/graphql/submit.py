@@ -35,7 +35,7 @@ async def submit(
             raise MalformedStatementError(
                 f"this mutation takes {kind} statements, not {signed.statement.kind}"
             )
-        receipt: DomainReceipt = await info.context.state.submit(signed)
+        receipt: DomainReceipt = await info.context.state.ledger.submit(signed)
     except LedgerError as e:
         try:
             return refusal(e, allowed)

@@ -72,7 +72,7 @@ async def test_bodies_over_the_limit_answer_413(http: httpx.AsyncClient) -> None
 
 
 async def test_mutations_are_rate_limited_per_key(world: GraphQLWorld) -> None:
-    world.state.limiter = RateLimiter(rate=0.01, burst=2)
+    world.state.ledger.gates[:] = [RateLimiter(rate=0.01, burst=2)]
     outcomes = []
     for i in range(3):
         body = credits.claim(

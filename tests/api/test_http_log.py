@@ -207,7 +207,7 @@ async def test_refused_submissions_answer_json_errors(served: Served) -> None:
 
 
 async def test_submissions_charge_the_signers_rate_limit(served: Served) -> None:
-    served.state.limiter = RateLimiter(rate=0.01, burst=2)
+    served.state.ledger.gates[:] = [RateLimiter(rate=0.01, burst=2)]
     body = {"member": "x", "public_key": "", "member_kind": "sme", "borough": "Sutton", "roles": []}
     forged = {**served.factory.sign(served.steward, "member.admitted", body).to_json(),
               "signature": b64encode(bytes(64))}  # fmt: skip
