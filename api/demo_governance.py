@@ -9,7 +9,7 @@ from typing import Any
 
 from api.demo import DemoContext, DemoEvent, DemoTable
 from api.runtime import seal_key_store
-from governance import acts, client, reports
+from governance import client, drafts, reports
 from ledger.errors import LedgerError
 from ledger.sql import SqlLogStore
 
@@ -40,7 +40,7 @@ class _Gov:
     async def open(self, opener: str, group: str, **fields: Any) -> int:
         now = self.ctx.ledger.clock()
         async with self.engine.begin() as conn:
-            body = await acts.open_body(
+            body = await drafts.open_body(
                 conn,
                 self.ctx.ledger.registry,
                 group=group,
@@ -54,18 +54,18 @@ class _Gov:
     async def vote(self, handle: str, proposal: int, ballot: dict[str, Any]) -> int:
         member = self.ctx.members[handle].member
         async with self.engine.connect() as conn:
-            body = await acts.vote_body(conn, proposal=proposal, member=member, ballot=ballot)
+            body = await drafts.vote_body(conn, proposal=proposal, member=member, ballot=ballot)
         return await self.ctx.submit(handle, "governance.vote.cast", body)
 
     async def finish(self, convenor: str, proposal: int, statement: str) -> int:
         """Close (everyone has voted) and record the decision; returns the decision's seq."""
         async with self.engine.connect() as conn:
-            close = await acts.close_body(
+            close = await drafts.close_body(
                 conn, proposal=proposal, reason="all_voted", seal_keys=self.seal_keys
             )
         await self.ctx.submit(convenor, "governance.proposal.closed", close)
         async with self.engine.begin() as conn:
-            decision = await acts.decision_body(
+            decision = await drafts.decision_body(
                 conn,
                 proposal=proposal,
                 statement_text=statement,

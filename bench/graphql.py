@@ -39,8 +39,8 @@ import httpx
 from api.client import graphql_input
 from api.runtime import init_ledger, running_ledger
 from bench.common import database, machine, percentile
-from governance import acts
 from governance import client as governance
+from governance import drafts
 from ledger.config import Settings
 from ledger.credits import client as credits
 from ledger.encoding import b64decode, b64encode, utc_now
@@ -111,7 +111,7 @@ async def _proposal(ledger: Ledger, steward: Keypair) -> int:
     store = ledger.store
     assert isinstance(store, SqlLogStore)
     async with store.engine.begin() as conn:
-        body = await acts.open_body(
+        body = await drafts.open_body(
             conn,
             ledger.registry,
             group="assembly",

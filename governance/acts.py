@@ -1,95 +1,122 @@
-"""Prepare the body of a proposal's acts from the current state: what a demo, CLI or API calls.
-
-Each function reads the projections, stores the texts a body names, fetches seal keys, and
-returns a body ready to sign (``ledger.statement.sign_statement``) by the acting member. Pass a
-connection inside a transaction that is committed before the statement is submitted
-(``async with engine.begin() as conn``), so the texts are there when the handler looks.
-"""
+"""The governance statement kinds, each declared once: who signs it, its check, its
+projection, and the mutation that submits it (``ledger.acts``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from governance import projection as project
+from governance.checks_groups import (
+    check_group_created,
+    check_join_approved,
+    check_join_declined,
+    check_join_requested,
+    check_left,
+    check_role_set,
+)
+from governance.checks_proposals import check_cast, check_closed, check_decided, check_opened
+from governance.projection import Apply
+from governance.scope import Scope
+from ledger.acts import Act, by_kind
 
-from governance import client, queries
-from governance.actions import AdoptTerms
-from governance.bodies import text_digest
-from governance.errors import ResultsHiddenError
-from governance.scope import electorate, load_proposal
-from governance.seal import SealKeyStore
-from governance.texts import store_text
-from ledger.members import Registry
+Check = Callable[[Scope, Mapping[str, Any]], Awaitable[None]]
+GovernanceAct = Act[Check, Apply | None]
 
+VOTE = "governance.vote.cast"
 
-async def open_body(
-    conn: AsyncConnection,
-    registry: Registry,
-    *,
-    body_text: str,
-    hidden: bool = False,
-    seal_keys: SealKeyStore | None = None,
-    terms_text: str | None = None,
-    **fields: Any,
-) -> client.Body:
-    """``governance.proposal.opened`` for ``fields["group"]`` with the electorate as it is now.
+GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
+    Act(
+        "governance.group.created",
+        signer="a board member",
+        mutation="createGroup",
+        answer="group",
+        subject="group",
+        check=check_group_created,
+        apply=project.project_group_created,
+    ),
+    Act(
+        "governance.group.join_requested",
+        signer="the member asking",
+        mutation="requestToJoin",
+        answer="group",
+        subject="group",
+        check=check_join_requested,
+        apply=project.project_join_requested,
+    ),
+    Act(
+        "governance.group.join_approved",
+        signer="the group's convenor or a board member, never the requester",
+        mutation="approveJoin",
+        answer="join_request",
+        subject="request",
+        check=check_join_approved,
+        apply=project.project_join_approved,
+    ),
+    Act(
+        "governance.group.join_declined",
+        signer="the convenor or a board member; or the requester (withdrawn)",
+        mutation="declineJoin",
+        answer="join_request",
+        subject="request",
+        check=check_join_declined,
+        apply=project.project_join_declined,
+    ),
+    Act(
+        "governance.group.left",
+        signer="the member leaving",
+        mutation="leaveGroup",
+        answer="group",
+        subject="group",
+        check=check_left,
+        apply=project.project_left,
+    ),
+    Act(
+        "governance.group.role_set",
+        signer="a board member (any role); the convenor (member ↔ observer)",
+        mutation="setRole",
+        answer="group",
+        subject="group",
+        check=check_role_set,
+        apply=project.project_role_set,
+    ),
+    Act(
+        "governance.proposal.opened",
+        signer="the group's convenor or a board member (assembly: a board member)",
+        mutation="openProposal",
+        answer="proposal",
+        subject=None,
+        check=check_opened,
+        apply=project.project_opened,
+    ),
+    Act(
+        VOTE,
+        signer="a member of the electorate",
+        mutation="castVote",
+        answer="proposal",
+        subject="proposal",
+        check=check_cast,
+        apply=None,  # ballots come in bulk: the handler writes a batch's together
+    ),
+    Act(
+        "governance.proposal.closed",
+        signer="the convenor or a board member",
+        mutation="closeProposal",
+        answer="proposal",
+        subject="proposal",
+        check=check_closed,
+        apply=project.project_closed,
+    ),
+    Act(
+        "governance.decision.recorded",
+        signer="the convenor or a board member",
+        mutation="recordDecision",
+        answer="proposal",
+        subject="proposal",
+        check=check_decided,
+        apply=project.project_decided,
+    ),
+)
+"""Every governance kind, in the order the API lists its mutations."""
 
-    ``fields`` are ``client.open_proposal``'s (without ``electorate`` and ``seal_key``). Stores
-    ``body_text`` and, for an ``adopt_terms`` action, ``terms_text``. A hidden proposal gets a
-    fresh key from ``seal_keys``. Raises ``ValueError`` if ``hidden`` without ``seal_keys``, or
-    ``terms_text`` missing or not matching an ``adopt_terms`` action.
-    """
-    action = fields.get("action")
-    if isinstance(action, AdoptTerms):
-        if terms_text is None or text_digest(terms_text) != action.sha256:
-            raise ValueError("give terms_text, the text the adopt_terms action names")
-        await store_text(conn, terms_text)
-    if hidden and seal_keys is None:
-        raise ValueError("a hidden proposal needs a SealKeyStore")
-    seal_key = seal_keys.create() if hidden and seal_keys is not None else None
-    voters = await electorate(conn, registry, str(fields["group"]))
-    body = client.open_proposal(body_text=body_text, electorate=voters, seal_key=seal_key, **fields)
-    await store_text(conn, body_text)
-    return body
-
-
-async def vote_body(
-    conn: AsyncConnection, *, proposal: int, member: str, ballot: Mapping[str, Any]
-) -> client.Body:
-    """``governance.vote.cast`` by ``member``: sealed to the proposal's key if it is hidden."""
-    record = await load_proposal(conn, proposal)
-    key = record.opening.seal_key
-    if key is None:
-        return client.cast_vote(proposal=proposal, ballot=ballot)
-    return client.cast_sealed_vote(proposal=proposal, member=member, ballot=ballot, seal_key=key)
-
-
-async def close_body(
-    conn: AsyncConnection, *, proposal: int, reason: str, seal_keys: SealKeyStore | None = None
-) -> client.Body:
-    """``governance.proposal.closed``; a hidden proposal's private key comes from ``seal_keys``.
-
-    Raises ``ResultsHiddenError`` for a hidden proposal without ``seal_keys``, ``SealKeyError``
-    if its key file is missing.
-    """
-    record = await load_proposal(conn, proposal)
-    key = record.opening.seal_key
-    if key is None:
-        return client.close_proposal(proposal=proposal, reason=reason)
-    if seal_keys is None:
-        raise ResultsHiddenError("closing a hidden proposal needs its SealKeyStore")
-    private = seal_keys.private_key(key)
-    return client.close_proposal(proposal=proposal, reason=reason, seal_private_key=private)
-
-
-async def decision_body(
-    conn: AsyncConnection, *, proposal: int, statement_text: str, review_on: date
-) -> client.Body:
-    """``governance.decision.recorded`` for a closed proposal, counted from its ballots; stores
-    the outcome statement. Raises ``ResultsHiddenError`` if a hidden proposal is still open."""
-    record = await load_proposal(conn, proposal)
-    count = await queries.count_of(conn, record)
-    await store_text(conn, statement_text)
-    return client.record_decision(count=count, statement_text=statement_text, review_on=review_on)
+GOVERNANCE_ACTS_BY_KIND = by_kind(GOVERNANCE_ACTS)

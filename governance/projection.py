@@ -49,7 +49,7 @@ def _json(value: object) -> str:
     return canonical_json(value).decode("utf-8")
 
 
-async def _group_created(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_group_created(conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_group(entry.statement.body)
     await sql.insert_row(
         conn, sql.groups, slug=body.group, name=body.name, created_seq=entry.seq,
@@ -57,7 +57,7 @@ async def _group_created(conn: AsyncConnection, entry: Entry, signer: str) -> No
     )  # fmt: skip
 
 
-async def _join_requested(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_join_requested(conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_join_request(entry.statement.body)
     await sql.insert_row(
         conn, sql.join_requests, seq=entry.seq, working_group=body.group, member=signer,
@@ -65,7 +65,7 @@ async def _join_requested(conn: AsyncConnection, entry: Entry, signer: str) -> N
     )  # fmt: skip
 
 
-async def _join_approved(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_join_approved(conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_request_ref(entry.statement.kind, entry.statement.body)
     request = await queries.request(conn, body.request)
     if request is None:
@@ -76,7 +76,7 @@ async def _join_approved(conn: AsyncConnection, entry: Entry, signer: str) -> No
     )
 
 
-async def _join_declined(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_join_declined(conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_request_ref(entry.statement.kind, entry.statement.body)
     request = await queries.request(conn, body.request)
     if request is None:
@@ -85,12 +85,12 @@ async def _join_declined(conn: AsyncConnection, entry: Entry, signer: str) -> No
     await sql.close_request(conn, request=request.seq, status=status, by=entry.seq)
 
 
-async def _left(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_left(conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_leave(entry.statement.body)
     await sql.leave(conn, group=body.group, member=signer)
 
 
-async def _role_set(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_role_set(conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_role(entry.statement.body)
     if body.role == CONVENOR:
         await sql.demote_convenor(conn, group=body.group, seq=entry.seq)
@@ -99,7 +99,7 @@ async def _role_set(conn: AsyncConnection, entry: Entry, signer: str) -> None:
     )
 
 
-async def _opened(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_opened(conn: AsyncConnection, entry: Entry, signer: str) -> None:
     opening = parse_opening(entry.statement.body)
     action = opening.action
     version = action.version if isinstance(action, AdoptRuleTable | AdoptTerms) else None
@@ -145,7 +145,7 @@ async def _load(conn: AsyncConnection, seq: int, entry: Entry) -> ProposalRecord
     return record
 
 
-async def _closed(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_closed(conn: AsyncConnection, entry: Entry, signer: str) -> None:
     close = parse_close(entry.statement.body)
     record = await _load(conn, close.proposal, entry)
     key = close.seal_private_key
@@ -179,7 +179,7 @@ async def _reveal(conn: AsyncConnection, record: ProposalRecord, key: bytes) -> 
         await sql.reveal_ballot(conn, seq=ballot.seq, ballot=_json(content), spoiled=None)
 
 
-async def _decided(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_decided(conn: AsyncConnection, entry: Entry, signer: str) -> None:
     decision = parse_decision(entry.statement.body)
     record = await _load(conn, decision.proposal, entry)
     result = decision.result
@@ -212,17 +212,3 @@ async def _apply_action(conn: AsyncConnection, record: ProposalRecord, entry: En
         await sql.set_role(
             conn, group=action.group, member=action.member, role=CONVENOR, since_seq=seq
         )
-
-
-APPLY: dict[str, Apply] = {
-    "governance.group.created": _group_created,
-    "governance.group.join_requested": _join_requested,
-    "governance.group.join_approved": _join_approved,
-    "governance.group.join_declined": _join_declined,
-    "governance.group.left": _left,
-    "governance.group.role_set": _role_set,
-    "governance.proposal.opened": _opened,
-    "governance.proposal.closed": _closed,
-    "governance.decision.recorded": _decided,
-}
-"""How each accepted governance kind but a vote is projected (votes: ``ballot_row``)."""

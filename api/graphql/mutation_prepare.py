@@ -20,7 +20,7 @@ from api.graphql.context import Info
 from api.graphql.fields import mutation
 from api.graphql.inputs import ProposalDraftInput
 from api.graphql.refusals import Denied
-from governance import acts
+from governance import drafts
 from governance.actions import parse_action
 from governance.errors import GovernanceError
 from governance.methods import TieRule
@@ -77,7 +77,7 @@ async def prepare_proposal(info: Info, draft: ProposalDraftInput) -> DraftResult
         fields = _opening_fields(draft)
         registry = await info.context.state.registry.current(fresh=True)
         async with info.context.state.write_engine.begin() as conn:
-            body = await acts.open_body(
+            body = await drafts.open_body(
                 conn,
                 registry,
                 body_text=draft.body_text,
@@ -126,7 +126,7 @@ async def prepare_close(info: Info, proposal: int, reason: str) -> DraftResult:
                 conn, registry, viewer.member, record.group
             ):
                 raise AccessError("only the convenor or the board closes a hidden proposal")
-            body = await acts.close_body(
+            body = await drafts.close_body(
                 conn, proposal=proposal, reason=reason, seal_keys=info.context.state.seal_keys
             )
     except _EXPECTED as e:
@@ -144,7 +144,7 @@ async def prepare_decision(
     try:
         (await info.context.viewer()).require_member()
         async with info.context.state.write_engine.begin() as conn:
-            body = await acts.decision_body(
+            body = await drafts.decision_body(
                 conn, proposal=proposal, statement_text=statement_text, review_on=review_on
             )
     except _EXPECTED as e:

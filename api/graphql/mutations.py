@@ -1,7 +1,9 @@
-"""The Mutation type: one field per signed act, each answering a union of success and refusals."""
+"""The Mutation type: one field per declared act (``ledger.acts``), each answering a union of
+its success type and its refusals, then the off-log acts."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -14,84 +16,63 @@ from api.graphql.context import Info
 from api.graphql.fields import mutation
 from api.graphql.inputs import PersonalDataInput, SignedStatementInput
 from api.graphql.refusals import result_union
-from api.graphql.results import (
-    AwardAccepted,
-    ClaimAccepted,
-    DisputeAccepted,
-    GroupAccepted,
-    JoinRequestAccepted,
-    MemberAccepted,
-    ProposalAccepted,
-    RuleTableAccepted,
-    SessionAccepted,
-)
-from api.graphql.submit import body_int, body_str, submit
+from api.graphql.results import ANSWERS, TYPES
+from api.graphql.submit import submit
 from api.graphql.types_log import Receipt
+from governance.acts import GOVERNANCE_ACTS
 from ledger import directory
+from ledger.acts import MEMBER_ACTS, MEMBER_ACTS_BY_KIND, Act
+from ledger.credits.acts import CREDIT_ACTS
 from ledger.statement import SignedStatement
 
 CREDITS = LEDGER_REFUSALS + CREDIT_REFUSALS
 GOVERNANCE = LEDGER_REFUSALS + GOVERNANCE_REFUSALS
 Success = Callable[[Receipt, SignedStatement], Any]
+AnyAct = Act[Any, Any]
+
+SIGNED_ACTS: tuple[tuple[AnyAct, tuple[type[Exception], ...]], ...] = (
+    *((act, CREDITS) for act in CREDIT_ACTS),
+    *((act, LEDGER_REFUSALS) for act in MEMBER_ACTS),
+    *((act, GOVERNANCE) for act in GOVERNANCE_ACTS),
+)
+"""Every declared act with the refusals its mutation can answer, in the schema's order."""
 
 
-def _act(
-    name: str, kind: str, allowed: tuple[type[Exception], ...], kind_of: type[Any], success: Success
+def _success(act: AnyAct) -> tuple[type[Any], Success]:
+    """The success type of ``act``'s mutation, and how an accepted statement becomes one."""
+    answer, kind_of = ANSWERS[act.answer], TYPES[act.answer]
+    private, convert = answer.subject, answer.subject_type
+
+    def accepted(receipt: Receipt, signed: SignedStatement) -> Any:
+        if private is None:
+            return kind_of(receipt=receipt)
+        subject = receipt.seq if act.subject is None else signed.statement.body[act.subject]
+        return kind_of(receipt=receipt, **{private: convert(subject)})
+
+    return kind_of, accepted
+
+
+def _signed_act(
+    act: AnyAct, mutation: str, allowed: tuple[type[Exception], ...]
 ) -> StrawberryField:
-    """A mutation taking one signed ``kind`` statement."""
+    """The mutation ``mutation`` taking one signed ``act.kind`` statement."""
+    name = mutation[0].upper() + mutation[1:]
+    kind_of, success = _success(act)
 
     async def resolve(info: Info, statement: SignedStatementInput) -> object:
-        return await submit(info, statement, kind, allowed, success)
+        return await submit(info, statement, act.kind, allowed, success)
 
     resolve.__name__ = name
     return strawberry.mutation(
         resolve,
         graphql_type=result_union(f"{name}Result", kind_of, allowed),
-        description=f"Submit a signed {kind} statement.",
+        description=f"Submit a signed {act.kind} statement.",
     )
 
 
-def _claim(field: str | None) -> Success:
-    return lambda r, s: ClaimAccepted(receipt=r, claim_seq=body_int(s, field) if field else r.seq)
-
-
-def _award(field: str | None) -> Success:
-    return lambda r, s: AwardAccepted(receipt=r, award_seq=body_int(s, field) if field else r.seq)
-
-
-def _dispute(field: str | None) -> Success:
-    return lambda r, s: DisputeAccepted(
-        receipt=r, dispute_seq=body_int(s, field) if field else r.seq
-    )
-
-
-def _proposal(field: str | None) -> Success:
-    return lambda r, s: ProposalAccepted(
-        receipt=r, proposal_seq=body_int(s, field) if field else r.seq
-    )
-
-
-def _group(r: Receipt, s: SignedStatement) -> GroupAccepted:
-    return GroupAccepted(receipt=r, slug=body_str(s, "group"))
-
-
-def _request(r: Receipt, s: SignedStatement) -> JoinRequestAccepted:
-    return JoinRequestAccepted(receipt=r, request_seq=body_int(s, "request"))
-
-
-def _member(r: Receipt, s: SignedStatement) -> MemberAccepted:
-    return MemberAccepted(receipt=r, member_id=body_str(s, "member"))
-
-
-def _rules(r: Receipt, s: SignedStatement) -> RuleTableAccepted:
-    return RuleTableAccepted(receipt=r, version=body_int(s, "version"))
-
-
-def _session(r: Receipt, s: SignedStatement) -> SessionAccepted:
-    return SessionAccepted(receipt=r)
-
-
+MemberAccepted = TYPES["member"]
 AdmitMemberResult = result_union("AdmitMemberResult", MemberAccepted, LEDGER_REFUSALS)
+_admitted = _success(MEMBER_ACTS_BY_KIND["member.admitted"])[1]
 
 
 @mutation(
@@ -102,7 +83,7 @@ AdmitMemberResult = result_union("AdmitMemberResult", MemberAccepted, LEDGER_REF
 async def admit_member(
     info: Info, statement: SignedStatementInput, personal: PersonalDataInput | None = None
 ) -> object:
-    result = await submit(info, statement, "member.admitted", LEDGER_REFUSALS, _member)
+    result = await submit(info, statement, "member.admitted", LEDGER_REFUSALS, _admitted)
     if isinstance(result, MemberAccepted) and personal is not None:
         await directory.save(
             info.context.state.write_engine,
@@ -114,71 +95,36 @@ async def admit_member(
     return result
 
 
-@strawberry.type(description="Every act: signed statements, login, and off-log helpers.")
-class Mutation:
-    # credits
-    adopt_rule_table = _act(
-        "AdoptRuleTable", "credit.rules_adopted", CREDITS, RuleTableAccepted, _rules
+_CUSTOM: dict[str, Any] = {"member.admitted": admit_member}
+"""Mutations that take more than the signed statement (personal data kept off the log)."""
+
+_OFF_LOG: dict[str, Any] = {
+    "request_login_challenge": mutation_auth.request_login_challenge,
+    "login": mutation_auth.login,
+    "save_personal_data": mutation_auth.save_personal_data,
+    "erase_personal_data": mutation_auth.erase_personal_data,
+    "store_text": mutation_prepare.store_text,
+    "prepare_proposal": mutation_prepare.prepare_proposal,
+    "prepare_close": mutation_prepare.prepare_close,
+    "prepare_decision": mutation_prepare.prepare_decision,
+}
+
+
+def _python_name(mutation: str) -> str:
+    return re.sub("([A-Z])", r"_\1", mutation).lower()
+
+
+def _mutation_type() -> type[Any]:
+    """The Mutation type: a field per declared act (``ledger.acts``), then the off-log acts."""
+    fields: dict[str, Any] = {
+        _python_name(name): _CUSTOM.get(act.kind) or _signed_act(act, name, allowed)
+        for act, allowed in SIGNED_ACTS
+        if (name := act.mutation) is not None
+    }
+    made = type("Mutation", (), {**fields, **_OFF_LOG})
+    return strawberry.type(
+        made, description="Every act: signed statements, login, and off-log helpers."
     )
-    record_session = _act(
-        "RecordSession", "credit.session_recorded", CREDITS, SessionAccepted, _session
-    )
-    claim_credit = _act("ClaimCredit", "credit.claimed", CREDITS, ClaimAccepted, _claim(None))
-    decline_claim = _act("DeclineClaim", "credit.declined", CREDITS, ClaimAccepted, _claim("claim"))
-    award_credit = _act("AwardCredit", "credit.awarded", CREDITS, AwardAccepted, _award(None))
-    reverse_award = _act("ReverseAward", "credit.reversed", CREDITS, AwardAccepted, _award("award"))
-    adjust_award = _act("AdjustAward", "credit.adjusted", CREDITS, AwardAccepted, _award("award"))
-    dispute_award = _act(
-        "DisputeAward", "credit.disputed", CREDITS, DisputeAccepted, _dispute(None)
-    )
-    resolve_dispute = _act(
-        "ResolveDispute", "credit.dispute_resolved", CREDITS, DisputeAccepted, _dispute("dispute")
-    )
-    # members
-    admit_member = admit_member
-    rotate_key = _act("RotateKey", "member.key_rotated", LEDGER_REFUSALS, MemberAccepted, _member)
-    revoke_key = _act("RevokeKey", "member.key_revoked", LEDGER_REFUSALS, MemberAccepted, _member)
-    # governance
-    create_group = _act(
-        "CreateGroup", "governance.group.created", GOVERNANCE, GroupAccepted, _group
-    )
-    request_to_join = _act(
-        "RequestToJoin", "governance.group.join_requested", GOVERNANCE, GroupAccepted, _group
-    )
-    approve_join = _act(
-        "ApproveJoin", "governance.group.join_approved", GOVERNANCE, JoinRequestAccepted, _request
-    )
-    decline_join = _act(
-        "DeclineJoin", "governance.group.join_declined", GOVERNANCE, JoinRequestAccepted, _request
-    )
-    leave_group = _act("LeaveGroup", "governance.group.left", GOVERNANCE, GroupAccepted, _group)
-    set_role = _act("SetRole", "governance.group.role_set", GOVERNANCE, GroupAccepted, _group)
-    open_proposal = _act(
-        "OpenProposal", "governance.proposal.opened", GOVERNANCE, ProposalAccepted, _proposal(None)
-    )
-    cast_vote = _act(
-        "CastVote", "governance.vote.cast", GOVERNANCE, ProposalAccepted, _proposal("proposal")
-    )
-    close_proposal = _act(
-        "CloseProposal",
-        "governance.proposal.closed",
-        GOVERNANCE,
-        ProposalAccepted,
-        _proposal("proposal"),
-    )
-    record_decision = _act(
-        "RecordDecision",
-        "governance.decision.recorded",
-        GOVERNANCE,
-        ProposalAccepted,
-        _proposal("proposal"),
-    )
-    # login and off-log acts
-    request_login_challenge = mutation_auth.request_login_challenge
-    login = mutation_auth.login
-    save_personal_data = mutation_auth.save_personal_data
-    erase_personal_data = mutation_auth.erase_personal_data
-    store_text = mutation_prepare.store_text
-    prepare_proposal = mutation_prepare.prepare_proposal
-    prepare_close = mutation_prepare.prepare_close
-    prepare_decision = mutation_prepare.prepare_decision
+
+
+Mutation = _mutation_type()

@@ -1,8 +1,15 @@
-"""Success types of mutations: the receipt, and what the act changed (read after commit)."""
+"""Success types of mutations, one per ``Act.answer``: the receipt, and what the act changed
+(read after commit). Each is made from one row of ``ANSWERS``, not written out by hand.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Optional
+
 import strawberry
+from strawberry.types.private import StrawberryPrivate
 
 from api.graphql.context import Info
 from api.graphql.types_credits import Award, Claim, Dispute, RuleTable, Session
@@ -12,109 +19,96 @@ from api.graphql.types_members import Member
 from governance import queries as gov_queries
 from ledger.credits import queries
 
+Load = Callable[[Info, Any], Awaitable[Any]]
 
-@strawberry.type(description="A claim was made or closed.")
-class ClaimAccepted:
-    receipt: Receipt
-    claim_seq: strawberry.Private[int]
 
-    @strawberry.field
-    async def claim(self, info: Info) -> Claim | None:
+def _read(query: Callable[[Any, Any], Awaitable[Any]]) -> Load:
+    """Load through ``query(conn, subject)`` on a short connection of the request's own."""
+
+    async def load(info: Info, subject: Any) -> Any:
         async with info.context.read() as conn:
-            record = await queries.claim(conn, self.claim_seq)
-        return None if record is None else Claim.from_domain(record)
+            return await query(conn, subject)
+
+    return load
 
 
-@strawberry.type(description="An award was made, reversed or adjusted.")
-class AwardAccepted:
-    receipt: Receipt
-    award_seq: strawberry.Private[int]
-
-    @strawberry.field
-    async def award(self, info: Info) -> Award | None:
-        async with info.context.read() as conn:
-            record = await queries.award(conn, self.award_seq)
-        return None if record is None else Award.from_domain(record)
+async def _member(info: Info, member: str) -> Any:
+    registry = await info.context.state.registry.current(fresh=True)
+    record = registry.members.get(member)
+    return None if record is None else (record, registry)
 
 
-@strawberry.type(description="A dispute was opened or ruled on.")
-class DisputeAccepted:
-    receipt: Receipt
-    dispute_seq: strawberry.Private[int]
+@dataclass(frozen=True)
+class Answer:
+    """One success type: its name and description, the field it answers with, the private
+    field holding the act's subject (and that subject's type), and how the node is read."""
 
-    @strawberry.field
-    async def dispute(self, info: Info) -> Dispute | None:
-        async with info.context.read() as conn:
-            record = await queries.dispute(conn, self.dispute_seq)
-        return None if record is None else Dispute.from_domain(record)
+    name: str
+    description: str
+    field: str
+    node: type[Any]
+    subject: str | None
+    subject_type: type[Any]
+    load: Load
 
+    def make(self) -> type[Any]:
+        """The Strawberry type: ``receipt``, then ``field`` resolved from the subject."""
+        node, load, subject = self.node, self.load, self.subject
 
-@strawberry.type(description="A session register was recorded.")
-class SessionAccepted:
-    receipt: Receipt
+        async def resolve(root: Any, info: Info) -> Any:
+            key = root.receipt.seq if subject is None else getattr(root, subject)
+            found = await load(info, key)
+            if found is None:
+                return None
+            return node.from_domain(*found) if isinstance(found, tuple) else node.from_domain(found)
 
-    @strawberry.field
-    async def session(self, info: Info) -> Session | None:
-        async with info.context.read() as conn:
-            record = await queries.session(conn, self.receipt.seq)
-        return None if record is None else Session.from_domain(record)
-
-
-@strawberry.type(description="A rule table version was adopted.")
-class RuleTableAccepted:
-    receipt: Receipt
-    version: strawberry.Private[int]
-
-    @strawberry.field
-    async def rule_table(self, info: Info) -> RuleTable | None:
-        async with info.context.read() as conn:
-            table = await queries.rule_table(conn, self.version)
-        return None if table is None else RuleTable.from_domain(table)
+        resolve.__annotations__ = {"root": Any, "info": Info, "return": Optional[node]}  # noqa: UP045
+        annotations: dict[str, Any] = {"receipt": Receipt}
+        if subject is not None:
+            annotations[subject] = Annotated[self.subject_type, StrawberryPrivate()]
+        body = {"__annotations__": annotations, self.field: strawberry.field(resolve)}
+        return strawberry.type(type(self.name, (), body), description=self.description)
 
 
-@strawberry.type(description="A member was admitted, or a key rotated or revoked.")
-class MemberAccepted:
-    receipt: Receipt
-    member_id: strawberry.Private[str]
+ANSWERS: dict[str, Answer] = {
+    "claim": Answer(
+        "ClaimAccepted", "A claim was made or closed.", "claim", Claim,
+        "claim_seq", int, _read(queries.claim),
+    ),
+    "award": Answer(
+        "AwardAccepted", "An award was made, reversed or adjusted.", "award", Award,
+        "award_seq", int, _read(queries.award),
+    ),
+    "dispute": Answer(
+        "DisputeAccepted", "A dispute was opened or ruled on.", "dispute", Dispute,
+        "dispute_seq", int, _read(queries.dispute),
+    ),
+    "session": Answer(
+        "SessionAccepted", "A session register was recorded.", "session", Session,
+        None, int, _read(queries.session),
+    ),
+    "rule_table": Answer(
+        "RuleTableAccepted", "A rule table version was adopted.", "rule_table", RuleTable,
+        "version", int, _read(queries.rule_table),
+    ),
+    "member": Answer(
+        "MemberAccepted", "A member was admitted, or a key rotated or revoked.", "member",
+        Member, "member_id", str, _member,
+    ),
+    "group": Answer(
+        "GroupAccepted", "A working group was created or its membership changed.", "group",
+        WorkingGroup, "slug", str, _read(gov_queries.group),
+    ),
+    "join_request": Answer(
+        "JoinRequestAccepted", "A join request was approved or declined.", "request",
+        JoinRequest, "request_seq", int, _read(gov_queries.request),
+    ),
+    "proposal": Answer(
+        "ProposalAccepted", "A proposal was opened, voted on, closed or decided.", "proposal",
+        Proposal, "proposal_seq", int, _read(gov_queries.proposal),
+    ),
+}  # fmt: skip
+"""Every success type, by the ``Act.answer`` that names it."""
 
-    @strawberry.field
-    async def member(self, info: Info) -> Member | None:
-        registry = await info.context.state.registry.current(fresh=True)
-        record = registry.members.get(self.member_id)
-        return None if record is None else Member.from_domain(record, registry)
-
-
-@strawberry.type(description="A working group was created or its membership changed.")
-class GroupAccepted:
-    receipt: Receipt
-    slug: strawberry.Private[str]
-
-    @strawberry.field
-    async def group(self, info: Info) -> WorkingGroup | None:
-        async with info.context.read() as conn:
-            record = await gov_queries.group(conn, self.slug)
-        return None if record is None else WorkingGroup.from_domain(record)
-
-
-@strawberry.type(description="A join request was approved or declined.")
-class JoinRequestAccepted:
-    receipt: Receipt
-    request_seq: strawberry.Private[int]
-
-    @strawberry.field
-    async def request(self, info: Info) -> JoinRequest | None:
-        async with info.context.read() as conn:
-            record = await gov_queries.request(conn, self.request_seq)
-        return None if record is None else JoinRequest.from_domain(record)
-
-
-@strawberry.type(description="A proposal was opened, voted on, closed or decided.")
-class ProposalAccepted:
-    receipt: Receipt
-    proposal_seq: strawberry.Private[int]
-
-    @strawberry.field
-    async def proposal(self, info: Info) -> Proposal | None:
-        async with info.context.read() as conn:
-            record = await gov_queries.proposal(conn, self.proposal_seq)
-        return None if record is None else Proposal.from_domain(record)
+TYPES: dict[str, type[Any]] = {answer: row.make() for answer, row in ANSWERS.items()}
+"""The Strawberry success type of each answer."""

@@ -42,13 +42,15 @@ from ledger.statement import Entry
 Apply = Callable[[Context, AsyncConnection, Entry, str], Awaitable[None]]
 
 
-async def _rules_adopted(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_rules_adopted(
+    ctx: Context, conn: AsyncConnection, entry: Entry, signer: str
+) -> None:
     table = parse_rule_table(entry.statement.body)
     await sql.insert_rule_table(conn, seq=entry.seq, table=table, logged_at=entry.logged_at)
     remember_table(ctx, table)
 
 
-async def _session(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_session(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_session(entry.statement.body)
     table = await rule_table(ctx, conn)
     record = SessionRecord(
@@ -64,7 +66,7 @@ async def _session(ctx: Context, conn: AsyncConnection, entry: Entry, signer: st
     await sql.insert_session(conn, record, entry.logged_at)
 
 
-async def _claim(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_claim(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_claim(entry.statement.body)
     table = await rule_table(ctx, conn)
     record = ClaimRecord(
@@ -84,7 +86,7 @@ async def _claim(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str)
     await sql.insert_claim(conn, record, entry.logged_at)
 
 
-async def _award(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_award(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_award(entry.statement.body)
     basis = await load_basis(conn, body)
     if basis is None:
@@ -112,12 +114,12 @@ async def _award(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str)
         await sql.close_claim(conn, claim=basis.seq, status=AWARDED, by=entry.seq)
 
 
-async def _declined(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_declined(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_decline(entry.statement.body)
     await sql.close_claim(conn, claim=body.claim, status=DECLINED, by=entry.seq)
 
 
-async def _reversed(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_reversed(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_reversal(entry.statement.body)
     record = CorrectionRecord(
         entry.seq, body.award, REVERSED, -body.credits, body.reason, signer, entry.logged_at
@@ -125,7 +127,7 @@ async def _reversed(ctx: Context, conn: AsyncConnection, entry: Entry, signer: s
     await sql.insert_correction(conn, record)
 
 
-async def _adjusted(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_adjusted(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_adjustment(entry.statement.body)
     record = CorrectionRecord(
         entry.seq, body.award, ADJUSTED, body.credits, body.reason, signer, entry.logged_at
@@ -133,7 +135,7 @@ async def _adjusted(ctx: Context, conn: AsyncConnection, entry: Entry, signer: s
     await sql.insert_correction(conn, record)
 
 
-async def _disputed(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_disputed(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_dispute(entry.statement.body)
     record = DisputeRecord(
         entry.seq, body.award, signer, body.reason, entry.logged_at, None, None, None
@@ -141,22 +143,8 @@ async def _disputed(ctx: Context, conn: AsyncConnection, entry: Entry, signer: s
     await sql.insert_dispute(conn, record)
 
 
-async def _resolved(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_resolved(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_resolution(entry.statement.body)
     await sql.resolve_dispute(
         conn, dispute=body.dispute, by=entry.seq, outcome=body.outcome, resolver=signer
     )
-
-
-APPLY: dict[str, Apply] = {
-    "credit.rules_adopted": _rules_adopted,
-    "credit.session_recorded": _session,
-    "credit.claimed": _claim,
-    "credit.awarded": _award,
-    "credit.declined": _declined,
-    "credit.reversed": _reversed,
-    "credit.adjusted": _adjusted,
-    "credit.disputed": _disputed,
-    "credit.dispute_resolved": _resolved,
-}
-"""How each accepted credit kind is projected."""

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from governance import acts, client, queries, reports
+from governance import client, drafts, queries, reports
 from governance.count import Count
 from governance.gates import GovernanceDecisions, GroupConvenors
 from governance.handler import GovernanceHandler
@@ -106,7 +106,7 @@ class Gov:
         fields.setdefault("opens_at", self.clock.now)
         fields.setdefault("closes_at", self.clock.now + timedelta(days=7))
         async with self.write() as conn:
-            return await acts.open_body(
+            return await drafts.open_body(
                 conn, self.world.ledger.registry, group=group, seal_keys=self.seal_keys, **fields
             )
 
@@ -116,7 +116,7 @@ class Gov:
 
     async def vote_body(self, member: str, proposal: int, ballot: Mapping[str, Any]) -> Any:
         async with self.read() as conn:
-            return await acts.vote_body(conn, proposal=proposal, member=member, ballot=ballot)
+            return await drafts.vote_body(conn, proposal=proposal, member=member, ballot=ballot)
 
     async def vote(self, member: str, proposal: int, ballot: Mapping[str, Any]) -> int:
         body = await self.vote_body(member, proposal, ballot)
@@ -124,14 +124,14 @@ class Gov:
 
     async def close(self, proposal: int, reason: str = "early", by: str = "ana") -> int:
         async with self.read() as conn:
-            body = await acts.close_body(
+            body = await drafts.close_body(
                 conn, proposal=proposal, reason=reason, seal_keys=self.seal_keys
             )
         return await self.submit(by, "governance.proposal.closed", body)
 
     async def decision_body(self, proposal: int, statement: str = "Agreed.") -> dict[str, Any]:
         async with self.write() as conn:
-            return await acts.decision_body(
+            return await drafts.decision_body(
                 conn,
                 proposal=proposal,
                 statement_text=statement,
