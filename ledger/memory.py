@@ -33,6 +33,10 @@ class _MemoryReader:
     async def entries_of_kinds(self, kinds: Collection[str], start: int) -> list[EntryRow]:
         return [row for row in self._state.entries[max(start, 0) :] if row.kind in kinds]
 
+    async def entry_with_nonce(self, key_id: str, nonce: str) -> EntryRow | None:
+        rows = self._state.entries
+        return next((r for r in rows if (r.key_id, r.nonce) == (key_id, nonce)), None)
+
     async def nodes(self, ids: Iterable[NodeID]) -> dict[NodeID, bytes]:
         found = self._state.nodes
         return {node: found[node] for node in ids if node in found}

@@ -160,6 +160,13 @@ class _Batch:
     accepted: list[_Accepted] = field(default_factory=list)
     rows: list[EntryRow] = field(default_factory=list)
     nodes: list[tuple[tuple[int, int], bytes]] = field(default_factory=list)
+    by_pair: dict[tuple[str, str], _Accepted] = field(default_factory=dict)
+    resent: list[tuple[_Item, _Accepted]] = field(default_factory=list)
+    """Items whose very bytes another item of this batch carries: they share its receipt."""
+
+
+def _same_bytes(a: SignedStatement, b: SignedStatement) -> bool:
+    return a.canonical == b.canonical and a.signature == b.signature
 
 
 def _verify_all(items: Sequence[_Item], keys: Sequence[bytes | None]) -> list[Exception | None]:
@@ -268,9 +275,10 @@ class Sequencer:
                     item.future.set_exception(e)
             return
         self._frontier = frontier
-        for accepted in batch.accepted:
-            if not accepted.item.future.done():
-                accepted.item.future.set_result(Receipt(accepted.entry, checkpoint))
+        resent = [(item, twin.entry) for item, twin in batch.resent]
+        for item, entry in [(a.item, a.entry) for a in batch.accepted] + resent:
+            if not item.future.done():
+                item.future.set_result(Receipt(entry, checkpoint))
 
     async def _sequence(
         self, items: list[_Item], verification: _Verification
@@ -314,6 +322,10 @@ class Sequencer:
                 UnknownKindError(f"this log takes no {statement.kind} statements")
             )
             return
+        twin = batch.by_pair.get(pair)
+        if twin is not None and _same_bytes(twin.item.signed, item.signed):
+            batch.resent.append((item, twin))
+            return
         try:
             if pair in seen:
                 raise ReplayedNonceError(f"nonce {statement.nonce} was used by this key before")
@@ -332,7 +344,9 @@ class Sequencer:
         batch.nodes.extend(frontier.append(leaf_hash))
         batch.rows.append(_row(entry, leaf_hash))
         await handler.apply(ctx, entry, key)
-        batch.accepted.append(_Accepted(item, entry))
+        accepted = _Accepted(item, entry)
+        batch.accepted.append(accepted)
+        batch.by_pair[pair] = accepted
 
     def _admissible_key(self, registry: Registry, item: _Item) -> KeyRecord:
         statement = item.signed.statement

@@ -108,7 +108,8 @@ class Ledger:
            gate that refuses undoes nothing of its own; those before it are undone).
         3. The sequencer: the nonce, the signer's right to make it, the domain's checks;
            it returns once the entry is durable. A statement refused as sent before is
-           handed back to the gates (a resent statement costs its signer nothing).
+           handed back to the gates (a resent statement costs its signer nothing), and
+           when those very bytes were logged, their original receipt is the answer.
 
         Raises a ``StatementError`` or ``RuleError`` subclass, with nothing appended, when
         the statement is refused. The signature is checked once: the sequencer skips a
@@ -123,7 +124,24 @@ class Ledger:
         except ReplayedNonceError:
             for gate in self.gates:
                 gate.returned(signed)
-            raise
+            original = await self._original(signed)
+            if original is None:
+                raise
+            return original
+
+    async def _original(self, signed: SignedStatement) -> Receipt | None:
+        """The receipt of ``signed`` itself, if these very bytes were logged before (a client
+        whose answer was lost sends them again); ``None`` for another statement that reused
+        the nonce."""
+        statement = signed.statement
+        row = await self.store.entry_with_nonce(statement.key_id, statement.nonce)
+        if row is None:
+            return None
+        entry = Entry.parse(row.data)
+        if (entry.signed.canonical, entry.signed.signature) != (signed.canonical, signed.signature):
+            return None
+        first = await self.store.checkpoints(entry.seq + 1, 1)
+        return Receipt(entry, first[0]) if first else None
 
     async def _key(self, key_id: KeyID) -> KeyRecord:
         record = await self.keys(key_id) if self.keys else self.registry.keys.get(key_id)

@@ -230,6 +230,10 @@ class _SqlReads:
         rows = await self._fetch(self.dialect.entries_of_kinds, self.dialect.kinds(kinds), start)
         return [_entry_row(row) for row in rows]
 
+    async def entry_with_nonce(self, key_id: str, nonce: str) -> EntryRow | None:
+        rows = await self._fetch(self.dialect.entry_with_nonce, key_id, nonce)
+        return _entry_row(rows[0]) if rows else None
+
     async def nodes(self, ids: Iterable[NodeID]) -> dict[NodeID, bytes]:
         wanted = set(ids)
         if not wanted:

@@ -30,6 +30,7 @@ class Dialect:
     size: str
     entries: str
     entries_of_kinds: str
+    entry_with_nonce: str
     nodes: str
     size_and_nonces: str
     latest_checkpoint: str
@@ -69,6 +70,10 @@ SQLITE = Dialect(
         "SELECT seq, leaf_hash, body, kind, key_id, nonce, logged_at FROM entries "
         "WHERE kind IN (SELECT value FROM json_each(?)) AND seq >= ? ORDER BY seq"
     ),
+    entry_with_nonce=(
+        "SELECT seq, leaf_hash, body, kind, key_id, nonce, logged_at FROM entries "
+        "WHERE key_id = ? AND nonce = ?"
+    ),
     nodes=(
         "SELECT t.level, t.idx, t.hash FROM json_each(?) AS p CROSS JOIN tree_nodes AS t "
         "ON t.level = json_extract(p.value, '$[0]') AND t.idx = json_extract(p.value, '$[1]')"
@@ -100,6 +105,10 @@ POSTGRES = Dialect(
     entries_of_kinds=(
         "SELECT seq, leaf_hash, body, kind, key_id, nonce, logged_at FROM entries "
         "WHERE kind = ANY($1::text[]) AND seq >= $2 ORDER BY seq"
+    ),
+    entry_with_nonce=(
+        "SELECT seq, leaf_hash, body, kind, key_id, nonce, logged_at FROM entries "
+        "WHERE key_id = $1 AND nonce = $2"
     ),
     nodes=(
         "SELECT t.level, t.idx, t.hash FROM unnest($1::smallint[], $2::bigint[]) AS p(level, idx) "

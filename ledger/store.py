@@ -49,6 +49,9 @@ class LogReader(Protocol):
     async def entries_of_kinds(self, kinds: Collection[str], start: int) -> list[EntryRow]:
         """Entries of the given kinds with ``seq >= start``, in order."""
 
+    async def entry_with_nonce(self, key_id: str, nonce: str) -> EntryRow | None:
+        """The entry whose statement was signed by ``key_id`` with ``nonce``, if any."""
+
     async def nodes(self, ids: Iterable[NodeID]) -> dict[NodeID, bytes]:
         """The stored hashes of the given complete subtrees, in one read."""
 

@@ -184,12 +184,21 @@ async def test_refused_submissions_answer_json_errors(served: Served) -> None:
         "roles": [],
     }
     signed = factory.sign(steward, "member.admitted", {**body, "member": "again-1"}).to_json()
-    assert (await served.client.post("/log/statements", json=signed)).status_code == 201
+    first = await served.client.post("/log/statements", json=signed)
+    assert first.status_code == 201
+    again = await served.client.post("/log/statements", json=signed)  # its answer was lost
+    assert again.status_code == 201 and again.json()["seq"] == first.json()["seq"]
+    reused = factory.sign(
+        steward,
+        "member.admitted",
+        {**body, "member": "again-2"},
+        nonce=signed["statement"]["nonce"],
+    ).to_json()
     forged = {**signed, "signature": b64encode(bytes(64))}
     stranger = factory.sign(Keypair.generate(), "member.admitted", {**body, "member": "x-1"})
     other = StatementFactory("elsewhere.example/log").sign(steward, "member.admitted", body)
     cases = [
-        (signed, 409, "replayed_nonce"),
+        (reused, 409, "replayed_nonce"),
         (factory.sign(steward, "member.admitted", body).to_json(), 409, "conflict"),
         (stranger.to_json(), 403, "unknown_key"),
         (forged, 403, "bad_signature"),
@@ -218,11 +227,12 @@ async def test_submissions_charge_the_signers_rate_limit(served: Served) -> None
     elsewhere = StatementFactory("elsewhere.example/log").sign(
         served.steward, "member.admitted", body
     )
-    refusals = [(forged, "bad_signature"), (again, "replayed_nonce"), (stale, "stale"),
-                (elsewhere.to_json(), "wrong_origin")]  # fmt: skip
+    refusals = [(forged, "bad_signature"), (stale, "stale"), (elsewhere.to_json(), "wrong_origin")]
     for submission, code in refusals * 3:  # none spends anything of the steward's allowance
         answer = await served.client.post("/log/statements", json=submission)
         assert answer.json()["error"]["code"] == code
+    for _ in range(3):  # a logged statement sent again is answered, and costs nothing
+        assert (await served.client.post("/log/statements", json=again)).json()["seq"] == 1
     answers = [await served.admit(f"rate-{i}") for i in range(3)]
     assert [a.status_code for a in answers] == [201, 201, 429]
     assert int(answers[2].headers["Retry-After"]) >= 1

@@ -119,21 +119,51 @@ async def test_replayed_nonce_refused(database_url: str | None) -> None:
     async with running_ledger(database_url) as world:
         signed = _admission(world, "alpha")
         await world.ledger.submit(signed)
-        await _assert_refused(world, signed, ReplayedNonceError)
+        other = world.factory.sign(
+            world.steward,
+            "member.admitted",
+            _admission(world, "beta").statement.body,
+            nonce=signed.statement.nonce,
+        )
+        await _assert_refused(world, other, ReplayedNonceError)
 
 
 @every_backend
-async def test_replay_inside_one_batch_is_accepted_once(database_url: str | None) -> None:
+async def test_the_same_bytes_sent_again_get_their_original_receipt(
+    database_url: str | None,
+) -> None:
+    """A client whose answer was lost (a kill, a dropped connection) learns its seq."""
     async with running_ledger(database_url) as world:
         signed = _admission(world, "alpha")
-        results = await asyncio.gather(
-            *(world.ledger.submit(signed) for _ in range(5)), return_exceptions=True
-        )
-        accepted = [r for r in results if not isinstance(r, BaseException)]
-        refused = [r for r in results if isinstance(r, BaseException)]
-        assert len(accepted) == 1
-        assert all(isinstance(r, ReplayedNonceError | ConflictError) for r in refused)
+        first = await world.ledger.submit(signed)
+        await world.ledger.submit(_admission(world, "beta"))
+        size = await world.store.size()
+        again = await world.ledger.submit(signed)
+        assert (again.entry.seq, again.entry.data) == (first.entry.seq, first.entry.data)
+        assert again.checkpoint == first.checkpoint
+        assert await world.store.size() == size
+
+
+@every_backend
+async def test_replay_inside_one_batch_is_appended_once(database_url: str | None) -> None:
+    async with running_ledger(database_url) as world:
+        signed = _admission(world, "alpha")
+        results = await asyncio.gather(*(world.ledger.submit(signed) for _ in range(5)))
+        assert {r.entry.seq for r in results} == {1}
         assert await world.store.size() == 2
+        other = world.factory.sign(
+            world.steward,
+            "member.admitted",
+            _admission(world, "beta").statement.body,
+            nonce="reused-nonce-000000",
+        )
+        twins = [other, other, _admission(world, "beta")]
+        outcomes = await asyncio.gather(
+            *(world.ledger.submit(s) for s in twins), return_exceptions=True
+        )
+        refused = [o for o in outcomes if isinstance(o, BaseException)]
+        assert all(isinstance(r, ConflictError) for r in refused), refused
+        assert await world.store.size() == 3
 
 
 @every_backend

@@ -70,10 +70,18 @@ async def test_a_resent_statement_is_handed_back_to_every_gate() -> None:
         first, second = Counting(), Counting()
         world.ledger.gates.extend([first, second])
         signed = _admission(world, "once-1")
-        await world.ledger.submit(signed)
+        receipt = await world.ledger.submit(signed)
+        assert (await world.ledger.submit(signed)).entry.seq == receipt.entry.seq
+        reused = world.factory.sign(
+            world.steward,
+            "member.admitted",
+            _admission(world, "other-1").statement.body,
+            nonce=signed.statement.nonce,
+        )
         with pytest.raises(ReplayedNonceError):
-            await world.ledger.submit(signed)
-        assert first.returned_nonces == second.returned_nonces == [signed.statement.nonce]
+            await world.ledger.submit(reused)
+        nonce = signed.statement.nonce
+        assert first.returned_nonces == second.returned_nonces == [nonce, nonce]
 
 
 async def test_a_gate_that_refuses_undoes_the_gates_before_it() -> None:
