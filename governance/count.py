@@ -115,8 +115,6 @@ def read_ballot(
     Raises ``SpoiledBallotError`` for a voter outside the electorate, a sealed ballot that
     does not open, or a ballot the method refuses.
     """
-    if cast.member not in opening.electorate:
-        raise SpoiledBallotError(f"{cast.member} is not in the electorate")
     if cast.sealed is not None:
         if private_key is None:
             raise ResultsHiddenError("the proposal is hidden and its key is not published")
@@ -127,10 +125,12 @@ def read_ballot(
         ballot = cast.ballot
     else:
         raise SpoiledBallotError("the ballot is empty")
+    if cast.member not in opening.electorate:
+        raise SpoiledBallotError(f"{cast.member} is not in the electorate", opened=ballot)
     try:
         get_method(opening.method).validate_ballot(ballot, rules)
     except InvalidBallotError as e:
-        raise SpoiledBallotError(f"invalid for {opening.method}: {e}") from e
+        raise SpoiledBallotError(f"invalid for {opening.method}: {e}", opened=ballot) from e
     return ballot
 
 

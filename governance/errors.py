@@ -31,6 +31,9 @@ breach: the statement is not appended and the rest of its batch is untouched.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from ledger.errors import (
     AuditError,
     ConflictError,
@@ -74,9 +77,17 @@ class TallyError(GovernanceError):
 
 
 class SpoiledBallotError(GovernanceError):
-    """A sealed ballot does not decrypt, is not JSON, or is bound to another proposal or voter."""
+    """A sealed ballot does not decrypt, is not JSON, or is bound to another proposal or voter.
+
+    ``opened`` is the ballot it opened to, when it did open (bound elsewhere, or refused by
+    the method): once the proposal closes it is shown with the reason.
+    """
 
     code = "spoiled_ballot"
+
+    def __init__(self, message: str, *, opened: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.opened = opened
 
 
 class ResultsHiddenError(GovernanceError):

@@ -162,7 +162,7 @@ async def project_closed(conn: AsyncConnection, entry: Entry, signer: str) -> No
 
 
 async def _reveal(conn: AsyncConnection, record: ProposalRecord, key: bytes) -> None:
-    """Write the opened content of every sealed ballot, or why it is spoiled."""
+    """Write the opened content of every sealed ballot, and why a spoiled one does not count."""
     rules = record.opening.tally_rules(record.seed)
     for ballot in await queries.ballots_of(conn, record.seq):
         try:
@@ -173,8 +173,9 @@ async def _reveal(conn: AsyncConnection, record: ProposalRecord, key: bytes) -> 
                 rules=rules,
                 private_key=key,
             )
-        except SpoiledBallotError as e:
-            await sql.reveal_ballot(conn, seq=ballot.seq, ballot=None, spoiled=str(e))
+        except SpoiledBallotError as e:  # shown as it opened, with why it does not count
+            opened = None if e.opened is None else _json(e.opened)
+            await sql.reveal_ballot(conn, seq=ballot.seq, ballot=opened, spoiled=str(e))
             continue
         await sql.reveal_ballot(conn, seq=ballot.seq, ballot=_json(content), spoiled=None)
 

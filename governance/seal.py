@@ -75,7 +75,9 @@ def open_ballot(
     if set(value) != {"ballot", "member", "proposal"} or not isinstance(value["ballot"], dict):
         raise SpoiledBallotError("the sealed ballot is not {ballot, member, proposal}")
     if value["proposal"] != proposal or value["member"] != member:
-        raise SpoiledBallotError("the sealed ballot was sealed for another proposal or voter")
+        raise SpoiledBallotError(
+            "the sealed ballot was sealed for another proposal or voter", opened=value["ballot"]
+        )
     ballot: Mapping[str, Any] = value["ballot"]
     return ballot
 

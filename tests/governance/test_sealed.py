@@ -70,6 +70,8 @@ async def test_sealed_ballots(database_url: str, tmp_path: Path) -> None:
         assert spoiled.keys() == {"dan", "fay"}
         assert "another proposal or voter" in spoiled["dan"]
         assert "invalid for irv" in spoiled["fay"]
+        opened = {m: ballot for m, ballot, reason in revealed.values() if reason}
+        assert opened == {"dan": {"ranking": [1, 0]}, "fay": {"ranking": [0, 0]}}  # as they open
         await g.decide(seq)
         count = await g.results(seq)
         assert count.result.to_json() == {
