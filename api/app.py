@@ -26,6 +26,7 @@ from api.graphql.schema import build_schema
 from api.graphql.view import GraphQLEndpoint
 from api.guard import RequestGuard
 from api.limits import RateLimiter
+from api.openapi import install_openapi
 from api.runtime import running_ledger, seal_key_store
 from api.settings import ApiSettings
 from api.state import ApiState, CheckpointFeed, RegistryView
@@ -89,6 +90,7 @@ def create_app(
         RequestGuard, max_body=options.max_body_bytes, budget=options.request_seconds
     )
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(http_log.router, dependencies=[Depends(_log_reader)])
     app.include_router(http_member.router)
     graphql = GraphQLEndpoint(schema, graphql_ide="graphiql" if options.dev else None)

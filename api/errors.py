@@ -254,7 +254,10 @@ async def _handle(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _handle_validation(_request: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
-    where = ", ".join(".".join(str(p) for p in e.get("loc", ())) for e in errors)
+    where = "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {str(e.get('msg', '')).lower()}"
+        for e in errors
+    )
     return JSONResponse(error_body("bad_request", f"malformed request: {where}"), 400)
 
 

@@ -6,9 +6,9 @@ the two in one server; tools that want no GraphQL can use it too.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.errors import BadRequestError, error_body
@@ -20,7 +20,9 @@ MAX_LINES = 100
 
 
 @router.get("/members/{member}/statement")
-async def statement(request: Request, member: str, last: int = 20) -> JSONResponse:
+async def statement(
+    request: Request, member: str, last: Annotated[int, Query(ge=0, le=MAX_LINES)] = 20
+) -> JSONResponse:
     """The member's balance and their last ``last`` statement lines (oldest first)."""
     context = Context(request.app.state.api, request.headers.get("authorization"))
     await context.log_reader()

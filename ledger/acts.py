@@ -2,9 +2,9 @@
 the API submits it.
 
 Each domain declares its kinds once, in its own ``acts.py`` (the log core's member kinds
-below, ``ledger.credits.acts``, ``governance.acts``); the sequencer's handlers, the GraphQL mutations
-and their success types are derived from those declarations, and tests hold them equal to
-the closed kind list (``ledger.statement.KINDS``) and to docs/formats.md.
+below, ``ledger.credits.acts``, ``governance.acts``); the sequencer's handlers, the GraphQL
+mutations and their success types are derived from those declarations, and tests hold them
+equal to the closed kind list (``ledger.statement.KINDS``) and to docs/formats.md.
 """
 
 from __future__ import annotations
