@@ -1,53 +1,41 @@
 """The ``coopledger`` command line (Typer + Rich): init, serve, audit, keys, admit, proofs, demo.
 
 Expected failures print one line on stderr and exit 1; usage errors exit 2.
+
+This module and the command modules it registers import only Typer and the standard library
+when they load: each command imports what it needs when it runs, so ``coopledger --help``
+and a command's ``--help`` start without loading the server, the database or the client
+(``tests/api/test_cli_startup.py`` checks; ``bench/cli_startup.py`` measures).
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Coroutine, Iterator
 from contextlib import AsyncExitStack, contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
-import httpx
-import pydantic
 import typer
-import uvicorn
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-from rich.table import Table
-from rich.text import Text
 
-from api.app import create_app
 from api.cli_client import client_app
-from api.cli_reports import rebuild, report_app, rich_table
-from api.client_core import ApiError, ClientCore, KeyLogin
-from api.demo_script import DemoResult, run_demo
-from api.runtime import admit as admit_member
-from api.runtime import (
-    check_ready,
-    init_ledger,
-    open_store,
-    projectors,
-    running_ledger,
-    save_directory,
-)
-from governance.reports import recount_store
-from ledger.audit import AuditReport, ProgressFn, audit_store, audit_url
-from ledger.community import rule_table_from_file
-from ledger.config import DEFAULT_ORIGIN, DEFAULT_STEWARD_ID, LedgerConfig, Settings, load_config
-from ledger.errors import AuditError, LedgerError
-from ledger.keys import write_member_key
-from ledger.log import LogView
-from ledger.note import NoteVerifier
-from ledger.rebuild import compare_projections
-from ledger.signing import Keypair
+from api.cli_reports import rebuild, report_app
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from api.demo_script import DemoResult
+    from ledger.audit import AuditReport, ProgressFn
+    from ledger.config import LedgerConfig, Settings
+    from ledger.note import NoteVerifier
 
 T = TypeVar("T")
+DEFAULT_ORIGIN = "coopledger.example/log"
+DEFAULT_STEWARD_ID = "steward"
+"""``ledger.config``'s defaults, named here so that ``--help`` need not import it (a test
+checks they are the same)."""
 
 app = typer.Typer(
     name="coopledger",
@@ -56,11 +44,26 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
 PROJECTIONS_OK = (
     "projections ok: credits and governance equal a replay of the log; every tally recounted"
 )
-err = Console(stderr=True, soft_wrap=True)
+
+
+@cache
+def out() -> Console:
+    """The console of results (stdout), made on first use."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+
+
+@cache
+def err() -> Console:
+    """The console of progress (stderr), made on first use."""
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
 
 DataOption = Annotated[
     Path | None,
@@ -78,6 +81,12 @@ def _fail(message: str) -> NoReturn:
 @contextmanager
 def _expected_errors() -> Iterator[None]:
     """Turn the failures a user can cause into one line on stderr and exit code 1."""
+    import httpx
+    import pydantic
+
+    from api.client_core import ApiError
+    from ledger.errors import LedgerError
+
     try:
         yield
     except LedgerError as e:
@@ -93,16 +102,22 @@ def _expected_errors() -> Iterator[None]:
 
 
 def _run(coro: Coroutine[Any, Any, T]) -> T:
+    import asyncio
+
     with _expected_errors():
         return asyncio.run(coro)
 
 
 def _settings(data: Path | None) -> Settings:
+    from ledger.config import Settings
+
     with _expected_errors():
         return Settings(data=data) if data is not None else Settings()
 
 
 def _config(data: Path | None) -> LedgerConfig:
+    from ledger.config import load_config
+
     with _expected_errors():
         return load_config(_settings(data))
 
@@ -122,13 +137,16 @@ def init(
     ] = None,
 ) -> None:
     """Create a ledger: log key, steward key, database, entry 0 and rule table version 1."""
+    from api.runtime import init_ledger
+    from ledger.community import rule_table_from_file
+
     with _expected_errors():
         table = None if rules is None else rule_table_from_file(rules)
     config = _run(init_ledger(_settings(data), origin=origin, steward_id=steward_id, rules=table))
-    out.print(f"initialised {config.data.root}", markup=False)
-    out.print(f"origin   {config.origin}", markup=False)
-    out.print(f"log key  {config.log_verifier.vkey()}", markup=False)
-    out.print(f"steward  {steward_id} (key in {config.data.steward_key_file})", markup=False)
+    out().print(f"initialised {config.data.root}", markup=False)
+    out().print(f"origin   {config.origin}", markup=False)
+    out().print(f"log key  {config.log_verifier.vkey()}", markup=False)
+    out().print(f"steward  {steward_id} (key in {config.data.steward_key_file})", markup=False)
 
 
 @app.command()
@@ -150,6 +168,11 @@ def serve(
 
 
 def _serve(config: LedgerConfig, host: str, port: int, workers: int = 1) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from api.runtime import check_ready
+
     _run(check_ready(config))  # migrates once, before any worker starts
     with _expected_errors():
         if workers == 1:
@@ -194,21 +217,25 @@ def audit(
             report = _run(_audit_url(url, verifier, progress, login_key))
         else:
             report = _run(_audit_data(_config(data), progress))
-    out.print(report.summary(), markup=False)
+    out().print(report.summary(), markup=False)
     if url is None:
-        out.print(PROJECTIONS_OK, markup=False)
+        out().print(PROJECTIONS_OK, markup=False)
 
 
 def _verifier(key: str | None) -> NoteVerifier | None:
+    from ledger.note import NoteVerifier
+
     with _expected_errors():
         return None if key is None else NoteVerifier.from_vkey(key)
 
 
 @contextmanager
 def _progress() -> Iterator[ProgressFn]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
     columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    quiet = not err.is_terminal
-    with Progress("audit", *columns, console=err, transient=True, disable=quiet) as bar:
+    quiet = not err().is_terminal
+    with Progress("audit", *columns, console=err(), transient=True, disable=quiet) as bar:
         task = bar.add_task("audit", total=None)
 
         def update(done: int, total: int) -> None:
@@ -224,6 +251,12 @@ async def _audit_data(config: LedgerConfig, progress: ProgressFn | None) -> Audi
     (balances, claims, ...) that differ from what the log says, or the first decision whose
     recount differs from what it recorded.
     """
+    from api.runtime import open_store, projectors
+    from governance.reports import recount_store
+    from ledger.audit import audit_store
+    from ledger.errors import AuditError
+    from ledger.rebuild import compare_projections
+
     store = await open_store(config.database_url, migrate=False)
     try:
         report = await audit_store(
@@ -241,6 +274,11 @@ async def _audit_data(config: LedgerConfig, progress: ProgressFn | None) -> Audi
 async def _audit_url(
     url: str, verifier: NoteVerifier | None, progress: ProgressFn | None, login_key: Path | None
 ) -> AuditReport:
+    import httpx
+
+    from api.client_core import ClientCore, KeyLogin
+    from ledger.audit import audit_url
+
     async with AsyncExitStack() as stack:
         auth = None
         if login_key is not None:  # with --key, it logs in only to that log
@@ -257,12 +295,15 @@ def keygen(
     member: Annotated[str | None, typer.Option(help="The member id the key is for.")] = None,
 ) -> None:
     """Create a member's Ed25519 key file; prints the key id and public key only."""
+    from ledger.keys import write_member_key
+    from ledger.signing import Keypair
+
     keypair = Keypair.generate()
     with _expected_errors():
         write_member_key(out_file, keypair, member=member)
-    out.print(f"wrote {out_file}", markup=False)
-    out.print(f"key id      {keypair.key_id}", markup=False)
-    out.print(f"public key  {keypair.public_key_b64}", markup=False)
+    out().print(f"wrote {out_file}", markup=False)
+    out().print(f"key id      {keypair.key_id}", markup=False)
+    out().print(f"public key  {keypair.public_key_b64}", markup=False)
 
 
 @app.command()
@@ -276,6 +317,9 @@ def admit(
     email: Annotated[str | None, typer.Option(help="E-mail (directory only).")] = None,
 ) -> None:
     """The steward admits a member; name and e-mail go to the erasable directory."""
+    from api.runtime import admit as admit_member
+    from api.runtime import running_ledger, save_directory
+
     config = _config(data)
 
     async def run() -> int:
@@ -293,12 +337,15 @@ def admit(
             return receipt.entry.seq
 
     seq = _run(run())
-    out.print(f"admitted {member} at entry {seq}", markup=False)
+    out().print(f"admitted {member} at entry {seq}", markup=False)
 
 
 @app.command()
 def checkpoint(data: DataOption = None) -> None:
     """Print the latest signed checkpoint."""
+    from api.runtime import open_store
+    from ledger.log import LogView
+
     config = _config(data)
 
     async def run() -> str:
@@ -319,19 +366,26 @@ def demo(
     port: PortOption = 8000,
 ) -> None:
     """Build the demo community's ledger, show what happened, audit it, then serve it."""
+    from api.demo_script import run_demo
+
     result = _run(run_demo(_settings(data)))
     _print_demo(result)
     with _progress() as progress:
         report = _run(_audit_data(result.config, progress))
-    out.print(report.summary(), markup=False)
-    out.print(PROJECTIONS_OK, markup=False)
+    out().print(report.summary(), markup=False)
+    out().print(PROJECTIONS_OK, markup=False)
     if not no_serve:
         _serve(result.config, host, port)
 
 
 def _print_demo(result: DemoResult) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    from api.cli_reports import rich_table
+
     if not result.created:
-        out.print(f"reusing the demo ledger in {result.config.data.root}", markup=False)
+        out().print(f"reusing the demo ledger in {result.config.data.root}", markup=False)
         return
     table = Table(title=Text(f"demo: {result.config.origin}"))
     table.add_column("step")
@@ -340,9 +394,9 @@ def _print_demo(result: DemoResult) -> None:
     for event in result.events:
         seq = "" if event.seq is None else str(event.seq)
         table.add_row(Text(event.step), Text(event.what), Text(seq))
-    out.print(table)
+    out().print(table)
     for extra in result.tables:
-        out.print(rich_table(extra.title, extra.columns, extra.rows))
+        out().print(rich_table(extra.title, extra.columns, extra.rows))
 
 
 app.add_typer(report_app, name="report")

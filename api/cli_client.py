@@ -7,35 +7,47 @@ Registered in ``api.cli`` with ``app.add_typer(client_app)``: ``coopledger login
 (``prove`` also reads a local ``--data`` directory). A command with a key logs in by itself
 when it needs to (a private log, or a key file that names no member). A refusal prints one
 line ``error: <code>: <message>`` and exits 1.
+
+Like ``api.cli``, this module imports only Typer and the standard library when it loads;
+each command imports the client (httpx, PyNaCl) when it runs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
-import httpx
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from api.client import ApiError, CoopClient
-from api.runtime import open_store
-from ledger.config import Settings, load_config
-from ledger.encoding import utc_now
-from ledger.errors import LedgerError
-from ledger.log import LogView
-from ledger.merkle import verify_inclusion
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from api.client import CoopClient
+    from ledger.config import Settings
 
 T = TypeVar("T")
 
 client_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-out = Console(soft_wrap=True)
+
+
+@cache
+def out() -> Console:
+    """The console of results (stdout), made on first use."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
+
+
+def _now() -> datetime:
+    from ledger.encoding import utc_now
+
+    return utc_now()
+
 
 UrlOption = Annotated[
     str, typer.Option("--url", envvar="COOPLEDGER_URL", help="The server's base URL.")
@@ -64,6 +76,11 @@ def _fail(message: str) -> NoReturn:
 
 @contextmanager
 def _expected() -> Iterator[None]:
+    import httpx
+
+    from api.client import ApiError
+    from ledger.errors import LedgerError
+
     try:
         yield
     except ApiError as e:
@@ -75,6 +92,10 @@ def _expected() -> Iterator[None]:
 
 
 def _with_client(url: str, key: Path | None, act: Callable[[CoopClient], Awaitable[T]]) -> T:
+    import asyncio
+
+    from api.client import CoopClient
+
     async def run() -> T:
         client = CoopClient.from_key_file(url, key) if key is not None else CoopClient(url)
         async with client:
@@ -86,7 +107,7 @@ def _with_client(url: str, key: Path | None, act: Callable[[CoopClient], Awaitab
 
 def _done(what: str, url: str, key: Path, act: Callable[[CoopClient], Awaitable[int]]) -> None:
     """Run one signed act and say where it landed: ``<what> at entry <seq>``."""
-    out.print(f"{what} at entry {_with_client(url, key, act)}", markup=False)
+    out().print(f"{what} at entry {_with_client(url, key, act)}", markup=False)
 
 
 @client_app.command()
@@ -97,7 +118,7 @@ def login(key: KeyOption, url: UrlOption = DEFAULT_URL) -> None:
         token = await client.login()
         return f"logged in as {client.member}\ntoken {token}"
 
-    out.print(_with_client(url, key, act), markup=False)
+    out().print(_with_client(url, key, act), markup=False)
 
 
 @client_app.command()
@@ -120,7 +141,7 @@ def claim(
     """Claim credit for a contribution."""
     if (evidence is None) == (note is None):
         raise typer.BadParameter("give exactly one of --evidence and --note")
-    day = date.fromisoformat(done_on) if done_on else utc_now().date()
+    day = date.fromisoformat(done_on) if done_on else _now().date()
     content = evidence.read_bytes() if evidence is not None else str(note).encode()
 
     async def act(client: CoopClient) -> int:
@@ -158,7 +179,7 @@ def register(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Record a session register (a convenor or the board): one award per attendee."""
-    day = date.fromisoformat(held_on) if held_on else utc_now().date()
+    day = date.fromisoformat(held_on) if held_on else _now().date()
 
     async def act(client: CoopClient) -> tuple[int, list[int]]:
         return await client.record_register(
@@ -166,7 +187,7 @@ def register(
         )
 
     session, awards = _with_client(url, key, act)
-    out.print(f"session at entry {session}; {len(awards)} awards", markup=False)
+    out().print(f"session at entry {session}; {len(awards)} awards", markup=False)
 
 
 @client_app.command()
@@ -265,7 +286,7 @@ def propose(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Open a proposal (the group's convenor or the board)."""
-    closes = utc_now() + timedelta(days=days)
+    closes = _now() + timedelta(days=days)
 
     async def act(client: CoopClient) -> int:
         return await client.propose(
@@ -303,7 +324,7 @@ def decide(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Record the decision of a closed proposal, as counted from its ballots."""
-    review = utc_now().date() + timedelta(days=review_days)
+    review = _now().date() + timedelta(days=review_days)
     _done("decision recorded", url, key, lambda client: client.decide(proposal, statement, review))
 
 
@@ -378,7 +399,7 @@ def balance(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """A member's lifetime balance."""
-    out.print(str(_with_client(url, key, lambda client: client.balance(member))), markup=False)
+    out().print(str(_with_client(url, key, lambda client: client.balance(member))), markup=False)
 
 
 @client_app.command()
@@ -389,6 +410,8 @@ def statement(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """A member's statement: every line explained, with the running balance."""
+    from rich.table import Table
+
     found = _with_client(url, key, lambda client: client.statement(member, last))
     table = Table(title=f"{found['id']}: balance {found['balance']}, standing {found['standing']}")
     for column in ("entry", "date", "what", "activity", "by", "credits", "balance"):
@@ -403,7 +426,7 @@ def statement(
             f"{line['credits']:+d}",
             str(line["balance"]),
         )
-    out.print(table)
+    out().print(table)
 
 
 @client_app.command()
@@ -444,6 +467,10 @@ def prove(
             raise typer.BadParameter("--size is for --data; a server proves against its latest")
         proof = _with_client(url or DEFAULT_URL, key, lambda client: client.prove(index))
     else:
+        import asyncio
+
+        from ledger.config import Settings
+
         with _expected():
             proof = asyncio.run(_prove_local(Settings(data=data), index, size))
     keys = ("index", "size", "leafHash", "path", "root")
@@ -457,6 +484,11 @@ def _on_command_line(ctx: typer.Context, name: str) -> bool:
 
 
 async def _prove_local(settings: Settings, index: int, size: int | None) -> dict[str, Any]:
+    from api.runtime import open_store
+    from ledger.config import load_config
+    from ledger.log import LogView
+    from ledger.merkle import verify_inclusion
+
     config = load_config(settings)
     store = await open_store(config.database_url, migrate=False)
     try:
