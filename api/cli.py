@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from api.cli_client import client_app
+from api.cli_client import PlainTyper, client_app
 from api.cli_reports import rebuild, report_app
 
 if TYPE_CHECKING:
@@ -37,12 +37,8 @@ DEFAULT_STEWARD_ID = "steward"
 """``ledger.config``'s defaults, named here so that ``--help`` need not import it (a test
 checks they are the same)."""
 
-app = typer.Typer(
-    name="coopledger",
-    help="A co-operative's signed, append-only ledger.",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
+app = PlainTyper(
+    name="coopledger", help="A co-operative's signed, append-only ledger.", no_args_is_help=True
 )
 PROJECTIONS_OK = (
     "projections ok: credits and governance equal a replay of the log; every tally recounted"
@@ -67,10 +63,14 @@ def err() -> Console:
 
 DataOption = Annotated[
     Path | None,
-    typer.Option("--data", envvar="COOPLEDGER_DATA", help="The ledger's data directory."),
+    typer.Option(
+        "--data", envvar="COOPLEDGER_DATA", metavar="DIR", help="The ledger's data directory."
+    ),
 ]
-HostOption = Annotated[str, typer.Option(help="Interface to listen on.")]
-PortOption = Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)]
+HostOption = Annotated[str, typer.Option(metavar="HOST", help="Interface to listen on.")]
+PortOption = Annotated[
+    int, typer.Option(metavar="PORT", help="Port to listen on.", min=1, max=65535)
+]
 
 
 def _fail(message: str) -> NoReturn:
@@ -128,12 +128,14 @@ def init(
     origin: Annotated[str, typer.Option(help="The log's origin (checkpoint line 1).")] = (
         DEFAULT_ORIGIN
     ),
-    steward_id: Annotated[str, typer.Option(help="Member id of the first steward.")] = (
-        DEFAULT_STEWARD_ID
-    ),
+    steward_id: Annotated[
+        str, typer.Option(metavar="MEMBER", help="Member id of the first steward.")
+    ] = (DEFAULT_STEWARD_ID),
     rules: Annotated[
         Path | None,
-        typer.Option(help="Community-format JSON with rule_table (default: the demo rules)."),
+        typer.Option(
+            metavar="FILE", help="Community-format JSON with rule_table (default: the demo rules)."
+        ),
     ] = None,
 ) -> None:
     """Create a ledger: log key, steward key, database, entry 0 and rule table version 1."""
@@ -155,7 +157,7 @@ def serve(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     workers: Annotated[
-        int, typer.Option(help="Server processes sharing the database.", min=1, max=64)
+        int, typer.Option(metavar="N", help="Server processes sharing the database.", min=1, max=64)
     ] = 1,
 ) -> None:
     """Serve the GraphQL API, the transparency endpoints and statement intake.
@@ -189,15 +191,19 @@ def _serve(config: LedgerConfig, host: str, port: int, workers: int = 1) -> None
 def audit(
     ctx: typer.Context,
     data: DataOption = None,
-    url: Annotated[str | None, typer.Option(help="Audit a server instead of a database.")] = None,
+    url: Annotated[
+        str | None, typer.Option(metavar="URL", help="Audit a server instead of a database.")
+    ] = None,
     key: Annotated[
-        str | None, typer.Option(help="With --url: the log's verifier key to trust.")
+        str | None,
+        typer.Option(metavar="VKEY", help="With --url: the log's verifier key to trust."),
     ] = None,
     login_key: Annotated[
         Path | None,
         typer.Option(
+            metavar="FILE",
             help="With --url, for a private log: a member's or registered auditor's key file "
-            "to log in with."
+            "to log in with.",
         ),
     ] = None,
 ) -> None:
@@ -291,7 +297,9 @@ async def _audit_url(
 
 @app.command()
 def keygen(
-    out_file: Annotated[Path, typer.Option("--out", help="Key file to create (mode 0600).")],
+    out_file: Annotated[
+        Path, typer.Option("--out", metavar="FILE", help="Key file to create (mode 0600).")
+    ],
     member: Annotated[str | None, typer.Option(help="The member id the key is for.")] = None,
 ) -> None:
     """Create a member's Ed25519 key file; prints the key id and public key only."""
@@ -309,7 +317,9 @@ def keygen(
 @app.command()
 def admit(
     member: Annotated[str, typer.Option(help="The new member's id (opaque, not a name).")],
-    public_key: Annotated[str, typer.Option(help="The member's Ed25519 public key, base64.")],
+    public_key: Annotated[
+        str, typer.Option(metavar="B64", help="The member's Ed25519 public key, base64.")
+    ],
     kind: Annotated[str, typer.Option(help="Member kind, e.g. sme, anchor, student.")],
     borough: Annotated[str, typer.Option(help="The member's borough.")],
     data: DataOption = None,

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
+import typer.core
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -31,8 +32,71 @@ if TYPE_CHECKING:
     from ledger.config import Settings
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
-client_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+
+class PlainCommand(typer.core.TyperCommand):
+    """A command whose help is plain text: an option shows a word for its value (``--data
+    DIR``) and a flag none; an argument shows its name alone, with no ``<type>``.
+
+    An option declared without a ``metavar`` shows its name in capitals.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            flag = getattr(param, "is_flag", False) or getattr(param, "count", False)
+            if param.param_type_name == "option" and not flag and param.metavar is None:
+                param.metavar = (param.name or "value").upper()
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        """The arguments, then the options, each with its help."""
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                arguments.append((_argument_name(param), record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """``[OPTIONS] NAME [OPTIONAL]``: arguments by name, optional ones in brackets."""
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = _argument_name(param)
+                pieces.append(name if param.required else f"[{name}]")
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+
+def _argument_name(param: Any) -> str:
+    name = str(param.metavar or (param.name or "value").upper())
+    return name if param.nargs == 1 else f"{name}..."
+
+
+class PlainTyper(typer.Typer):
+    """A Typer app of ``PlainCommand`` commands, its help plain text (no Rich panels)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("add_completion", False)
+        kwargs.setdefault("pretty_exceptions_enable", False)
+        super().__init__(rich_markup_mode=None, **kwargs)
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
+        """``typer.Typer.command`` making a ``PlainCommand``."""
+        kwargs.setdefault("cls", PlainCommand)
+        return super().command(*args, **kwargs)
+
+
+client_app = PlainTyper()
 
 
 @cache
@@ -50,21 +114,29 @@ def _now() -> datetime:
 
 
 UrlOption = Annotated[
-    str, typer.Option("--url", envvar="COOPLEDGER_URL", help="The server's base URL.")
+    str,
+    typer.Option("--url", envvar="COOPLEDGER_URL", metavar="URL", help="The server's base URL."),
 ]
 KeyOption = Annotated[
-    Path, typer.Option("--key", envvar="COOPLEDGER_KEY", help="Your key file (mode 0600).")
+    Path,
+    typer.Option(
+        "--key", envvar="COOPLEDGER_KEY", metavar="FILE", help="Your key file (mode 0600)."
+    ),
 ]
 OptionalKey = Annotated[
     Path | None,
     typer.Option(
         "--key",
         envvar="COOPLEDGER_KEY",
+        metavar="FILE",
         help="Your key file: names you, and logs you in where the log is private.",
     ),
 ]
 MemberOption = Annotated[
-    str | None, typer.Option(help="The member (default: the key file's member).")
+    str | None,
+    typer.Option(
+        metavar="MEMBER", help="The member, by id or handle (default: the key file's member)."
+    ),
 ]
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -125,15 +197,24 @@ def login(key: KeyOption, url: UrlOption = DEFAULT_URL) -> None:
 def claim(
     key: KeyOption,
     activity: Annotated[str, typer.Option(help="The activity, e.g. mentoring.hour.")],
-    quantity: Annotated[int, typer.Option(help="Units (hours, sessions, ...).", min=1)] = 1,
+    quantity: Annotated[
+        int, typer.Option(metavar="N", help="Units (hours, sessions, ...).", min=1)
+    ] = 1,
     evidence: Annotated[
-        Path | None, typer.Option(help="Evidence file: only its SHA-256 goes on the log.")
+        Path | None,
+        typer.Option(metavar="FILE", help="Evidence file: only its SHA-256 goes on the log."),
     ] = None,
     note: Annotated[
-        str | None, typer.Option(help="Evidence as a short text, if there is no file.")
+        str | None,
+        typer.Option(metavar="TEXT", help="Evidence as a short text, if there is no file."),
     ] = None,
-    done_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today).")] = None,
-    counterparty: Annotated[str | None, typer.Option(help="Who confirms the claim.")] = None,
+    done_on: Annotated[
+        str | None, typer.Option(metavar="DATE", help="YYYY-MM-DD (default: today).")
+    ] = None,
+    counterparty: Annotated[
+        str | None,
+        typer.Option(metavar="MEMBER", help="Who confirms the claim: a member id or handle."),
+    ] = None,
     bid: Annotated[str | None, typer.Option(help="The bid, for per-bid activities.")] = None,
     group: Annotated[str | None, typer.Option(help="The working group.")] = None,
     url: UrlOption = DEFAULT_URL,
@@ -171,10 +252,17 @@ def confirm(
 @client_app.command()
 def register(
     key: KeyOption,
-    attendee: Annotated[list[str], typer.Option(help="An attendee's member id (repeat for each).")],
+    attendee: Annotated[
+        list[str],
+        typer.Option(
+            metavar="MEMBER", help="An attendee: a member id or handle (repeat for each)."
+        ),
+    ],
     title: Annotated[str, typer.Option(help="The session's title.")],
     activity: Annotated[str, typer.Option(help="The activity.")] = "workshop.attended",
-    held_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today).")] = None,
+    held_on: Annotated[
+        str | None, typer.Option(metavar="DATE", help="YYYY-MM-DD (default: today).")
+    ] = None,
     group: Annotated[str | None, typer.Option(help="The working group.")] = None,
     url: UrlOption = DEFAULT_URL,
 ) -> None:
@@ -214,7 +302,7 @@ def withdraw(
 @client_app.command()
 def dispute(
     key: KeyOption,
-    award: Annotated[int, typer.Argument(help="The award's entry.")],
+    award: Annotated[int, typer.Argument(metavar="AWARD", help="The award's entry.")],
     reason: Annotated[
         str, typer.Option(help="not_delivered, wrong_quantity, wrong_member, duplicate, other.")
     ],
@@ -227,8 +315,8 @@ def dispute(
 @client_app.command()
 def reverse(
     key: KeyOption,
-    award: Annotated[int, typer.Argument(help="The award's entry.")],
-    credits: Annotated[int, typer.Option(help="What remains of the award.", min=1)],
+    award: Annotated[int, typer.Argument(metavar="AWARD", help="The award's entry.")],
+    credits: Annotated[int, typer.Option(metavar="N", help="What remains of the award.", min=1)],
     reason: Annotated[str, typer.Option(help="error, duplicate, not_delivered, dispute_upheld.")],
     url: UrlOption = DEFAULT_URL,
 ) -> None:
@@ -257,13 +345,17 @@ def _ballot(
 @client_app.command()
 def vote(
     key: KeyOption,
-    proposal: Annotated[int, typer.Argument(help="The proposal's entry.")],
+    proposal: Annotated[int, typer.Argument(metavar="PROPOSAL", help="The proposal's entry.")],
     choice: Annotated[
         str | None, typer.Option(help="A motion: agree, abstain, disagree or block.")
     ] = None,
-    option: Annotated[int | None, typer.Option(help="Single choice: an option index.")] = None,
-    ranking: Annotated[str | None, typer.Option(help="Ranked: indices, best first: 2,0,1")] = None,
-    ballot: Annotated[str | None, typer.Option(help="Any ballot as JSON.")] = None,
+    option: Annotated[
+        int | None, typer.Option(metavar="N", help="Single choice: an option index.")
+    ] = None,
+    ranking: Annotated[
+        str | None, typer.Option(metavar="N,N,...", help="Ranked: indices, best first: 2,0,1")
+    ] = None,
+    ballot: Annotated[str | None, typer.Option(metavar="JSON", help="Any ballot as JSON.")] = None,
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Vote on a proposal (a later vote replaces an earlier one until it closes)."""
@@ -278,10 +370,14 @@ def propose(
     title: Annotated[str, typer.Option(help="The proposal's title.")],
     text: Annotated[str, typer.Option(help="The proposal's text.")],
     method: Annotated[str, typer.Option(help="proposal, consent, single, irv, ...")] = "proposal",
-    option: Annotated[list[str] | None, typer.Option(help="An option (repeat).")] = None,
-    days: Annotated[int, typer.Option(help="Days until it closes.", min=1)] = 7,
-    quorum: Annotated[str, typer.Option(help="A fraction of the electorate.")] = "0/1",
-    threshold: Annotated[str, typer.Option(help="A fraction of the votes.")] = "1/2",
+    option: Annotated[
+        list[str] | None, typer.Option(metavar="TEXT", help="An option (repeat).")
+    ] = None,
+    days: Annotated[int, typer.Option(metavar="N", help="Days until it closes.", min=1)] = 7,
+    quorum: Annotated[
+        str, typer.Option(metavar="P/Q", help="A fraction of the electorate.")
+    ] = "0/1",
+    threshold: Annotated[str, typer.Option(metavar="P/Q", help="A fraction of the votes.")] = "1/2",
     hidden: Annotated[bool, typer.Option(help="Seal the ballots until it closes.")] = False,
     url: UrlOption = DEFAULT_URL,
 ) -> None:
@@ -307,7 +403,7 @@ def propose(
 @client_app.command()
 def close(
     key: KeyOption,
-    proposal: Annotated[int, typer.Argument(help="The proposal's entry.")],
+    proposal: Annotated[int, typer.Argument(metavar="PROPOSAL", help="The proposal's entry.")],
     reason: Annotated[str, typer.Option(help="closing_time, all_voted or early.")] = "early",
     url: UrlOption = DEFAULT_URL,
 ) -> None:
@@ -318,9 +414,9 @@ def close(
 @client_app.command()
 def decide(
     key: KeyOption,
-    proposal: Annotated[int, typer.Argument(help="The proposal's entry.")],
+    proposal: Annotated[int, typer.Argument(metavar="PROPOSAL", help="The proposal's entry.")],
     statement: Annotated[str, typer.Option(help="The outcome statement.")],
-    review_days: Annotated[int, typer.Option(help="Days until review.", min=1)] = 180,
+    review_days: Annotated[int, typer.Option(metavar="N", help="Days until review.", min=1)] = 180,
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Record the decision of a closed proposal, as counted from its ballots."""
@@ -343,7 +439,7 @@ def create_group(
 def set_role(
     key: KeyOption,
     group: Annotated[str, typer.Argument(help="The working group's slug.")],
-    member: Annotated[str, typer.Argument(help="The member's id.")],
+    member: Annotated[str, typer.Argument(metavar="MEMBER", help="The member: an id or handle.")],
     role: Annotated[str, typer.Option(help="convenor, member or observer.")],
     url: UrlOption = DEFAULT_URL,
 ) -> None:
@@ -365,7 +461,7 @@ def join(
 @client_app.command("approve-join")
 def approve_join(
     key: KeyOption,
-    request: Annotated[int, typer.Argument(help="The join request's entry.")],
+    request: Annotated[int, typer.Argument(metavar="REQUEST", help="The join request's entry.")],
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Approve a request to join your group (its convenor or the board)."""
@@ -375,7 +471,7 @@ def approve_join(
 @client_app.command("decline-join")
 def decline_join(
     key: KeyOption,
-    request: Annotated[int, typer.Argument(help="The join request's entry.")],
+    request: Annotated[int, typer.Argument(metavar="REQUEST", help="The join request's entry.")],
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Decline a request to join your group, or withdraw your own request."""
@@ -406,7 +502,7 @@ def balance(
 def statement(
     key: OptionalKey = None,
     member: MemberOption = None,
-    last: Annotated[int, typer.Option(help="How many lines.", min=1, max=100)] = 20,
+    last: Annotated[int, typer.Option(metavar="N", help="How many lines.", min=1, max=100)] = 20,
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """A member's statement: every line explained, with the running balance."""
@@ -432,29 +528,36 @@ def statement(
 @client_app.command()
 def prove(
     ctx: typer.Context,
-    index: Annotated[int, typer.Option(help="The entry's index.", min=0)],
+    index: Annotated[int, typer.Option(metavar="I", help="The entry's index.", min=0)],
     url: Annotated[
         str | None,
         typer.Option(
-            "--url", envvar="COOPLEDGER_URL", help=f"A server to ask (default: {DEFAULT_URL})."
+            "--url",
+            envvar="COOPLEDGER_URL",
+            metavar="URL",
+            help=f"A server to ask (default: {DEFAULT_URL}).",
         ),
     ] = None,
     data: Annotated[
         Path | None,
         typer.Option(
-            "--data", envvar="COOPLEDGER_DATA", help="A data directory, instead of a server."
+            "--data",
+            envvar="COOPLEDGER_DATA",
+            metavar="DIR",
+            help="A data directory, instead of a server.",
         ),
     ] = None,
     size: Annotated[
-        int | None, typer.Option(help="Tree size (default: the latest checkpoint's).", min=1)
+        int | None,
+        typer.Option(metavar="N", help="Tree size (default: the latest checkpoint's).", min=1),
     ] = None,
     key: OptionalKey = None,
 ) -> None:
     """Print an RFC 9162 inclusion proof as JSON, checked before it is printed.
 
-    From a server (``--url``) the proof is checked against its signed checkpoint; with
-    ``--data`` it is read from the local database. An option on the command line wins over
-    the environment's ``COOPLEDGER_URL`` or ``COOPLEDGER_DATA``.
+    From a server (--url) the proof is checked against its signed checkpoint; with --data
+    it is read from the local database. An option on the command line wins over the
+    environment's COOPLEDGER_URL or COOPLEDGER_DATA.
     """
     if url is not None and data is not None:
         url_given, data_given = _on_command_line(ctx, "url"), _on_command_line(ctx, "data")

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import typer
 
+from api.cli_client import PlainTyper
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
         [AsyncConnection, Registry, dict[str, str]], Coroutine[Any, Any, str | Table]
     ]
 
-report_app = typer.Typer(help="Credit reports: balances, statements, totals, social value.")
+report_app = PlainTyper(help="Credit reports: balances, statements, totals, social value.")
 
 
 @cache
@@ -45,9 +47,23 @@ def out() -> Console:
 
 DataOption = Annotated[
     Path | None,
-    typer.Option("--data", envvar="COOPLEDGER_DATA", help="The ledger's data directory."),
+    typer.Option(
+        "--data", envvar="COOPLEDGER_DATA", metavar="DIR", help="The ledger's data directory."
+    ),
 ]
 CsvOption = Annotated[bool, typer.Option("--csv", help="Write CSV instead of a table.")]
+
+
+DIMENSIONS = ("group", "activity", "borough", "member_kind", "month")
+"""What ``report totals`` totals by: ``ledger.credits.reports.DIMENSIONS`` (a test checks
+they are the same), named here so that ``--help`` need not import the database."""
+DIMENSIONS_TEXT = ", ".join(DIMENSIONS[:-1]) + " or " + DIMENSIONS[-1]
+
+
+def _dimension(value: str) -> str:
+    if value not in DIMENSIONS:
+        raise typer.BadParameter(f"{value!r} is not a dimension; give {DIMENSIONS_TEXT}")
+    return value
 
 
 def _config(data: Path | None) -> LedgerConfig:
@@ -144,7 +160,7 @@ def balances(data: DataOption = None, as_csv: CsvOption = False) -> None:
 
 @report_app.command()
 def statement(
-    member: Annotated[str, typer.Argument(help="Member id or handle.")],
+    member: Annotated[str, typer.Argument(metavar="MEMBER", help="Member id or handle.")],
     data: DataOption = None,
     as_csv: CsvOption = False,
 ) -> None:
@@ -182,12 +198,21 @@ def statement(
 @report_app.command()
 def totals(
     dimension: Annotated[
-        str, typer.Argument(help="group, activity, borough, member_kind or month")
+        str,
+        typer.Argument(
+            metavar="DIMENSION",
+            help=f"What to total by: {DIMENSIONS_TEXT}.",
+            callback=_dimension,
+        ),
     ],
     data: DataOption = None,
     as_csv: CsvOption = False,
 ) -> None:
-    """Net credits per working group, activity, borough, member kind or month."""
+    """Net credits per working group, activity, borough, member kind or month.
+
+    Every borough and every member kind of the admitted members is listed, with 0 where
+    they have no credits.
+    """
 
     async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
         from ledger.credits import export, reports
@@ -237,9 +262,11 @@ def gini(data: DataOption = None) -> None:
 
 @report_app.command("social-value")
 def social_value(
-    quarter: Annotated[str, typer.Argument(help="The quarter, e.g. 2026Q4.")],
+    quarter: Annotated[str, typer.Argument(metavar="QUARTER", help="The quarter, e.g. 2026Q4.")],
     data: DataOption = None,
-    at: Annotated[int | None, typer.Option(help="Checkpoint size (default: latest).")] = None,
+    at: Annotated[
+        int | None, typer.Option(metavar="N", help="Checkpoint size (default: latest).")
+    ] = None,
     as_csv: CsvOption = False,
 ) -> None:
     """Hours of mentoring, bid support, placements and workshops by borough and member kind,
