@@ -11,6 +11,7 @@ and a command's ``--help`` start without loading the server, the database or the
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Coroutine, Iterator
 from contextlib import AsyncExitStack, contextmanager
@@ -30,8 +31,11 @@ if TYPE_CHECKING:
     from ledger.audit import AuditReport, ProgressFn
     from ledger.config import LedgerConfig, Settings
     from ledger.note import NoteVerifier
+    from ledger.service import Ledger
 
 T = TypeVar("T")
+HANDLE = re.compile(r"\S{1,80}")
+"""A handle: what the directory holds (up to 80 characters), with no spaces."""
 DEFAULT_ORIGIN = "coopledger.example/log"
 DEFAULT_STEWARD_ID = "steward"
 """``ledger.config``'s defaults, named here so that ``--help`` need not import it (a test
@@ -325,15 +329,27 @@ def admit(
     data: DataOption = None,
     name: Annotated[str | None, typer.Option(help="Name (directory only).")] = None,
     email: Annotated[str | None, typer.Option(help="E-mail (directory only).")] = None,
+    handle: Annotated[
+        str | None,
+        typer.Option(
+            help="A short public name that commands accept instead of the id, e.g. ana "
+            "(directory only)."
+        ),
+    ] = None,
 ) -> None:
-    """The steward admits a member; name and e-mail go to the erasable directory."""
+    """The steward admits a member; handle, name and e-mail go to the erasable directory."""
     from api.runtime import admit as admit_member
     from api.runtime import running_ledger, save_directory
 
+    if handle is not None and not HANDLE.fullmatch(handle):
+        expected = f"{handle!r} is not a handle: 1 to 80 characters, no spaces"
+        raise typer.BadParameter(expected, param_hint="'--handle'")
     config = _config(data)
 
     async def run() -> int:
         async with running_ledger(config) as ledger:
+            if handle is not None:
+                await _check_handle_free(ledger, member, handle)
             receipt = await admit_member(
                 ledger,
                 config,
@@ -342,12 +358,31 @@ def admit(
                 member_kind=kind,
                 borough=borough,
             )
-            if name is not None or email is not None:
-                await save_directory(ledger, member, handle=None, name=name, email=email)
+            if handle is not None or name is not None or email is not None:
+                await save_directory(ledger, member, handle=handle, name=name, email=email)
             return receipt.entry.seq
 
     seq = _run(run())
     out().print(f"admitted {member} at entry {seq}", markup=False)
+    if handle is not None:
+        out().print(f"handle {handle}", markup=False)
+
+
+async def _check_handle_free(ledger: Ledger, member: str, handle: str) -> None:
+    """A usage error (exit 2) if ``handle`` is another member's handle or id: commands take
+    either, so each must name one member."""
+    from ledger import directory
+    from ledger.sql import SqlLogStore
+
+    if not isinstance(ledger.store, SqlLogStore):
+        raise TypeError("the directory needs an SQL store")
+    holders = {held: who for who, held in (await directory.handles(ledger.store.engine)).items()}
+    if holders.get(handle, member) != member:
+        expected = f"{handle!r} is the handle of {holders[handle]}; choose another"
+        raise typer.BadParameter(expected, param_hint="'--handle'")
+    if handle != member and handle in ledger.registry.members:
+        expected = f"{handle!r} is a member's id; choose another"
+        raise typer.BadParameter(expected, param_hint="'--handle'")
 
 
 @app.command()
@@ -396,15 +431,15 @@ def _print_demo(result: DemoResult) -> None:
 
     if not result.created:
         out().print(f"reusing the demo ledger in {result.config.data.root}", markup=False)
-        return
-    table = Table(title=Text(f"demo: {result.config.origin}"))
-    table.add_column("step")
-    table.add_column("what happened")
-    table.add_column("entry", justify="right")
-    for event in result.events:
-        seq = "" if event.seq is None else str(event.seq)
-        table.add_row(Text(event.step), Text(event.what), Text(seq))
-    out().print(table)
+    if result.events:
+        table = Table(title=Text(f"demo: {result.config.origin}"))
+        table.add_column("step")
+        table.add_column("what happened")
+        table.add_column("entry", justify="right")
+        for event in result.events:
+            seq = "" if event.seq is None else str(event.seq)
+            table.add_row(Text(event.step), Text(event.what), Text(seq))
+        out().print(table)
     for extra in result.tables:
         out().print(rich_table(extra.title, extra.columns, extra.rows))
 

@@ -177,6 +177,34 @@ def _with_client(url: str, key: Path | None, act: Callable[[CoopClient], Awaitab
         return asyncio.run(run())
 
 
+async def _members(client: CoopClient, option: str, names: list[str]) -> list[str]:
+    """The member ids that ``names`` (ids or handles, given with ``option``) name; a name
+    that names no member is a usage error (exit 2) naming the option."""
+    found = await client.member_ids(names)
+    unknown = [name for name in names if found[name] is None]
+    if unknown:
+        raise typer.BadParameter(
+            f"no member with id or handle {unknown[0]!r}", param_hint=f"'{option}'"
+        )
+    return [str(found[name]) for name in names]
+
+
+async def _member(client: CoopClient, option: str, name: str | None) -> str | None:
+    """``_members`` of one name, or ``None`` for none."""
+    return None if name is None else (await _members(client, option, [name]))[0]
+
+
+def _date(value: str | None, option: str) -> date:
+    """A YYYY-MM-DD date given with ``option`` (default: today)."""
+    if not value:
+        return _now().date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        expected = f"{value!r} is not a date YYYY-MM-DD"
+        raise typer.BadParameter(expected, param_hint=f"'{option}'") from None
+
+
 def _done(what: str, url: str, key: Path, act: Callable[[CoopClient], Awaitable[int]]) -> None:
     """Run one signed act and say where it landed: ``<what> at entry <seq>``."""
     out().print(f"{what} at entry {_with_client(url, key, act)}", markup=False)
@@ -222,7 +250,7 @@ def claim(
     """Claim credit for a contribution."""
     if (evidence is None) == (note is None):
         raise typer.BadParameter("give exactly one of --evidence and --note")
-    day = date.fromisoformat(done_on) if done_on else _now().date()
+    day = _date(done_on, "--done-on")
     content = evidence.read_bytes() if evidence is not None else str(note).encode()
 
     async def act(client: CoopClient) -> int:
@@ -231,7 +259,7 @@ def claim(
             quantity=quantity,
             done_on=day,
             evidence=content,
-            counterparty=counterparty,
+            counterparty=await _member(client, "--counterparty", counterparty),
             bid=bid,
             group=group,
         )
@@ -267,11 +295,12 @@ def register(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Record a session register (a convenor or the board): one award per attendee."""
-    day = date.fromisoformat(held_on) if held_on else _now().date()
+    day = _date(held_on, "--held-on")
 
     async def act(client: CoopClient) -> tuple[int, list[int]]:
+        attendees = await _members(client, "--attendee", attendee)
         return await client.record_register(
-            activity=activity, held_on=day, attendees=attendee, title=title, group=group
+            activity=activity, held_on=day, attendees=attendees, title=title, group=group
         )
 
     session, awards = _with_client(url, key, act)
@@ -335,10 +364,17 @@ def _ballot(
     if option is not None:
         return {"choice": option}
     if ranking is not None:
-        return {"ranking": [int(part) for part in ranking.split(",")]}
-    value = json.loads(str(ballot))
+        try:
+            return {"ranking": [int(part) for part in ranking.split(",")]}
+        except ValueError:
+            expected = f"{ranking!r} is not option indices, best first, e.g. 2,0,1"
+            raise typer.BadParameter(expected, param_hint="'--ranking'") from None
+    try:
+        value = json.loads(str(ballot))
+    except ValueError:
+        value = None
     if not isinstance(value, dict):
-        raise typer.BadParameter("--ballot must be a JSON object")
+        raise typer.BadParameter("must be a JSON object", param_hint="'--ballot'")
     return value
 
 
@@ -444,7 +480,11 @@ def set_role(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Set a member's role in a group (the board; a convenor moves member and observer)."""
-    _done("role set", url, key, lambda client: client.set_role(group, member, role))
+
+    async def act(client: CoopClient) -> int:
+        return await client.set_role(group, str(await _member(client, "MEMBER", member)), role)
+
+    _done("role set", url, key, act)
 
 
 @client_app.command()
@@ -495,7 +535,11 @@ def balance(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """A member's lifetime balance."""
-    out().print(str(_with_client(url, key, lambda client: client.balance(member))), markup=False)
+
+    async def act(client: CoopClient) -> int:
+        return await client.balance(await _member(client, "--member", member))
+
+    out().print(str(_with_client(url, key, act)), markup=False)
 
 
 @client_app.command()
@@ -508,7 +552,10 @@ def statement(
     """A member's statement: every line explained, with the running balance."""
     from rich.table import Table
 
-    found = _with_client(url, key, lambda client: client.statement(member, last))
+    async def act(client: CoopClient) -> dict[str, Any]:
+        return await client.statement(await _member(client, "--member", member), last)
+
+    found = _with_client(url, key, act)
     table = Table(title=f"{found['id']}: balance {found['balance']}, standing {found['standing']}")
     for column in ("entry", "date", "what", "activity", "by", "credits", "balance"):
         table.add_column(column, justify="right" if column in ("credits", "balance") else "left")

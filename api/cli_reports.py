@@ -129,15 +129,13 @@ def rich_table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
 
 
 def _member(registry: Registry, handles: dict[str, str], who: str) -> str:
-    """A member id from an id or a handle; raises ``NotFoundError``."""
-    from ledger.errors import NotFoundError
-
+    """A member id from an id or a handle; a usage error (exit 2) if it names no member."""
     if who in registry.members:
         return who
     by_handle = {handle: member for member, handle in handles.items()}
     if who in by_handle:
         return by_handle[who]
-    raise NotFoundError(f"no member with id or handle {who!r}")
+    raise typer.BadParameter(f"no member with id or handle {who!r}", param_hint="'MEMBER'")
 
 
 @report_app.command()

@@ -119,7 +119,10 @@ class AdmitMembers:
                 ctx.ledger, member.member, handle=member.handle, name=member.name, email=None
             )
             ctx.members[member.handle] = member
-            what = f"{member.name} ({member.kind}, {member.borough}) as {member.member}"
+            what = (
+                f"{member.name} ({member.kind}, {member.borough}): "
+                f"handle {member.handle}, id {member.member}"
+            )
             events.append(DemoEvent(self.title, what, receipt.entry.seq))
         return events
 
@@ -138,6 +141,17 @@ def _new_member(ctx: DemoContext, record: Mapping[str, Any]) -> DemoMember:
         borough=str(record["borough"]),
         keypair=keypair,
     )
+
+
+def members_table(config: LedgerConfig, members: Mapping[str, DemoMember]) -> DemoTable:
+    """The demo's members: the handle and the id (commands accept either), and the key file
+    in the data directory."""
+    rows = [
+        [m.handle, m.member, m.kind, m.borough, f"{MEMBER_KEYS_DIR}/{h}.key"]
+        for h, m in sorted(members.items())
+    ]
+    title = f"members (key files in {config.data.root})"
+    return DemoTable(title, ["handle", "id", "kind", "borough", "key file"], rows)
 
 
 def load_members(config: LedgerConfig, community: Mapping[str, Any]) -> dict[str, DemoMember]:

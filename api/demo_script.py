@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from api.demo import AdmitMembers, DemoContext, DemoEvent, DemoStep, DemoTable
+from api.demo import (
+    AdmitMembers,
+    DemoContext,
+    DemoEvent,
+    DemoStep,
+    DemoTable,
+    load_members,
+    members_table,
+)
 from api.demo_credits import CreditMonth, credit_tables
 from api.demo_governance import (
     ChangedVote,
@@ -46,7 +54,9 @@ async def run_demo(settings: Settings, *, steps: Sequence[DemoStep] = STEPS) -> 
     """
     data = data_dir(settings)
     if data.exists():
-        return DemoResult(load_config(settings), [], created=False)
+        config = load_config(settings)
+        shown = members_table(config, load_members(config, load_community()))
+        return DemoResult(config, [], created=False, tables=[shown])
     community = load_community()
     config = await init_ledger(settings, origin=community["origin"], steward_id=DEFAULT_STEWARD_ID)
     opened = f"opened log {config.origin}; first steward: {DEFAULT_STEWARD_ID}"
@@ -55,5 +65,9 @@ async def run_demo(settings: Settings, *, steps: Sequence[DemoStep] = STEPS) -> 
         ctx = DemoContext(config, ledger, community, config.steward())
         for step in steps:
             events.extend(await step.run(ctx))
-        tables = [*await credit_tables(ctx), await decision_table(ctx)]
+        tables = [
+            members_table(config, ctx.members),
+            *await credit_tables(ctx),
+            await decision_table(ctx),
+        ]
     return DemoResult(config, events, created=True, tables=tables)
