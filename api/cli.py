@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import AsyncExitStack, contextmanager
 from functools import cache
 from pathlib import Path
@@ -410,10 +410,17 @@ def demo(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
 ) -> None:
-    """Build the demo community's ledger, show what happened, audit it, then serve it."""
-    from api.demo_script import run_demo
+    """Build the demo community's ledger, show what happened, audit it, then serve it.
 
-    result = _run(run_demo(_settings(data)))
+    On a terminal, a line on stderr for each phase as it begins, and a progress bar.
+    """
+    from api.demo_script import phases, run_demo
+
+    names = [*phases(), "auditing"]
+    with _phases(names) as phase:
+        result = _run(run_demo(_settings(data), progress=phase))
+        if result.created:
+            phase("auditing")
     _print_demo(result)
     with _progress() as progress:
         report = _run(_audit_data(result.config, progress))
@@ -421,6 +428,29 @@ def demo(
     out().print(PROJECTIONS_OK, markup=False)
     if not no_serve:
         _serve(result.config, host, port)
+
+
+@contextmanager
+def _phases(names: list[str]) -> Iterator[Callable[[str], None]]:
+    """A ``progress`` for phases ``names``: on a terminal, a line on stderr as each begins
+    (``[2/8] forming the working groups``) under a bar; elsewhere nothing."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    console = Console(stderr=True, soft_wrap=True)  # made now: the terminal of this run
+    if not console.is_terminal:
+        yield lambda name: None
+        return
+    columns = (BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress("demo", *columns, console=console, transient=True) as bar:
+        task = bar.add_task("demo", total=len(names))
+
+        def phase(name: str) -> None:
+            done = names.index(name)
+            bar.update(task, completed=done)
+            bar.console.print(f"[{done + 1}/{len(names)}] {name}", markup=False, highlight=False)
+
+        yield phase
 
 
 def _print_demo(result: DemoResult) -> None:

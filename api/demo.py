@@ -91,6 +91,8 @@ class DemoStep(Protocol):
     """A step of the demo."""
 
     title: str
+    progress: str
+    """What the step is doing, for the progress shown while the demo runs."""
 
     async def run(self, ctx: DemoContext) -> list[DemoEvent]:
         """Do the step's work on the ledger; return what happened."""
@@ -100,6 +102,7 @@ class AdmitMembers:
     """The steward admits every community member; names go to the directory."""
 
     title = "admit members"
+    progress = "admitting the members"
 
     async def run(self, ctx: DemoContext) -> list[DemoEvent]:
         """Admit each member with a fresh key, saved under ``DIR/members`` (mode 0600)."""

@@ -18,6 +18,7 @@ from typer.testing import CliRunner, Result
 
 from api.cli import app
 from api.demo import member_id
+from api.demo_script import phases
 from ledger.checkpoint import verify_checkpoint
 from ledger.community import load_community
 from ledger.merkle import verify_inclusion
@@ -232,6 +233,7 @@ def test_demo_builds_audits_and_reuses_its_directory(tmp_path: Path) -> None:
     assert row in first.stdout
     assert "audit ok: 112 entries" in first.stdout
     assert "projections ok" in first.stdout
+    assert first.stderr == ""  # no progress when stderr is not a terminal
     for shown in (
         "confirms its own claim: refused",
         "per_pair_month cap",
@@ -250,6 +252,23 @@ def test_demo_builds_audits_and_reuses_its_directory(tmp_path: Path) -> None:
     assert again.exit_code == 0
     assert "reusing the demo ledger" in again.stdout and "audit ok: 112 entries" in again.stdout
     assert row in again.stdout and "members/croydon-print.key" in again.stdout
+
+
+def test_demo_shows_its_phases_on_a_terminal(tmp_path: Path) -> None:
+    shown = runner.invoke(
+        app, ["demo", "--data", str(tmp_path / "demo"), "--no-serve"], env={"TTY_COMPATIBLE": "1"}
+    )
+    assert shown.exit_code == 0, shown.output
+    names = [*phases(), "auditing"]
+    assert names[:3] == [
+        "creating the ledger",
+        "admitting the members",
+        "forming the working groups",
+    ]
+    assert "a month of credits" in names and "the sealed vote on priorities" in names
+    at = [shown.stderr.find(f"[{i}/{len(names)}] {name}\n") for i, name in enumerate(names, 1)]
+    assert -1 not in at and at == sorted(at), shown.stderr
+    assert "audit ok: 112 entries" in shown.stdout
 
 
 def _free_port() -> int:
