@@ -7,52 +7,136 @@ Registered in ``api.cli`` with ``app.add_typer(client_app)``: ``coopledger login
 (``prove`` also reads a local ``--data`` directory). A command with a key logs in by itself
 when it needs to (a private log, or a key file that names no member). A refusal prints one
 line ``error: <code>: <message>`` and exits 1.
+
+Like ``api.cli``, this module imports only Typer and the standard library when it loads;
+each command imports the client (httpx, PyNaCl) when it runs.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
-import httpx
 import typer
-from rich.console import Console
-from rich.table import Table
+import typer.core
 
-from api.client import ApiError, CoopClient
-from api.runtime import open_store
-from ledger.config import Settings, load_config
-from ledger.encoding import utc_now
-from ledger.errors import LedgerError
-from ledger.log import LogView
-from ledger.merkle import verify_inclusion
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from api.client import CoopClient
+    from ledger.config import Settings
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
-client_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-out = Console(soft_wrap=True)
+
+class PlainCommand(typer.core.TyperCommand):
+    """A command whose help is plain text: an option shows a word for its value (``--data
+    DIR``) and a flag none; an argument shows its name alone, with no ``<type>``.
+
+    An option declared without a ``metavar`` shows its name in capitals.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            flag = getattr(param, "is_flag", False) or getattr(param, "count", False)
+            if param.param_type_name == "option" and not flag and param.metavar is None:
+                param.metavar = (param.name or "value").upper()
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        """The arguments, then the options, each with its help."""
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if param.param_type_name == "argument":
+                arguments.append((_argument_name(param), record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """``[OPTIONS] NAME [OPTIONAL]``: arguments by name, optional ones in brackets."""
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = _argument_name(param)
+                pieces.append(name if param.required else f"[{name}]")
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+
+def _argument_name(param: Any) -> str:
+    name = str(param.metavar or (param.name or "value").upper())
+    return name if param.nargs == 1 else f"{name}..."
+
+
+class PlainTyper(typer.Typer):
+    """A Typer app of ``PlainCommand`` commands, its help plain text (no Rich panels)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("add_completion", False)
+        kwargs.setdefault("pretty_exceptions_enable", False)
+        super().__init__(rich_markup_mode=None, **kwargs)
+
+    def command(self, *args: Any, **kwargs: Any) -> Callable[[F], F]:
+        """``typer.Typer.command`` making a ``PlainCommand``."""
+        kwargs.setdefault("cls", PlainCommand)
+        return super().command(*args, **kwargs)
+
+
+client_app = PlainTyper()
+
+
+@cache
+def out() -> Console:
+    """The console of results (stdout), made on first use."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True)
+
+
+def _now() -> datetime:
+    from ledger.encoding import utc_now
+
+    return utc_now()
+
 
 UrlOption = Annotated[
-    str, typer.Option("--url", envvar="COOPLEDGER_URL", help="The server's base URL.")
+    str,
+    typer.Option("--url", envvar="COOPLEDGER_URL", metavar="URL", help="The server's base URL."),
 ]
 KeyOption = Annotated[
-    Path, typer.Option("--key", envvar="COOPLEDGER_KEY", help="Your key file (mode 0600).")
+    Path,
+    typer.Option(
+        "--key", envvar="COOPLEDGER_KEY", metavar="FILE", help="Your key file (mode 0600)."
+    ),
 ]
 OptionalKey = Annotated[
     Path | None,
     typer.Option(
         "--key",
         envvar="COOPLEDGER_KEY",
+        metavar="FILE",
         help="Your key file: names you, and logs you in where the log is private.",
     ),
 ]
 MemberOption = Annotated[
-    str | None, typer.Option(help="The member (default: the key file's member).")
+    str | None,
+    typer.Option(
+        metavar="MEMBER", help="The member, by id or handle (default: the key file's member)."
+    ),
 ]
 DEFAULT_URL = "http://127.0.0.1:8000"
 
@@ -64,6 +148,11 @@ def _fail(message: str) -> NoReturn:
 
 @contextmanager
 def _expected() -> Iterator[None]:
+    import httpx
+
+    from api.client import ApiError
+    from ledger.errors import LedgerError
+
     try:
         yield
     except ApiError as e:
@@ -75,6 +164,10 @@ def _expected() -> Iterator[None]:
 
 
 def _with_client(url: str, key: Path | None, act: Callable[[CoopClient], Awaitable[T]]) -> T:
+    import asyncio
+
+    from api.client import CoopClient
+
     async def run() -> T:
         client = CoopClient.from_key_file(url, key) if key is not None else CoopClient(url)
         async with client:
@@ -84,9 +177,37 @@ def _with_client(url: str, key: Path | None, act: Callable[[CoopClient], Awaitab
         return asyncio.run(run())
 
 
+async def _members(client: CoopClient, option: str, names: list[str]) -> list[str]:
+    """The member ids that ``names`` (ids or handles, given with ``option``) name; a name
+    that names no member is a usage error (exit 2) naming the option."""
+    found = await client.member_ids(names)
+    unknown = [name for name in names if found[name] is None]
+    if unknown:
+        raise typer.BadParameter(
+            f"no member with id or handle {unknown[0]!r}", param_hint=f"'{option}'"
+        )
+    return [str(found[name]) for name in names]
+
+
+async def _member(client: CoopClient, option: str, name: str | None) -> str | None:
+    """``_members`` of one name, or ``None`` for none."""
+    return None if name is None else (await _members(client, option, [name]))[0]
+
+
+def _date(value: str | None, option: str) -> date:
+    """A YYYY-MM-DD date given with ``option`` (default: today)."""
+    if not value:
+        return _now().date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        expected = f"{value!r} is not a date YYYY-MM-DD"
+        raise typer.BadParameter(expected, param_hint=f"'{option}'") from None
+
+
 def _done(what: str, url: str, key: Path, act: Callable[[CoopClient], Awaitable[int]]) -> None:
     """Run one signed act and say where it landed: ``<what> at entry <seq>``."""
-    out.print(f"{what} at entry {_with_client(url, key, act)}", markup=False)
+    out().print(f"{what} at entry {_with_client(url, key, act)}", markup=False)
 
 
 @client_app.command()
@@ -97,22 +218,31 @@ def login(key: KeyOption, url: UrlOption = DEFAULT_URL) -> None:
         token = await client.login()
         return f"logged in as {client.member}\ntoken {token}"
 
-    out.print(_with_client(url, key, act), markup=False)
+    out().print(_with_client(url, key, act), markup=False)
 
 
 @client_app.command()
 def claim(
     key: KeyOption,
     activity: Annotated[str, typer.Option(help="The activity, e.g. mentoring.hour.")],
-    quantity: Annotated[int, typer.Option(help="Units (hours, sessions, ...).", min=1)] = 1,
+    quantity: Annotated[
+        int, typer.Option(metavar="N", help="Units (hours, sessions, ...).", min=1)
+    ] = 1,
     evidence: Annotated[
-        Path | None, typer.Option(help="Evidence file: only its SHA-256 goes on the log.")
+        Path | None,
+        typer.Option(metavar="FILE", help="Evidence file: only its SHA-256 goes on the log."),
     ] = None,
     note: Annotated[
-        str | None, typer.Option(help="Evidence as a short text, if there is no file.")
+        str | None,
+        typer.Option(metavar="TEXT", help="Evidence as a short text, if there is no file."),
     ] = None,
-    done_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today).")] = None,
-    counterparty: Annotated[str | None, typer.Option(help="Who confirms the claim.")] = None,
+    done_on: Annotated[
+        str | None, typer.Option(metavar="DATE", help="YYYY-MM-DD (default: today).")
+    ] = None,
+    counterparty: Annotated[
+        str | None,
+        typer.Option(metavar="MEMBER", help="Who confirms the claim: a member id or handle."),
+    ] = None,
     bid: Annotated[str | None, typer.Option(help="The bid, for per-bid activities.")] = None,
     group: Annotated[str | None, typer.Option(help="The working group.")] = None,
     url: UrlOption = DEFAULT_URL,
@@ -120,7 +250,7 @@ def claim(
     """Claim credit for a contribution."""
     if (evidence is None) == (note is None):
         raise typer.BadParameter("give exactly one of --evidence and --note")
-    day = date.fromisoformat(done_on) if done_on else utc_now().date()
+    day = _date(done_on, "--done-on")
     content = evidence.read_bytes() if evidence is not None else str(note).encode()
 
     async def act(client: CoopClient) -> int:
@@ -129,7 +259,7 @@ def claim(
             quantity=quantity,
             done_on=day,
             evidence=content,
-            counterparty=counterparty,
+            counterparty=await _member(client, "--counterparty", counterparty),
             bid=bid,
             group=group,
         )
@@ -150,23 +280,31 @@ def confirm(
 @client_app.command()
 def register(
     key: KeyOption,
-    attendee: Annotated[list[str], typer.Option(help="An attendee's member id (repeat for each).")],
+    attendee: Annotated[
+        list[str],
+        typer.Option(
+            metavar="MEMBER", help="An attendee: a member id or handle (repeat for each)."
+        ),
+    ],
     title: Annotated[str, typer.Option(help="The session's title.")],
     activity: Annotated[str, typer.Option(help="The activity.")] = "workshop.attended",
-    held_on: Annotated[str | None, typer.Option(help="YYYY-MM-DD (default: today).")] = None,
+    held_on: Annotated[
+        str | None, typer.Option(metavar="DATE", help="YYYY-MM-DD (default: today).")
+    ] = None,
     group: Annotated[str | None, typer.Option(help="The working group.")] = None,
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Record a session register (a convenor or the board): one award per attendee."""
-    day = date.fromisoformat(held_on) if held_on else utc_now().date()
+    day = _date(held_on, "--held-on")
 
     async def act(client: CoopClient) -> tuple[int, list[int]]:
+        attendees = await _members(client, "--attendee", attendee)
         return await client.record_register(
-            activity=activity, held_on=day, attendees=attendee, title=title, group=group
+            activity=activity, held_on=day, attendees=attendees, title=title, group=group
         )
 
     session, awards = _with_client(url, key, act)
-    out.print(f"session at entry {session}; {len(awards)} awards", markup=False)
+    out().print(f"session at entry {session}; {len(awards)} awards", markup=False)
 
 
 @client_app.command()
@@ -193,7 +331,7 @@ def withdraw(
 @client_app.command()
 def dispute(
     key: KeyOption,
-    award: Annotated[int, typer.Argument(help="The award's entry.")],
+    award: Annotated[int, typer.Argument(metavar="AWARD", help="The award's entry.")],
     reason: Annotated[
         str, typer.Option(help="not_delivered, wrong_quantity, wrong_member, duplicate, other.")
     ],
@@ -206,8 +344,8 @@ def dispute(
 @client_app.command()
 def reverse(
     key: KeyOption,
-    award: Annotated[int, typer.Argument(help="The award's entry.")],
-    credits: Annotated[int, typer.Option(help="What remains of the award.", min=1)],
+    award: Annotated[int, typer.Argument(metavar="AWARD", help="The award's entry.")],
+    credits: Annotated[int, typer.Option(metavar="N", help="What remains of the award.", min=1)],
     reason: Annotated[str, typer.Option(help="error, duplicate, not_delivered, dispute_upheld.")],
     url: UrlOption = DEFAULT_URL,
 ) -> None:
@@ -226,23 +364,34 @@ def _ballot(
     if option is not None:
         return {"choice": option}
     if ranking is not None:
-        return {"ranking": [int(part) for part in ranking.split(",")]}
-    value = json.loads(str(ballot))
+        try:
+            return {"ranking": [int(part) for part in ranking.split(",")]}
+        except ValueError:
+            expected = f"{ranking!r} is not option indices, best first, e.g. 2,0,1"
+            raise typer.BadParameter(expected, param_hint="'--ranking'") from None
+    try:
+        value = json.loads(str(ballot))
+    except ValueError:
+        value = None
     if not isinstance(value, dict):
-        raise typer.BadParameter("--ballot must be a JSON object")
+        raise typer.BadParameter("must be a JSON object", param_hint="'--ballot'")
     return value
 
 
 @client_app.command()
 def vote(
     key: KeyOption,
-    proposal: Annotated[int, typer.Argument(help="The proposal's entry.")],
+    proposal: Annotated[int, typer.Argument(metavar="PROPOSAL", help="The proposal's entry.")],
     choice: Annotated[
         str | None, typer.Option(help="A motion: agree, abstain, disagree or block.")
     ] = None,
-    option: Annotated[int | None, typer.Option(help="Single choice: an option index.")] = None,
-    ranking: Annotated[str | None, typer.Option(help="Ranked: indices, best first: 2,0,1")] = None,
-    ballot: Annotated[str | None, typer.Option(help="Any ballot as JSON.")] = None,
+    option: Annotated[
+        int | None, typer.Option(metavar="N", help="Single choice: an option index.")
+    ] = None,
+    ranking: Annotated[
+        str | None, typer.Option(metavar="N,N,...", help="Ranked: indices, best first: 2,0,1")
+    ] = None,
+    ballot: Annotated[str | None, typer.Option(metavar="JSON", help="Any ballot as JSON.")] = None,
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Vote on a proposal (a later vote replaces an earlier one until it closes)."""
@@ -257,15 +406,19 @@ def propose(
     title: Annotated[str, typer.Option(help="The proposal's title.")],
     text: Annotated[str, typer.Option(help="The proposal's text.")],
     method: Annotated[str, typer.Option(help="proposal, consent, single, irv, ...")] = "proposal",
-    option: Annotated[list[str] | None, typer.Option(help="An option (repeat).")] = None,
-    days: Annotated[int, typer.Option(help="Days until it closes.", min=1)] = 7,
-    quorum: Annotated[str, typer.Option(help="A fraction of the electorate.")] = "0/1",
-    threshold: Annotated[str, typer.Option(help="A fraction of the votes.")] = "1/2",
+    option: Annotated[
+        list[str] | None, typer.Option(metavar="TEXT", help="An option (repeat).")
+    ] = None,
+    days: Annotated[int, typer.Option(metavar="N", help="Days until it closes.", min=1)] = 7,
+    quorum: Annotated[
+        str, typer.Option(metavar="P/Q", help="A fraction of the electorate.")
+    ] = "0/1",
+    threshold: Annotated[str, typer.Option(metavar="P/Q", help="A fraction of the votes.")] = "1/2",
     hidden: Annotated[bool, typer.Option(help="Seal the ballots until it closes.")] = False,
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Open a proposal (the group's convenor or the board)."""
-    closes = utc_now() + timedelta(days=days)
+    closes = _now() + timedelta(days=days)
 
     async def act(client: CoopClient) -> int:
         return await client.propose(
@@ -286,7 +439,7 @@ def propose(
 @client_app.command()
 def close(
     key: KeyOption,
-    proposal: Annotated[int, typer.Argument(help="The proposal's entry.")],
+    proposal: Annotated[int, typer.Argument(metavar="PROPOSAL", help="The proposal's entry.")],
     reason: Annotated[str, typer.Option(help="closing_time, all_voted or early.")] = "early",
     url: UrlOption = DEFAULT_URL,
 ) -> None:
@@ -297,13 +450,13 @@ def close(
 @client_app.command()
 def decide(
     key: KeyOption,
-    proposal: Annotated[int, typer.Argument(help="The proposal's entry.")],
+    proposal: Annotated[int, typer.Argument(metavar="PROPOSAL", help="The proposal's entry.")],
     statement: Annotated[str, typer.Option(help="The outcome statement.")],
-    review_days: Annotated[int, typer.Option(help="Days until review.", min=1)] = 180,
+    review_days: Annotated[int, typer.Option(metavar="N", help="Days until review.", min=1)] = 180,
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Record the decision of a closed proposal, as counted from its ballots."""
-    review = utc_now().date() + timedelta(days=review_days)
+    review = _now().date() + timedelta(days=review_days)
     _done("decision recorded", url, key, lambda client: client.decide(proposal, statement, review))
 
 
@@ -322,12 +475,16 @@ def create_group(
 def set_role(
     key: KeyOption,
     group: Annotated[str, typer.Argument(help="The working group's slug.")],
-    member: Annotated[str, typer.Argument(help="The member's id.")],
+    member: Annotated[str, typer.Argument(metavar="MEMBER", help="The member: an id or handle.")],
     role: Annotated[str, typer.Option(help="convenor, member or observer.")],
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Set a member's role in a group (the board; a convenor moves member and observer)."""
-    _done("role set", url, key, lambda client: client.set_role(group, member, role))
+
+    async def act(client: CoopClient) -> int:
+        return await client.set_role(group, str(await _member(client, "MEMBER", member)), role)
+
+    _done("role set", url, key, act)
 
 
 @client_app.command()
@@ -344,7 +501,7 @@ def join(
 @client_app.command("approve-join")
 def approve_join(
     key: KeyOption,
-    request: Annotated[int, typer.Argument(help="The join request's entry.")],
+    request: Annotated[int, typer.Argument(metavar="REQUEST", help="The join request's entry.")],
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Approve a request to join your group (its convenor or the board)."""
@@ -354,7 +511,7 @@ def approve_join(
 @client_app.command("decline-join")
 def decline_join(
     key: KeyOption,
-    request: Annotated[int, typer.Argument(help="The join request's entry.")],
+    request: Annotated[int, typer.Argument(metavar="REQUEST", help="The join request's entry.")],
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Decline a request to join your group, or withdraw your own request."""
@@ -378,18 +535,27 @@ def balance(
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """A member's lifetime balance."""
-    out.print(str(_with_client(url, key, lambda client: client.balance(member))), markup=False)
+
+    async def act(client: CoopClient) -> int:
+        return await client.balance(await _member(client, "--member", member))
+
+    out().print(str(_with_client(url, key, act)), markup=False)
 
 
 @client_app.command()
 def statement(
     key: OptionalKey = None,
     member: MemberOption = None,
-    last: Annotated[int, typer.Option(help="How many lines.", min=1, max=100)] = 20,
+    last: Annotated[int, typer.Option(metavar="N", help="How many lines.", min=1, max=100)] = 20,
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """A member's statement: every line explained, with the running balance."""
-    found = _with_client(url, key, lambda client: client.statement(member, last))
+    from rich.table import Table
+
+    async def act(client: CoopClient) -> dict[str, Any]:
+        return await client.statement(await _member(client, "--member", member), last)
+
+    found = _with_client(url, key, act)
     table = Table(title=f"{found['id']}: balance {found['balance']}, standing {found['standing']}")
     for column in ("entry", "date", "what", "activity", "by", "credits", "balance"):
         table.add_column(column, justify="right" if column in ("credits", "balance") else "left")
@@ -403,35 +569,42 @@ def statement(
             f"{line['credits']:+d}",
             str(line["balance"]),
         )
-    out.print(table)
+    out().print(table)
 
 
 @client_app.command()
 def prove(
     ctx: typer.Context,
-    index: Annotated[int, typer.Option(help="The entry's index.", min=0)],
+    index: Annotated[int, typer.Option(metavar="I", help="The entry's index.", min=0)],
     url: Annotated[
         str | None,
         typer.Option(
-            "--url", envvar="COOPLEDGER_URL", help=f"A server to ask (default: {DEFAULT_URL})."
+            "--url",
+            envvar="COOPLEDGER_URL",
+            metavar="URL",
+            help=f"A server to ask (default: {DEFAULT_URL}).",
         ),
     ] = None,
     data: Annotated[
         Path | None,
         typer.Option(
-            "--data", envvar="COOPLEDGER_DATA", help="A data directory, instead of a server."
+            "--data",
+            envvar="COOPLEDGER_DATA",
+            metavar="DIR",
+            help="A data directory, instead of a server.",
         ),
     ] = None,
     size: Annotated[
-        int | None, typer.Option(help="Tree size (default: the latest checkpoint's).", min=1)
+        int | None,
+        typer.Option(metavar="N", help="Tree size (default: the latest checkpoint's).", min=1),
     ] = None,
     key: OptionalKey = None,
 ) -> None:
     """Print an RFC 9162 inclusion proof as JSON, checked before it is printed.
 
-    From a server (``--url``) the proof is checked against its signed checkpoint; with
-    ``--data`` it is read from the local database. An option on the command line wins over
-    the environment's ``COOPLEDGER_URL`` or ``COOPLEDGER_DATA``.
+    From a server (--url) the proof is checked against its signed checkpoint; with --data
+    it is read from the local database. An option on the command line wins over the
+    environment's COOPLEDGER_URL or COOPLEDGER_DATA.
     """
     if url is not None and data is not None:
         url_given, data_given = _on_command_line(ctx, "url"), _on_command_line(ctx, "data")
@@ -444,6 +617,10 @@ def prove(
             raise typer.BadParameter("--size is for --data; a server proves against its latest")
         proof = _with_client(url or DEFAULT_URL, key, lambda client: client.prove(index))
     else:
+        import asyncio
+
+        from ledger.config import Settings
+
         with _expected():
             proof = asyncio.run(_prove_local(Settings(data=data), index, size))
     keys = ("index", "size", "leafHash", "path", "root")
@@ -457,6 +634,11 @@ def _on_command_line(ctx: typer.Context, name: str) -> bool:
 
 
 async def _prove_local(settings: Settings, index: int, size: int | None) -> dict[str, Any]:
+    from api.runtime import open_store
+    from ledger.config import load_config
+    from ledger.log import LogView
+    from ledger.merkle import verify_inclusion
+
     config = load_config(settings)
     store = await open_store(config.database_url, migrate=False)
     try:

@@ -1,45 +1,75 @@
-"""``coopledger report ...`` and ``coopledger rebuild``: credit reports from a data directory."""
+"""``coopledger report ...`` and ``coopledger rebuild``: credit reports from a data directory.
+
+Like ``api.cli``, this module imports only Typer and the standard library when it loads;
+each command imports the database and the reports when it runs.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import re
 import sys
 from collections.abc import Callable, Coroutine
 from datetime import date
+from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from api.runtime import projectors, running_ledger
-from ledger import directory
-from ledger.config import ConfigError, LedgerConfig, Settings, load_config
-from ledger.credits import export, reports
-from ledger.credits.social import social_value_report
-from ledger.errors import LedgerError, NotFoundError
-from ledger.members import Registry
-from ledger.rebuild import rebuild as rebuild_projections
-from ledger.service import Ledger
-from ledger.sql import SqlLogStore
+from api.cli_client import PlainTyper
 
-report_app = typer.Typer(help="Credit reports: balances, statements, totals, social value.")
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
+    from ledger.config import LedgerConfig
+    from ledger.members import Registry
+    from ledger.service import Ledger
+    from ledger.sql import SqlLogStore
+
+    Reader: TypeAlias = Callable[
+        [AsyncConnection, Registry, dict[str, str]], Coroutine[Any, Any, str | Table]
+    ]
+
+report_app = PlainTyper(help="Credit reports: balances, statements, totals, social value.")
+
+
+@cache
+def out() -> Console:
+    """The console of results (stdout), made on first use."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 120)
+
+
 DataOption = Annotated[
     Path | None,
-    typer.Option("--data", envvar="COOPLEDGER_DATA", help="The ledger's data directory."),
+    typer.Option(
+        "--data", envvar="COOPLEDGER_DATA", metavar="DIR", help="The ledger's data directory."
+    ),
 ]
 CsvOption = Annotated[bool, typer.Option("--csv", help="Write CSV instead of a table.")]
-Reader = Callable[[AsyncConnection, Registry, dict[str, str]], Coroutine[Any, Any, str | Table]]
+
+
+DIMENSIONS = ("group", "activity", "borough", "member_kind", "month")
+"""What ``report totals`` totals by: ``ledger.credits.reports.DIMENSIONS`` (a test checks
+they are the same), named here so that ``--help`` need not import the database."""
+DIMENSIONS_TEXT = ", ".join(DIMENSIONS[:-1]) + " or " + DIMENSIONS[-1]
+
+
+def _dimension(value: str) -> str:
+    if value not in DIMENSIONS:
+        raise typer.BadParameter(f"{value!r} is not a dimension; give {DIMENSIONS_TEXT}")
+    return value
 
 
 def _config(data: Path | None) -> LedgerConfig:
+    from ledger.config import ConfigError, Settings, load_config
+    from ledger.errors import LedgerError
+
     try:
         return load_config(Settings(data=data) if data else Settings())
     except (ConfigError, LedgerError) as e:
@@ -51,11 +81,16 @@ def _emit(result: str | Table) -> None:
     if isinstance(result, str):
         typer.echo(result, nl=False)
     else:
-        out.print(result)
+        out().print(result)
 
 
 def _run(data: Path | None, reader: Reader) -> None:
     """Open the ledger read-only in spirit (no statement is submitted) and run ``reader``."""
+    import asyncio
+
+    from api.runtime import running_ledger
+    from ledger import directory
+    from ledger.errors import LedgerError
 
     async def go() -> str | Table:
         async with running_ledger(_config(data)) as ledger:
@@ -72,6 +107,9 @@ def _run(data: Path | None, reader: Reader) -> None:
 
 
 def _sql(ledger: Ledger) -> SqlLogStore:
+    from ledger.config import ConfigError
+    from ledger.sql import SqlLogStore
+
     if not isinstance(ledger.store, SqlLogStore):
         raise ConfigError("reports need an SQL store")
     return ledger.store
@@ -79,6 +117,9 @@ def _sql(ledger: Ledger) -> SqlLogStore:
 
 def rich_table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
     """A Rich table of plain-text cells (never read as markup)."""
+    from rich.table import Table
+    from rich.text import Text
+
     table = Table(title=Text(title))
     for column in columns:
         table.add_column(column)
@@ -88,13 +129,13 @@ def rich_table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
 
 
 def _member(registry: Registry, handles: dict[str, str], who: str) -> str:
-    """A member id from an id or a handle; raises ``NotFoundError``."""
+    """A member id from an id or a handle; a usage error (exit 2) if it names no member."""
     if who in registry.members:
         return who
     by_handle = {handle: member for member, handle in handles.items()}
     if who in by_handle:
         return by_handle[who]
-    raise NotFoundError(f"no member with id or handle {who!r}")
+    raise typer.BadParameter(f"no member with id or handle {who!r}", param_hint="'MEMBER'")
 
 
 @report_app.command()
@@ -102,6 +143,8 @@ def balances(data: DataOption = None, as_csv: CsvOption = False) -> None:
     """Every member's lifetime balance and 12-month active standing."""
 
     async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+        from ledger.credits import reports
+
         held = await reports.balances(conn)
         rows = []
         for member in sorted(registry.members):
@@ -115,13 +158,15 @@ def balances(data: DataOption = None, as_csv: CsvOption = False) -> None:
 
 @report_app.command()
 def statement(
-    member: Annotated[str, typer.Argument(help="Member id or handle.")],
+    member: Annotated[str, typer.Argument(metavar="MEMBER", help="Member id or handle.")],
     data: DataOption = None,
     as_csv: CsvOption = False,
 ) -> None:
     """Every line of a member's credits, with the entry seq for an inclusion proof."""
 
     async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+        from ledger.credits import export, reports
+
         ident = _member(registry, handles, member)
         lines = await reports.statement(conn, ident)
         if as_csv:
@@ -151,14 +196,25 @@ def statement(
 @report_app.command()
 def totals(
     dimension: Annotated[
-        str, typer.Argument(help="group, activity, borough, member_kind or month")
+        str,
+        typer.Argument(
+            metavar="DIMENSION",
+            help=f"What to total by: {DIMENSIONS_TEXT}.",
+            callback=_dimension,
+        ),
     ],
     data: DataOption = None,
     as_csv: CsvOption = False,
 ) -> None:
-    """Net credits per working group, activity, borough, member kind or month."""
+    """Net credits per working group, activity, borough, member kind or month.
+
+    Every borough and every member kind of the admitted members is listed, with 0 where
+    they have no credits.
+    """
 
     async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+        from ledger.credits import export, reports
+
         found = await reports.totals(conn, registry, dimension)
         if as_csv:
             return export.totals_csv(found)
@@ -173,6 +229,8 @@ def confirmations(data: DataOption = None, as_csv: CsvOption = False) -> None:
     """Who confirmed or approved whose award."""
 
     async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+        from ledger.credits import export, reports
+
         found = await reports.confirmations(conn)
         if as_csv:
             return export.confirmations_csv(found)
@@ -192,6 +250,8 @@ def gini(data: DataOption = None) -> None:
     """The distribution of credits over members: the Gini coefficient."""
 
     async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+        from ledger.credits import reports
+
         spread = await reports.distribution(conn, registry)
         return f"members {spread.members}, credits {spread.total}, Gini {spread.gini_decimal}\n"
 
@@ -200,9 +260,11 @@ def gini(data: DataOption = None) -> None:
 
 @report_app.command("social-value")
 def social_value(
-    quarter: Annotated[str, typer.Argument(help="The quarter, e.g. 2026Q4.")],
+    quarter: Annotated[str, typer.Argument(metavar="QUARTER", help="The quarter, e.g. 2026Q4.")],
     data: DataOption = None,
-    at: Annotated[int | None, typer.Option(help="Checkpoint size (default: latest).")] = None,
+    at: Annotated[
+        int | None, typer.Option(metavar="N", help="Checkpoint size (default: latest).")
+    ] = None,
     as_csv: CsvOption = False,
 ) -> None:
     """Hours of mentoring, bid support, placements and workshops by borough and member kind,
@@ -213,6 +275,9 @@ def social_value(
     year, number = int(match.group(1)), int(match.group(2))
 
     async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+        from ledger.credits import export
+        from ledger.credits.social import social_value_report
+
         found = await social_value_report(conn, registry, year=year, quarter=number, at=at)
         return export.social_value_csv(found) if as_csv else export.social_value_text(found)
 
@@ -229,6 +294,11 @@ def _csv(columns: list[str], rows: list[list[str]]) -> str:
 
 def rebuild(data: DataOption = None) -> None:
     """Drop every projection (balances, claims, ...) and rebuild it from the log."""
+    import asyncio
+
+    from api.runtime import projectors, running_ledger
+    from ledger.errors import LedgerError
+    from ledger.rebuild import rebuild as rebuild_projections
 
     async def go() -> int:
         async with running_ledger(_config(data)) as ledger:
@@ -239,4 +309,4 @@ def rebuild(data: DataOption = None) -> None:
     except LedgerError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from e
-    out.print(f"rebuilt the projections from {size} entries", markup=False)
+    out().print(f"rebuilt the projections from {size} entries", markup=False)

@@ -283,8 +283,9 @@ class CoopClient(ClientCore):
         borough: str,
         name: str | None = None,
         email: str | None = None,
+        handle: str | None = None,
     ) -> int:
-        """Admit a member (the board); name and e-mail go to the erasable directory."""
+        """Admit a member (the board); handle, name and e-mail go to the erasable directory."""
         body = {
             "member": member,
             "public_key": public_key,
@@ -297,7 +298,7 @@ class CoopClient(ClientCore):
             "mutation($s: SignedStatementInput!, $p: PersonalDataInput) { "
             "admitMember(statement: $s, personal: $p) { __typename "
             "... on Refusal { code message } ... on MemberAccepted { receipt { seq } } } }",
-            {"s": graphql_input(signed), "p": {"name": name, "email": email}},
+            {"s": graphql_input(signed), "p": {"handle": handle, "name": name, "email": email}},
         )
         result = data["admitMember"]
         if result["__typename"] != "MemberAccepted":

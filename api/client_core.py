@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -236,10 +236,29 @@ class ClientCore:
             await self.login()
         chosen = member or self.member
         if chosen is None:
-            raise ApiError("no_member", "name the member (--member ID), or give your key (--key)")
+            raise ApiError(
+                "no_member", "name the member (--member ID or HANDLE), or give your key (--key)"
+            )
         return chosen
 
     # -- reads --------------------------------------------------------------------------
+
+    async def member_id(self, who: str) -> str | None:
+        """The id of the member ``who`` names: the member whose id it is, else the member
+        whose handle (in the erasable directory) it is; ``None`` if there is neither."""
+        data = await self.graphql(
+            "query($w: String!) { byId: member(id: $w) { id } "
+            "byHandle: member(handle: $w) { id } }",
+            {"w": who},
+        )
+        found = data["byId"] or data["byHandle"]
+        return None if found is None else str(found["id"])
+
+    async def member_ids(self, names: Iterable[str]) -> dict[str, str | None]:
+        """``member_id`` of each of ``names`` (asked together)."""
+        unique = list(dict.fromkeys(names))
+        found = await asyncio.gather(*(self.member_id(name) for name in unique))
+        return dict(zip(unique, found, strict=True))
 
     async def balance(self, member: str | None = None) -> int:
         """A member's lifetime balance (default: this client's member)."""

@@ -91,6 +91,8 @@ class DemoStep(Protocol):
     """A step of the demo."""
 
     title: str
+    progress: str
+    """What the step is doing, for the progress shown while the demo runs."""
 
     async def run(self, ctx: DemoContext) -> list[DemoEvent]:
         """Do the step's work on the ledger; return what happened."""
@@ -100,6 +102,7 @@ class AdmitMembers:
     """The steward admits every community member; names go to the directory."""
 
     title = "admit members"
+    progress = "admitting the members"
 
     async def run(self, ctx: DemoContext) -> list[DemoEvent]:
         """Admit each member with a fresh key, saved under ``DIR/members`` (mode 0600)."""
@@ -119,7 +122,10 @@ class AdmitMembers:
                 ctx.ledger, member.member, handle=member.handle, name=member.name, email=None
             )
             ctx.members[member.handle] = member
-            what = f"{member.name} ({member.kind}, {member.borough}) as {member.member}"
+            what = (
+                f"{member.name} ({member.kind}, {member.borough}): "
+                f"handle {member.handle}, id {member.member}"
+            )
             events.append(DemoEvent(self.title, what, receipt.entry.seq))
         return events
 
@@ -138,6 +144,17 @@ def _new_member(ctx: DemoContext, record: Mapping[str, Any]) -> DemoMember:
         borough=str(record["borough"]),
         keypair=keypair,
     )
+
+
+def members_table(config: LedgerConfig, members: Mapping[str, DemoMember]) -> DemoTable:
+    """The demo's members: the handle and the id (commands accept either), and the key file
+    in the data directory."""
+    rows = [
+        [m.handle, m.member, m.kind, m.borough, f"{MEMBER_KEYS_DIR}/{h}.key"]
+        for h, m in sorted(members.items())
+    ]
+    title = f"members (key files in {config.data.root})"
+    return DemoTable(title, ["handle", "id", "kind", "borough", "key file"], rows)
 
 
 def load_members(config: LedgerConfig, community: Mapping[str, Any]) -> dict[str, DemoMember]:

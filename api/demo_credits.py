@@ -34,6 +34,7 @@ class CreditMonth:
     """A scripted month of credits for the demo community."""
 
     title = "credits"
+    progress = "a month of credits"
 
     async def run(self, ctx: DemoContext) -> list[DemoEvent]:
         """Record registers, claims and confirmations; show two refusals and a reversal."""

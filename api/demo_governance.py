@@ -78,6 +78,7 @@ class WorkingGroups:
     """The board creates the five working groups; members join; each gets a convenor."""
 
     title = "groups"
+    progress = "forming the working groups"
 
     async def run(self, ctx: DemoContext) -> list[DemoEvent]:
         """Create each group, file and approve join requests, appoint its convenor."""
@@ -106,6 +107,7 @@ class TermsOfReference:
     """Each group adopts the model terms of reference by consent."""
 
     title = "terms"
+    progress = "adopting the terms of reference"
 
     async def run(self, ctx: DemoContext) -> list[DemoEvent]:
         """Open a consent proposal per group; every member agrees; close and decide."""
@@ -136,6 +138,7 @@ class Priorities:
     """A hidden ranked-choice vote on next quarter's priorities; an observer is refused."""
 
     title = "priorities"
+    progress = "the sealed vote on priorities"
 
     async def run(self, ctx: DemoContext) -> list[DemoEvent]:
         """Sealed IRV ballots, an observer's refused ballot, then close, reveal and decide."""
@@ -174,6 +177,7 @@ class ChangedVote:
     """A proposal in which one member changes their vote before close."""
 
     title = "proposal"
+    progress = "a proposal with a changed vote"
 
     async def run(self, ctx: DemoContext) -> list[DemoEvent]:
         """Disagree, then agree: the later ballot counts and both stay on the log."""

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from api.demo import AdmitMembers, DemoContext, DemoEvent, DemoStep, DemoTable
+from api.demo import (
+    AdmitMembers,
+    DemoContext,
+    DemoEvent,
+    DemoStep,
+    DemoTable,
+    load_members,
+    members_table,
+)
 from api.demo_credits import CreditMonth, credit_tables
 from api.demo_governance import (
     ChangedVote,
@@ -39,21 +47,46 @@ class DemoResult:
     tables: list[DemoTable] = field(default_factory=list)
 
 
-async def run_demo(settings: Settings, *, steps: Sequence[DemoStep] = STEPS) -> DemoResult:
-    """Build the demo ledger in the settings' data directory, step by step.
+CREATING = "creating the ledger"
+REPORTING = "computing the reports"
+
+
+def phases(steps: Sequence[DemoStep] = STEPS) -> list[str]:
+    """What ``run_demo`` tells its ``progress``, in order, when it builds a ledger."""
+    return [CREATING, *(step.progress for step in steps), REPORTING]
+
+
+async def run_demo(
+    settings: Settings,
+    *,
+    steps: Sequence[DemoStep] = STEPS,
+    progress: Callable[[str], None] | None = None,
+) -> DemoResult:
+    """Build the demo ledger in the settings' data directory, step by step, calling
+    ``progress`` with each of ``phases(steps)`` as it begins.
 
     A directory that already holds a ledger is reused as it is: no step runs again.
     """
+    tell = progress or (lambda _: None)
     data = data_dir(settings)
     if data.exists():
-        return DemoResult(load_config(settings), [], created=False)
+        config = load_config(settings)
+        shown = members_table(config, load_members(config, load_community()))
+        return DemoResult(config, [], created=False, tables=[shown])
     community = load_community()
+    tell(CREATING)
     config = await init_ledger(settings, origin=community["origin"], steward_id=DEFAULT_STEWARD_ID)
     opened = f"opened log {config.origin}; first steward: {DEFAULT_STEWARD_ID}"
     events = [DemoEvent("init", opened, 0), DemoEvent("init", "rule table version 1", 1)]
     async with running_ledger(config) as ledger:
         ctx = DemoContext(config, ledger, community, config.steward())
         for step in steps:
+            tell(step.progress)
             events.extend(await step.run(ctx))
-        tables = [*await credit_tables(ctx), await decision_table(ctx)]
+        tell(REPORTING)
+        tables = [
+            members_table(config, ctx.members),
+            *await credit_tables(ctx),
+            await decision_table(ctx),
+        ]
     return DemoResult(config, events, created=True, tables=tables)

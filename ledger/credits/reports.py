@@ -361,12 +361,15 @@ def _line(row: Sequence[Any]) -> StatementLine:
 
 
 async def totals(conn: AsyncConnection, registry: Registry, dimension: str) -> list[Total]:
-    """Net credits per key of ``dimension`` (one of ``DIMENSIONS``), sorted by key.
+    """Net credits per key of ``dimension`` (one of ``DIMENSIONS``), sorted by key (code point
+    order, as Python sorts strings).
 
-    Raises ``ValueError`` for an unknown dimension.
+    For ``borough`` and ``member_kind`` every borough or kind of a registered member is a
+    key, with 0 where its members hold no credits; for the other dimensions a key is listed
+    once an award names it. Raises ``ValueError`` for an unknown dimension.
     """
     if dimension not in DIMENSIONS:
-        raise ValueError(f"dimension must be one of {DIMENSIONS}")
+        raise ValueError(f"dimension must be one of {', '.join(DIMENSIONS)}, not {dimension!r}")
     query = select(
         awards.c.member,
         awards.c.working_group,
@@ -375,6 +378,11 @@ async def totals(conn: AsyncConnection, registry: Registry, dimension: str) -> l
         func.sum(awards.c.net),
     ).group_by(awards.c.member, awards.c.working_group, awards.c.activity, awards.c.month)
     sums: dict[str, int] = defaultdict(int)
+    for known in registry.members.values():  # every borough and kind, 0 until it earns
+        if dimension == "borough":
+            sums[known.borough] += 0
+        elif dimension == "member_kind":
+            sums[known.member_kind] += 0
     for member, group, activity, month, credits in (await conn.execute(query)).all():
         record = registry.members.get(member)
         keys = {

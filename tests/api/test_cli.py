@@ -17,7 +17,10 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from api.cli import app
+from api.demo import member_id
+from api.demo_script import phases
 from ledger.checkpoint import verify_checkpoint
+from ledger.community import load_community
 from ledger.merkle import verify_inclusion
 from ledger.note import NoteSigner, NoteVerifier
 from ledger.signing import Keypair
@@ -25,6 +28,7 @@ from ledger.statement import Entry
 
 ORIGIN = "cli.coopledger.example/log"
 runner = CliRunner()
+ORIGIN_OF_DEMO = str(load_community()["origin"])
 
 
 def cli(*args: str | Path) -> Result:
@@ -79,6 +83,42 @@ def test_admit_keeps_the_name_off_the_log(data: Path) -> None:
     db.close()
     assert rows == [("m-0001", "Croydon Print", "a@b.example")]
     assert b"Croydon Print" not in bodies and b"a@b.example" not in bodies
+
+
+def _usage_errors(result: Result) -> list[str]:
+    """The error lines of a usage error (exit 2)."""
+    assert result.exit_code == 2, result.output
+    return [line for line in result.output.splitlines() if "rror" in line]
+
+
+def test_admit_records_a_handle_that_reports_accept(data: Path) -> None:
+    def admit(member: str, *extra: str) -> Result:
+        return cli(
+            "admit", "--data", data, "--member", member, "--public-key",
+            Keypair.generate().public_key_b64, "--kind", "sme", "--borough", "Sutton", *extra,
+        )  # fmt: skip
+
+    admitted = admit("m-0002", "--handle", "sutton-books")
+    assert admitted.exit_code == 0, admitted.output
+    assert admitted.stdout == "admitted m-0002 at entry 3\nhandle sutton-books\n"
+    with sqlite3.connect(data / "ledger.db") as db:
+        rows = db.execute("SELECT member, handle, name FROM directory ORDER BY member").fetchall()
+    db.close()
+    assert rows == [("m-0001", None, "Croydon Print"), ("m-0002", "sutton-books", None)]
+    by_handle = cli("report", "statement", "sutton-books", "--data", data, "--csv")
+    assert by_handle.exit_code == 0 and by_handle.stdout.startswith("member,")
+    assert _usage_errors(admit("m-0003", "--handle", "sutton-books")) == [
+        "Error: Invalid value for '--handle': 'sutton-books' is the handle of m-0002; "
+        "choose another"
+    ]
+    assert _usage_errors(admit("m-0003", "--handle", "m-0001")) == [
+        "Error: Invalid value for '--handle': 'm-0001' is a member's id; choose another"
+    ]
+    assert _usage_errors(admit("m-0003", "--handle", "two words")) == [
+        "Error: Invalid value for '--handle': 'two words' is not a handle: 1 to 80 "
+        "characters, no spaces"
+    ]
+    assert cli("audit", "--data", data).stdout.startswith("audit ok: 4 entries")  # none added
 
 
 def test_checkpoint_and_prove_print_verifiable_output(data: Path) -> None:
@@ -187,8 +227,13 @@ def test_demo_builds_audits_and_reuses_its_directory(tmp_path: Path) -> None:
     first = cli("demo", "--data", root, "--no-serve")
     assert first.exit_code == 0, first.output
     assert "Croydon Print Co-operative" in first.stdout
+    printer = member_id(ORIGIN_OF_DEMO, "croydon-print")
+    assert f"handle croydon-print, id {printer}" in first.stdout
+    row = f"│ croydon-print        │ {printer} │ sme"
+    assert row in first.stdout
     assert "audit ok: 112 entries" in first.stdout
     assert "projections ok" in first.stdout
+    assert first.stderr == ""  # no progress when stderr is not a terminal
     for shown in (
         "confirms its own claim: refused",
         "per_pair_month cap",
@@ -206,6 +251,24 @@ def test_demo_builds_audits_and_reuses_its_directory(tmp_path: Path) -> None:
     again = cli("demo", "--data", root, "--no-serve")
     assert again.exit_code == 0
     assert "reusing the demo ledger" in again.stdout and "audit ok: 112 entries" in again.stdout
+    assert row in again.stdout and "members/croydon-print.key" in again.stdout
+
+
+def test_demo_shows_its_phases_on_a_terminal(tmp_path: Path) -> None:
+    shown = runner.invoke(
+        app, ["demo", "--data", str(tmp_path / "demo"), "--no-serve"], env={"TTY_COMPATIBLE": "1"}
+    )
+    assert shown.exit_code == 0, shown.output
+    names = [*phases(), "auditing"]
+    assert names[:3] == [
+        "creating the ledger",
+        "admitting the members",
+        "forming the working groups",
+    ]
+    assert "a month of credits" in names and "the sealed vote on priorities" in names
+    at = [shown.stderr.find(f"[{i}/{len(names)}] {name}\n") for i, name in enumerate(names, 1)]
+    assert -1 not in at and at == sorted(at), shown.stderr
+    assert "audit ok: 112 entries" in shown.stdout
 
 
 def _free_port() -> int:
@@ -274,7 +337,8 @@ def test_reports_and_rebuild_on_the_demo(tmp_path: Path) -> None:
     social = cli("report", "social-value", "2026Q4", "--data", root).stdout
     assert "computed at checkpoint size 112" in social
     assert cli("report", "gini", "--data", root).stdout.startswith("members 9, credits 42")
-    unknown = cli("report", "statement", "nobody", "--data", root)
-    assert unknown.exit_code == 1 and "no member with id or handle" in unknown.stderr
+    assert _usage_errors(cli("report", "statement", "nobody", "--data", root)) == [
+        "Error: Invalid value for 'MEMBER': no member with id or handle 'nobody'"
+    ]
     assert "rebuilt the projections from 112 entries" in cli("rebuild", "--data", root).stdout
     assert "projections ok" in cli("audit", "--data", root).stdout

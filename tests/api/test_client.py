@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from api.app import create_app
 from api.cli import app as coopledger
@@ -210,6 +210,80 @@ def test_member_commands_against_a_live_server(
                     "--reason", "error")  # fmt: skip
     assert reversed_.startswith("reversed at entry")
     assert cli("balance", "--url", url, "--member", "ana").strip() == "0"
+
+
+def _usage_errors(result: Result) -> list[str]:
+    """The error lines of a usage error (exit 2)."""
+    assert result.exit_code == 2, result.output
+    return [line for line in result.output.splitlines() if "rror" in line]
+
+
+def test_member_commands_take_handles_wherever_they_name_a_member(
+    live: tuple[str, LedgerConfig], tmp_path: Path
+) -> None:
+    url, config = live
+    keys = {name: tmp_path / f"{name}.key" for name in ("ana", "ben")}
+
+    async def admit() -> None:
+        async with CoopClient(url, keypair=config.steward()) as steward:
+            for name, path in keys.items():
+                keypair = Keypair.generate()
+                write_member_key(path, keypair, member=f"m-{name}0000")
+                await steward.admit(
+                    member=f"m-{name}0000", public_key=keypair.public_key_b64, kind="sme",
+                    borough="Sutton", handle=name,
+                )  # fmt: skip
+
+    asyncio.run(admit())
+    steward = config.data.steward_key_file
+    claimed = cli(
+        "claim", "--url", url, "--key", keys["ana"], "--activity", "mentoring.hour",
+        "--note", "mentored ben", "--counterparty", "ben",
+    )  # fmt: skip
+    cli("confirm", "--url", url, "--key", keys["ben"], claimed.split()[-1])
+    assert cli("balance", "--url", url, "--member", "ana").strip() == "2"
+    assert cli("balance", "--url", url, "--member", "m-ana0000").strip() == "2"
+    assert "m-ana0000: balance 2" in cli("statement", "--url", url, "--member", "ana")
+    registered = cli(
+        "register", "--url", url, "--key", steward, "--title", "Fit to Bid",
+        "--attendee", "ana", "--attendee", "m-ben0000",
+    )  # fmt: skip
+    assert registered.endswith("; 2 awards\n")
+    assert cli("balance", "--url", url, "--member", "ben").strip() == "2"
+    assert cli("balance", "--url", url, "--member", "ana").strip() == "4"
+    cli("create-group", "--url", url, "--key", steward, "bids", "--name", "Bids")
+    cli("set-role", "--url", url, "--key", steward, "bids", "ben", "--role", "convenor")
+
+    async def convenor() -> object:
+        async with CoopClient(url) as anyone:
+            data = await anyone.graphql('{ group(slug: "bids") { convenor } }')
+            return data["group"]["convenor"]
+
+    assert asyncio.run(convenor()) == "m-ben0000"
+
+    def refused(*args: str | Path) -> list[str]:
+        return _usage_errors(runner.invoke(client_app, [*map(str, args), "--url", url]))
+
+    claim = ("claim", "--key", keys["ana"], "--activity", "mentoring.hour", "--note", "n")
+    assert refused(*claim, "--counterparty", "cal") == [
+        "Error: Invalid value for '--counterparty': no member with id or handle 'cal'"
+    ]
+    assert refused(
+        "register", "--key", steward, "--title", "T", "--attendee", "ana", "--attendee", "dee"
+    ) == ["Error: Invalid value for '--attendee': no member with id or handle 'dee'"]
+    assert refused("balance", "--member", "zed") == [
+        "Error: Invalid value for '--member': no member with id or handle 'zed'"
+    ]
+    assert refused("statement", "--member", "zed") == [
+        "Error: Invalid value for '--member': no member with id or handle 'zed'"
+    ]
+    assert refused("set-role", "--key", steward, "bids", "zed", "--role", "member") == [
+        "Error: Invalid value for 'MEMBER': no member with id or handle 'zed'"
+    ]
+    assert refused(*claim, "--done-on", "yesterday") == [
+        "Error: Invalid value for '--done-on': 'yesterday' is not a date YYYY-MM-DD"
+    ]
+    assert cli("balance", "--url", url, "--member", "ana").strip() == "4"  # nothing was added
 
 
 def test_checkpoints_arrive_over_a_websocket(live: tuple[str, LedgerConfig]) -> None:

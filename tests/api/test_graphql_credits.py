@@ -214,7 +214,10 @@ async def test_rule_tables_and_reports(world: GraphQLWorld) -> None:
         "approver": "counterparty",
         "caps": {"perPairMonth": 8},
     }
-    assert data["totals"]["nodes"] == [{"key": "Southwark", "credits": 2}]
+    assert data["totals"]["nodes"] == [  # every borough of the members, in order, 0 for none
+        {"key": k, "credits": 2 if k == "Southwark" else 0}
+        for k in ("-", "Croydon", "Merton", "Southwark", "Sutton")
+    ]
     assert data["distribution"]["members"] == 6 and data["distribution"]["total"] == 2
     year, quarter = TODAY.year, (TODAY.month - 1) // 3 + 1
     report = await world.data(

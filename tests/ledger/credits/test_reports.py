@@ -128,6 +128,27 @@ async def test_statement_pages_are_cut_from_the_whole_statement(database_url: st
         assert totals == {"croydon-print": 8, "sutton-books": 8, "student-1": 12, "merton-care": 0}
 
 
+async def test_totals_list_every_borough_and_kind_of_the_members_with_0_for_none(
+    database_url: str,
+) -> None:
+    """Before any credit every borough and kind of the registered members (the first
+    steward's too: kind steward, borough "-") is a row of 0; other dimensions have none."""
+    async with credits_world(database_url) as c:
+        registry = c.world.ledger.registry
+        async with c.read() as conn:
+            found = {d: await reports.totals(conn, registry, d) for d in reports.DIMENSIONS}
+            with pytest.raises(ValueError, match="one of group, activity, borough"):
+                await reports.totals(conn, registry, "boroughs")
+    assert [(t.key, t.credits) for t in found["borough"]] == [
+        ("-", 0), ("Croydon", 0), ("Merton", 0), ("Southwark", 0), ("Sutton", 0),
+    ]  # fmt: skip
+    assert [(t.key, t.credits) for t in found["member_kind"]] == [
+        ("anchor", 0), ("co-operative", 0), ("sme", 0), ("social-enterprise", 0),
+        ("steward", 0), ("student", 0),
+    ]  # fmt: skip
+    assert found["group"] == found["activity"] == found["month"] == []
+
+
 async def test_totals_gini_and_confirmations(database_url: str) -> None:
     async with scenario(database_url) as (c, seqs):
         registry = c.world.ledger.registry
@@ -142,8 +163,9 @@ async def test_totals_gini_and_confirmations(database_url: str) -> None:
             "group": {"business-services": 16, "(none)": 12},
             "activity": {"workshop.attended": 6, "mentoring.hour": 6, "bid.support.hour": 6,
                          "consultancy.placement": 10, "resource.shared": 0},
-            "borough": {"Croydon": 8, "Sutton": 8, "Southwark": 12},
-            "member_kind": {"sme": 16, "student": 12},
+            "borough": {"-": 0, "Croydon": 8, "Merton": 0, "Southwark": 12, "Sutton": 8},
+            "member_kind": {"anchor": 0, "co-operative": 0, "sme": 16, "social-enterprise": 0,
+                            "steward": 0, "student": 12},
             "month": {"2025-02": 6, "2025-03": 22},
         }  # fmt: skip
         # balances of the 7 members, sorted: 0 0 0 0 8 8 12 (sum 28)
