@@ -12,6 +12,7 @@ from typing import Any, Self
 import httpx
 
 from api.auth import login_message
+from ledger.authoring import StatementFactory
 from ledger.checkpoint import verify_checkpoint
 from ledger.credits.rules import RuleTable, parse_rule_table
 from ledger.encoding import JSONValue
@@ -20,7 +21,6 @@ from ledger.merkle import hash_leaf, verify_inclusion
 from ledger.note import NoteVerifier
 from ledger.signing import Keypair
 from ledger.statement import SignedStatement
-from ledger.testing import StatementFactory
 
 RECEIPT = "receipt { seq leafHash loggedAt checkpoint { size root } }"
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from api.runtime import admit, save_directory
+from ledger.authoring import StatementFactory
 from ledger.config import LedgerConfig
 from ledger.keys import read_member_key, write_member_key
 from ledger.service import Ledger
 from ledger.signing import Keypair
-from ledger.testing import StatementFactory
 
 MEMBER_KEYS_DIR = "members"
 BOARD_HANDLES = frozenset({"south-data-coop"})

@@ -10,6 +10,7 @@ from governance.gates import GovernanceDecisions, GroupConvenors
 from governance.handler import GovernanceHandler
 from governance.seal import SealKeyStore
 from ledger import directory as personal
+from ledger.authoring import StatementFactory
 from ledger.bootstrap import initialise
 from ledger.community import default_rule_table
 from ledger.config import (
@@ -33,7 +34,6 @@ from ledger.service import Ledger
 from ledger.signing import decode_public_key
 from ledger.sql import SqlLogStore, is_postgres, make_engine
 from ledger.statement import Entry
-from ledger.testing import StatementFactory
 
 SEAL_KEYS_DIR = "seal-keys"
 

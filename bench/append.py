@@ -36,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from bench.common import database, machine
+from ledger.authoring import StatementFactory
 from ledger.bootstrap import initialise
 from ledger.note import NoteSigner
 from ledger.sequencer import VERIFY_THREADS
@@ -45,7 +46,6 @@ from ledger.sql import SqlLogStore, make_engine
 from ledger.sql_driver import POSTGRES, SQLITE, Driver
 from ledger.statement import SignedStatement
 from ledger.store import CheckpointRow, EntryRow
-from ledger.testing import StatementFactory
 
 ORIGIN = "bench.coopledger.example/log"
 _Node = tuple[int, int, bytes]

@@ -41,13 +41,13 @@ from api.runtime import init_ledger, running_ledger
 from bench.common import database, machine, percentile
 from governance import client as governance
 from governance import drafts
+from ledger.authoring import StatementFactory
 from ledger.config import Settings
 from ledger.credits import client as credits
 from ledger.encoding import b64decode, b64encode, utc_now
 from ledger.service import Ledger
 from ledger.signing import Keypair
 from ledger.sql import SqlLogStore
-from ledger.testing import StatementFactory
 
 ORIGIN = "bench.coopledger.example/log"
 TARGET = "m-bench"

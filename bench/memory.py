@@ -29,10 +29,10 @@ from pathlib import Path
 
 from bench import biglog
 from bench.common import machine
+from ledger.authoring import StatementFactory
 from ledger.service import Ledger
 from ledger.signing import Keypair
 from ledger.sql import SqlLogStore, make_engine, sqlite_url
-from ledger.testing import StatementFactory
 
 APPENDS = 1000
 PROOFS = 1000

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ledger.authoring import StatementFactory
 from ledger.note import NoteSigner
 from ledger.sequencer import Receipt
 from ledger.service import Ledger
 from ledger.signing import Keypair
-from ledger.testing import StatementFactory
 
 
 async def initialise(

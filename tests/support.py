@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from ledger.authoring import StatementFactory
 from ledger.bootstrap import admit, initialise
 from ledger.encoding import utc_now
 from ledger.memory import MemoryLogStore
@@ -16,7 +17,6 @@ from ledger.service import Ledger
 from ledger.signing import Keypair
 from ledger.sql import SqlLogStore, make_engine
 from ledger.store import LogStore
-from ledger.testing import StatementFactory
 
 ORIGIN = "test.coopledger.example/log"
 

@@ -27,12 +27,12 @@ from api.runtime import init_ledger
 from api.settings import ApiSettings
 from api.state import ApiState
 from governance import client as governance
+from ledger.authoring import StatementFactory
 from ledger.config import LedgerConfig, Settings
 from ledger.credits import client as credits
 from ledger.credits.rules import rule_table_from_community
 from ledger.encoding import JSONValue, format_time, utc_now
 from ledger.signing import Keypair
-from ledger.testing import StatementFactory
 
 ORIGIN = "graphql.coopledger.example/log"
 RULES = json.loads((Path(__file__).parents[1] / "ledger/credits/rules_v1.json").read_text())

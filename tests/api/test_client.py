@@ -24,13 +24,13 @@ from api.client import ApiError, CoopClient, Refused
 from api.client_core import ClientCore, KeyLogin
 from api.runtime import init_ledger
 from api.settings import ApiSettings
+from ledger.authoring import StatementFactory
 from ledger.config import LedgerConfig, Settings
 from ledger.credits.rules import rule_table_from_community
 from ledger.encoding import b64encode, utc_now
 from ledger.keys import write_member_key
 from ledger.note import NoteSigner
 from ledger.signing import STATEMENT_DOMAIN, Keypair
-from ledger.testing import StatementFactory
 from tests.api.graphql_world import ORIGIN, RULES, TODAY, GraphQLWorld, graphql_world
 
 runner = CliRunner()

@@ -15,8 +15,8 @@ from api.graphql.export import main
 from api.graphql.inputs import SignedStatementInput
 from api.graphql.schema import build_schema
 from api.settings import ApiSettings
+from ledger.authoring import StatementFactory
 from ledger.signing import Keypair
-from ledger.testing import StatementFactory
 
 DOCS = Path(__file__).parents[2] / "docs"
 

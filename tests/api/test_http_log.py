@@ -16,6 +16,7 @@ from api.app import create_app
 from api.limits import RateLimiter
 from api.runtime import init_ledger
 from api.state import ApiState
+from ledger.authoring import StatementFactory
 from ledger.checkpoint import verify_checkpoint
 from ledger.config import LedgerConfig, Settings
 from ledger.encoding import b64encode, utc_now
@@ -23,7 +24,6 @@ from ledger.merkle import hash_leaf, verify_consistency, verify_inclusion
 from ledger.note import NoteVerifier
 from ledger.signing import Keypair
 from ledger.statement import Entry
-from ledger.testing import StatementFactory
 from tests.conftest import SQL_BACKENDS
 
 ORIGIN = "http.coopledger.example/log"

@@ -24,10 +24,10 @@ import httpx
 import pytest
 
 from api.runtime import init_ledger, open_store
+from ledger.authoring import StatementFactory
 from ledger.config import LedgerConfig, Settings
 from ledger.signing import Keypair
 from ledger.statement import Entry, SignedStatement
-from ledger.testing import StatementFactory
 from tests.api.test_two_servers import COOPLEDGER, _free_port, _wait_healthy
 from tests.conftest import SQL_BACKENDS
 

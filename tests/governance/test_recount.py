@@ -12,12 +12,12 @@ from governance import client, sql
 from governance.errors import RecountError
 from governance.handler import GovernanceHandler
 from governance.recount import recount
+from ledger.authoring import StatementFactory
 from ledger.credits.handler import CreditsHandler
 from ledger.encoding import parse_time
 from ledger.members import MEMBER_KINDS, Registry
 from ledger.sequencer import Context
 from ledger.statement import Entry
-from ledger.testing import StatementFactory
 from tests.conftest import SQL_BACKENDS
 from tests.governance.world import GROUP, Gov, governance_world
 from tests.ledger.credits.helpers import START

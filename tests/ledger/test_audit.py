@@ -18,6 +18,7 @@ import ledger.audit
 from api.app import create_app
 from api.runtime import init_ledger
 from ledger.audit import AuditReport, audit_store, audit_url
+from ledger.authoring import StatementFactory
 from ledger.bootstrap import admit
 from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.config import Settings
@@ -29,7 +30,6 @@ from ledger.signing import Keypair
 from ledger.sql import SqlLogStore, make_engine, sqlite_url
 from ledger.statement import Entry, SignedStatement, Statement
 from ledger.store import CheckpointRow, EntryRow
-from ledger.testing import StatementFactory
 from ledger.tree import Frontier
 from tests.conftest import SQL_BACKENDS
 from tests.support import ORIGIN, World, running_ledger

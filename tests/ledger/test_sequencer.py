@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from ledger import statement as statement_module
+from ledger.authoring import StatementFactory
 from ledger.checkpoint import verify_checkpoint
 from ledger.encoding import b64encode, utc_now
 from ledger.errors import (
@@ -27,7 +28,6 @@ from ledger.merkle import root, verify_consistency, verify_inclusion
 from ledger.service import Ledger
 from ledger.signing import Keypair
 from ledger.statement import MAX_STATEMENT_BYTES, Entry, SignedStatement, Statement
-from ledger.testing import StatementFactory
 from tests.conftest import ALL_BACKENDS, SQL_BACKENDS
 from tests.support import ORIGIN, World, make_store, running_ledger
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from ledger.authoring import StatementFactory
 from ledger.encoding import utc_now
 from ledger.errors import (
     InvalidSignatureError,
@@ -16,7 +17,6 @@ from ledger.errors import (
 )
 from ledger.signing import Keypair
 from ledger.statement import SignedStatement
-from ledger.testing import StatementFactory
 from tests.support import World, running_ledger
 
 ADMISSION = {"member_kind": "sme", "borough": "Sutton", "roles": []}

@@ -12,6 +12,7 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ledger.authoring import StatementFactory
 from ledger.encoding import (
     MAX_SAFE_INTEGER,
     canonical_json,
@@ -22,7 +23,6 @@ from ledger.encoding import (
 from ledger.errors import LedgerError, MalformedStatementError
 from ledger.signing import Keypair
 from ledger.statement import MAX_STATEMENT_BYTES, Entry, SignedStatement
-from ledger.testing import StatementFactory
 
 ORIGIN = "parse.coopledger.example/log"
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)

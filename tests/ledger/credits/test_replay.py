@@ -144,8 +144,8 @@ def test_replay_refuses_a_correction_of_no_award() -> None:
 
 
 def _fake_entry(seq: int, kind: str, body: dict[str, Any]) -> Entry:
+    from ledger.authoring import StatementFactory
     from ledger.signing import Keypair
-    from ledger.testing import StatementFactory
 
     signed = StatementFactory("x.example/log").sign(Keypair.generate(), kind, body)
     return Entry.build(seq=seq, logged_at=START, signed=signed)

@@ -1,4 +1,5 @@
-"""Helpers to build signed statements in tests, demos and benchmarks (no test framework)."""
+"""Authoring statements: a fresh nonce, the clock, the signature (what a member's client does;
+the demo, the benchmarks and the tests write statements the same way)."""
 
 from __future__ import annotations
 
