@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import inspect
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -134,6 +136,52 @@ def page(
         after=None if after is None else _decode(kind, after),
         before=None if before is None else _decode(kind, before),
     )
+
+
+_RELAY = (
+    ("first", "int | None"),
+    ("after", "str | None"),
+    ("last", "int | None"),
+    ("before", "str | None"),
+)
+F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+
+
+def relay(kind: str) -> Callable[[F], F]:
+    """Give a resolver the four Relay arguments (``first``, ``after``, ``last``, ``before``),
+    checked into the ``Page`` of ``kind`` it takes as its keyword ``p``.
+
+    The resolver is written once with ``*, p: Page``; the schema shows the four arguments
+    after its own, as every connection field in it has them (written here, not 16 times).
+    """
+
+    def wrap(resolver: F) -> F:
+        signature = inspect.signature(resolver)
+        own = [q for q in signature.parameters.values() if q.name != "p"]
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        added = [inspect.Parameter(n, keyword, default=None, annotation=a) for n, a in _RELAY]
+
+        @functools.wraps(resolver)
+        async def resolve(
+            *args: Any,
+            first: int | None = None,
+            after: str | None = None,
+            last: int | None = None,
+            before: str | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            p = page(kind, first=first, after=after, last=last, before=before)
+            return await resolver(*args, p=p, **kwargs)
+
+        del resolve.__wrapped__  # Strawberry reads the signature below, not the resolver's
+        resolve.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+        resolve.__annotations__ = {
+            **{k: v for k, v in resolver.__annotations__.items() if k != "p"},
+            **dict(_RELAY),
+        }
+        return resolve  # type: ignore[return-value]
+
+    return wrap
 
 
 def connection(

@@ -8,56 +8,50 @@ from sqlalchemy import select
 
 from api.graphql.context import Info
 from api.graphql.lists import award_list, claim_list, dispute_list
-from api.graphql.pagination import Connection, from_query, page
+from api.graphql.pagination import Connection, Page, from_query, relay
 from api.graphql.types_credits import Award, Claim, Dispute, RuleTable, Session
 from ledger.credits import queries, reports
 from ledger.credits.rules import parse_rule_table
 from ledger.credits.sql import rule_tables as rule_tables_table
 
 
+@relay("award")
 async def awards(
     info: Info,
     member: str | None = None,
     activity: str | None = None,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    *,
+    p: Page,
 ) -> Connection[Award]:
     """Awards in log order, optionally to one member and for one activity."""
     await info.context.log_reader()
-    p = page("award", first=first, after=after, last=last, before=before)
     return await award_list(info, p, member=member, activity=activity)
 
 
+@relay("claim")
 async def claims(
     info: Info,
     member: str | None = None,
     status: str | None = None,
     counterparty: str | None = None,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    *,
+    p: Page,
 ) -> Connection[Claim]:
     """Claims in log order; filter by claimant, status (open, awarded, declined), counterparty."""
     await info.context.log_reader()
-    p = page("claim", first=first, after=after, last=last, before=before)
     return await claim_list(info, p, member=member, status=status, counterparty=counterparty)
 
 
+@relay("dispute")
 async def disputes(
     info: Info,
     award: int | None = None,
     open_only: bool = False,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    *,
+    p: Page,
 ) -> Connection[Dispute]:
     """Disputes in log order, optionally of one award and only those not yet ruled on."""
     await info.context.log_reader()
-    p = page("dispute", first=first, after=after, last=last, before=before)
     return await dispute_list(info, p, award=award, open_only=open_only)
 
 
@@ -92,16 +86,14 @@ async def rule_table(info: Info, version: int | None = None) -> RuleTable | None
     return None if table is None else RuleTable.from_domain(table)
 
 
+@relay("rules")
 async def rule_tables(
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    *,
+    p: Page,
 ) -> Connection[RuleTable]:
     """Every adopted version of the rule table, oldest first."""
     await info.context.log_reader()
-    p = page("rules", first=first, after=after, last=last, before=before)
     query = select(rule_tables_table.c.version, rule_tables_table.c.body)
     async with info.context.read() as conn:
         return await from_query(

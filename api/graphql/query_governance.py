@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from api.graphql import reads
 from api.graphql.context import Info
-from api.graphql.pagination import Connection, from_list, from_query, page
+from api.graphql.pagination import Connection, Page, from_list, from_query, relay
 from api.graphql.types_governance import Proposal, WorkingGroup
 from governance import queries, reports
 from governance.queries import proposal_record
@@ -15,16 +15,14 @@ from governance.sql import groups as groups_table
 from governance.sql import proposals as proposals_table
 
 
+@relay("group")
 async def groups(
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    *,
+    p: Page,
 ) -> Connection[WorkingGroup]:
     """Working groups in the order they were created."""
     await info.context.log_reader()
-    p = page("group", first=first, after=after, last=last, before=before)
     query = select(groups_table)
     async with info.context.read() as conn:
         return await from_query(
@@ -44,18 +42,16 @@ async def group(info: Info, slug: str) -> WorkingGroup | None:
     return None if record is None else WorkingGroup.from_domain(record)
 
 
+@relay("proposal")
 async def proposals(
     info: Info,
     group: str | None = None,
     status: str | None = None,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    *,
+    p: Page,
 ) -> Connection[Proposal]:
     """Proposals in log order; filter by group (``assembly`` too) and status."""
     await info.context.log_reader()
-    p = page("proposal", first=first, after=after, last=last, before=before)
     async with info.context.read() as conn:
         return await from_query(
             conn,
@@ -73,17 +69,15 @@ async def proposal(info: Info, seq: int) -> Proposal | None:
     return None if record is None else Proposal.from_domain(record)
 
 
+@relay("elector")
 async def electorate(
     info: Info,
     group: str,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    *,
+    p: Page,
 ) -> Connection[str]:
     """Who would vote on a proposal opened in ``group`` now, by member id."""
     await info.context.log_reader()
-    p = page("elector", first=first, after=after, last=last, before=before)
     registry = await info.context.registry()
     async with info.context.read() as conn:
         voters = await reports.electorate_now(conn, registry, group)

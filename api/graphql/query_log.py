@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.errors import BadRequestError
 from api.graphql.context import Info
-from api.graphql.pagination import Connection, connection, page
+from api.graphql.pagination import Connection, Page, connection, relay
 from api.graphql.types_log import Checkpoint, ConsistencyProof, Entry, InclusionProof, LogInfo
 
 
@@ -32,20 +32,18 @@ async def entry(info: Info, seq: int) -> Entry | None:
     return None if row is None else Entry.from_domain(row)
 
 
+@relay("entry")
 async def entries(
     info: Info,
     start: int = 0,
     end: int | None = None,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    *,
+    p: Page,
 ) -> Connection[Entry]:
     """Entries ``start <= seq < end`` (``end`` defaults to the log's size), paged by seq."""
     await info.context.log_reader()
     if start < 0 or (end is not None and end < start):
         raise BadRequestError("need 0 <= start <= end")
-    p = page("entry", first=first, after=after, last=last, before=before)
     view = info.context.state.view
     size = (await view.latest_checkpoint()).size
     stop = size if end is None else min(end, size)

@@ -7,7 +7,7 @@ import strawberry
 from api.auth import AUDITOR, BOARD, CONVENOR, MEMBER, OBSERVER
 from api.graphql import reads
 from api.graphql.context import Info
-from api.graphql.pagination import Connection, from_list, page
+from api.graphql.pagination import Connection, Page, from_list, relay
 from api.graphql.types_members import Member
 
 
@@ -53,17 +53,15 @@ async def member(info: Info, id: str | None = None, handle: str | None = None) -
     return None if record is None else Member.from_domain(record, registry)
 
 
+@relay("member")
 async def members(
     info: Info,
     kind: str | None = None,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    *,
+    p: Page,
 ) -> Connection[Member]:
     """Members in the order they were admitted, optionally of one kind."""
     await info.context.log_reader()
-    p = page("member", first=first, after=after, last=last, before=before)
     registry = await info.context.registry()
     records = sorted(registry.members.values(), key=lambda r: r.admitted_seq)
     if kind is not None:

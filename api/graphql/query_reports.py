@@ -8,7 +8,7 @@ import strawberry
 
 from api.errors import BadRequestError
 from api.graphql.context import Info
-from api.graphql.pagination import Connection, from_list, page
+from api.graphql.pagination import Connection, Page, from_list, relay
 from ledger.credits import reports
 from ledger.credits.distribution import decimal_string
 from ledger.credits.export import social_value_csv, social_value_text
@@ -111,17 +111,15 @@ class SocialValue:
         )
 
 
+@relay("total")
 async def totals(
     info: Info,
     dimension: Dimension,
-    first: int | None = None,
-    after: str | None = None,
-    last: int | None = None,
-    before: str | None = None,
+    *,
+    p: Page,
 ) -> Connection[Total]:
     """Net credits per key of ``dimension``, sorted by key."""
     await info.context.log_reader()
-    p = page("total", first=first, after=after, last=last, before=before)
     registry = await info.context.registry()
     async with info.context.read() as conn:
         found = await reports.totals(conn, registry, dimension.value)

@@ -10,7 +10,14 @@ from strawberry.scalars import JSON
 from api.graphql import reads
 from api.graphql.context import Info
 from api.graphql.fields import field
-from api.graphql.pagination import Connection, from_list, from_list_by_name, from_query, page
+from api.graphql.pagination import (
+    Connection,
+    Page,
+    from_list,
+    from_list_by_name,
+    from_query,
+    relay,
+)
 from governance import queries, reports
 from governance import sql as gsql
 from governance.actions import action_json
@@ -100,15 +107,13 @@ class WorkingGroup:
         return cls(slug=record.group, name=record.name, created_seq=record.created_seq)
 
     @field(description="Everyone in the group with their role, by member id.")
+    @relay("membership")
     async def members(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        *,
+        p: Page,
     ) -> Connection[Membership]:
-        p = page("membership", first=first, after=after, last=last, before=before)
         found = await info.context.loaders.members_of.load(self.slug)
         ordered = sorted(found, key=lambda m: m.member)  # as Python compares, whatever the SQL
         return from_list_by_name(p, ordered, lambda m: m.member, Membership.from_domain)
@@ -124,15 +129,13 @@ class WorkingGroup:
         return None if record is None else Terms.from_domain(record)
 
     @field(description="Join requests still waiting for the convenor, oldest first.")
+    @relay("request")
     async def open_requests(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        *,
+        p: Page,
     ) -> Connection[JoinRequest]:
-        p = page("request", first=first, after=after, last=last, before=before)
         async with info.context.read() as conn:
             found = await queries.open_requests(conn, self.slug)
         return from_list(p, found, lambda r: r.seq, JoinRequest.from_domain)
@@ -351,16 +354,14 @@ class Proposal:
         return Tally.from_domain(count, final=record.status != OPEN)
 
     @field(description="The ballots cast, superseded ones included, in log order.")
+    @relay("ballot")
     async def ballots(
         self,
         info: Info,
         member: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        *,
+        p: Page,
     ) -> Connection[Ballot]:
-        p = page("ballot", first=first, after=after, last=last, before=before)
         hidden = _hidden(self.record)
         async with info.context.read() as conn:
             return await from_query(

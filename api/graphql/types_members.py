@@ -10,7 +10,7 @@ from api.graphql.context import Info
 from api.graphql.fields import field
 from api.graphql.lists import award_list, claim_list
 from api.graphql.loaders import PageSpec
-from api.graphql.pagination import Connection, page, paged
+from api.graphql.pagination import Connection, Page, paged, relay
 from api.graphql.types_credits import Award, Claim, StatementLine
 from api.graphql.types_governance import Membership
 from ledger.encoding import b64encode, utc_now
@@ -95,40 +95,34 @@ class Member:
         return await info.context.loaders.standing.load((self.id, day))
 
     @field(description="Every line of the member's credits, with running balance.")
+    @relay("line")
     async def statement(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        *,
+        p: Page,
     ) -> Connection[StatementLine]:
-        p = page("line", first=first, after=after, last=last, before=before)
         spec = PageSpec(p.size, p.forward, p.int_key(p.after), p.int_key(p.before))
         found = await info.context.loaders.statement(self.id, spec)
         return paged(p, found.lines, lambda line: line.seq, StatementLine.from_domain, found.more)
 
     @field(description="Awards to this member, in log order.")
+    @relay("award")
     async def awards(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        *,
+        p: Page,
     ) -> Connection[Award]:
-        p = page("award", first=first, after=after, last=last, before=before)
         return await award_list(info, p, member=self.id, activity=None)
 
     @field(description="Claims by this member, in log order.")
+    @relay("claim")
     async def claims(
         self,
         info: Info,
         status: str | None = None,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
+        *,
+        p: Page,
     ) -> Connection[Claim]:
-        p = page("claim", first=first, after=after, last=last, before=before)
         return await claim_list(info, p, member=self.id, status=status, counterparty=None)
