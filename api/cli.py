@@ -186,9 +186,13 @@ def _serve(config: LedgerConfig, host: str, port: int, workers: int = 1) -> None
             return
         os.environ["COOPLEDGER_DATA"] = str(config.data.root)
         uvicorn.run(
-            "api.app:create_app", factory=True, workers=workers, host=host, port=port,
+            "api.app:create_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
             log_level="info",
-        )  # fmt: skip
+        )
 
 
 @app.command()

@@ -172,11 +172,19 @@ def statement(
         if as_csv:
             return export.statement_csv(ident, lines)
         rows = [
-            [str(ln.seq), ln.activity_on.isoformat(), ln.kind, ln.activity, f"v{ln.rule_version}",
-             str(ln.quantity), handles.get(ln.approver, ln.approver), f"{ln.credits:+d}",
-             str(ln.balance)]
+            [
+                str(ln.seq),
+                ln.activity_on.isoformat(),
+                ln.kind,
+                ln.activity,
+                f"v{ln.rule_version}",
+                str(ln.quantity),
+                handles.get(ln.approver, ln.approver),
+                f"{ln.credits:+d}",
+                str(ln.balance),
+            ]
             for ln in lines
-        ]  # fmt: skip
+        ]
         columns = [
             "entry",
             "date",
@@ -235,10 +243,16 @@ def confirmations(data: DataOption = None, as_csv: CsvOption = False) -> None:
         if as_csv:
             return export.confirmations_csv(found)
         rows = [
-            [str(c.award), handles.get(c.approver, c.approver), handles.get(c.member, c.member),
-             c.activity, f"{c.basis} {c.basis_seq}", str(c.net)]
+            [
+                str(c.award),
+                handles.get(c.approver, c.approver),
+                handles.get(c.member, c.member),
+                c.activity,
+                f"{c.basis} {c.basis_seq}",
+                str(c.net),
+            ]
             for c in found
-        ]  # fmt: skip
+        ]
         columns = ["award", "approver", "member", "activity", "basis", "net credits"]
         return rich_table("who confirmed whom", columns, rows)
 

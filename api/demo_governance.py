@@ -219,10 +219,17 @@ async def decision_table(ctx: DemoContext) -> DemoTable:
             opening = record.opening
             winner = record.result.winner
             shown = "" if winner is None else opening.options[winner]
-            rows.append([
-                str(row.seq), opening.group, opening.title, opening.method,
-                record.result.outcome, shown, (record.transcript_sha256 or "")[:16],
-                str(record.review_on),
-            ])  # fmt: skip
+            rows.append(
+                [
+                    str(row.seq),
+                    opening.group,
+                    opening.title,
+                    opening.method,
+                    record.result.outcome,
+                    shown,
+                    (record.transcript_sha256 or "")[:16],
+                    str(record.review_on),
+                ]
+            )
     columns = ["entry", "group", "proposal", "method", "outcome", "winner", "transcript", "review"]
     return DemoTable("decisions", columns, rows)

@@ -335,9 +335,17 @@ def report(data: Path, args: argparse.Namespace, extra: dict[str, str]) -> None:
     server = subprocess.Popen([*me, "serve", *where, "--workers", str(args.workers)], env=env)  # noqa: S603
     try:
         _wait(port, server)
-        command = [*me, "load", *where,
-                   "--readers", str(args.readers), "--seconds", str(args.seconds),
-                   "--rounds", str(args.rounds)]  # fmt: skip
+        command = [
+            *me,
+            "load",
+            *where,
+            "--readers",
+            str(args.readers),
+            "--seconds",
+            str(args.seconds),
+            "--rounds",
+            str(args.rounds),
+        ]
         output = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
     finally:
         server.terminate()

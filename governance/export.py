@@ -41,10 +41,15 @@ def ballots_csv(record: ProposalRecord, ballots: Sequence[BallotRecord]) -> str:
         content = "" if ballot.ballot is None else canonical_json(ballot.ballot).decode()
         writer.writerow(
             [
-                record.seq, ballot.seq, ballot.member, ballot.logged_at, _status(ballot),
-                content, ballot.spoiled or "",
+                record.seq,
+                ballot.seq,
+                ballot.member,
+                ballot.logged_at,
+                _status(ballot),
+                content,
+                ballot.spoiled or "",
             ]
-        )  # fmt: skip
+        )
     return out.getvalue()
 
 

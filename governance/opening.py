@@ -51,9 +51,16 @@ MAX_OPTIONS: Final = 50
 MAX_ELECTORATE: Final = 5000
 MAX_WINDOW: Final = timedelta(days=366)
 _RULE_FIELDS = (
-    "algorithm", "quorum", "threshold", "tie_rule", "consent",
-    "min_choices", "max_choices", "dots", "max_score",
-)  # fmt: skip
+    "algorithm",
+    "quorum",
+    "threshold",
+    "tie_rule",
+    "consent",
+    "min_choices",
+    "max_choices",
+    "dots",
+    "max_score",
+)
 
 
 @dataclass(frozen=True)
@@ -266,11 +273,21 @@ def parse_opening(value: Mapping[str, Any]) -> Opening:
     """
     body = Body(KIND, value).only(
         {
-            "group", "title", "body_sha256", "method", "options", "rules", "electorate",
-            "electorate_sha256", "opens_at", "closes_at", "hidden", "action",
+            "group",
+            "title",
+            "body_sha256",
+            "method",
+            "options",
+            "rules",
+            "electorate",
+            "electorate_sha256",
+            "opens_at",
+            "closes_at",
+            "hidden",
+            "action",
         },
         {"seal_key"},
-    )  # fmt: skip
+    )
     method = body.one_of("method", METHODS.keys())
     options = _options(body, method)
     spec = parse_rule_spec(body.object("rules"))

@@ -52,17 +52,28 @@ def _json(value: object) -> str:
 async def project_group_created(conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_group(entry.statement.body)
     await sql.insert_row(
-        conn, sql.groups, slug=body.group, name=body.name, created_seq=entry.seq,
+        conn,
+        sql.groups,
+        slug=body.group,
+        name=body.name,
+        created_seq=entry.seq,
         logged_at=entry.logged_at,
-    )  # fmt: skip
+    )
 
 
 async def project_join_requested(conn: AsyncConnection, entry: Entry, signer: str) -> None:
     body = parse_join_request(entry.statement.body)
     await sql.insert_row(
-        conn, sql.join_requests, seq=entry.seq, working_group=body.group, member=signer,
-        role=body.role, status=REQUEST_OPEN, closed_by=None, logged_at=entry.logged_at,
-    )  # fmt: skip
+        conn,
+        sql.join_requests,
+        seq=entry.seq,
+        working_group=body.group,
+        member=signer,
+        role=body.role,
+        status=REQUEST_OPEN,
+        closed_by=None,
+        logged_at=entry.logged_at,
+    )
 
 
 async def project_join_approved(conn: AsyncConnection, entry: Entry, signer: str) -> None:
@@ -205,9 +216,14 @@ async def _apply_action(conn: AsyncConnection, record: ProposalRecord, entry: En
     action, seq = record.opening.action, entry.seq
     if isinstance(action, AdoptTerms):
         await sql.insert_row(
-            conn, sql.terms, working_group=action.group, version=action.version,
-            sha256=action.sha256, decision=seq, logged_at=entry.logged_at,
-        )  # fmt: skip
+            conn,
+            sql.terms,
+            working_group=action.group,
+            version=action.version,
+            sha256=action.sha256,
+            decision=seq,
+            logged_at=entry.logged_at,
+        )
     elif isinstance(action, ElectConvenor):
         await sql.demote_convenor(conn, group=action.group, seq=seq)
         await sql.set_role(

@@ -82,9 +82,13 @@ class Loaders:
             for spec in {spec for _, spec in keys if spec is not None}:
                 members = [member for member, wanted in keys if wanted == spec]
                 pages = await reports.statement_pages(
-                    conn, members, size=spec.size, forward=spec.forward,
-                    after=spec.after, before=spec.before,
-                )  # fmt: skip
+                    conn,
+                    members,
+                    size=spec.size,
+                    forward=spec.forward,
+                    after=spec.after,
+                    before=spec.before,
+                )
                 for member, page in pages.items():
                     found[(member, spec)] = page
                     if page.balance is not None:

@@ -351,13 +351,34 @@ async def statement(conn: AsyncConnection, member: str) -> list[StatementLine]:
 def _line(row: Sequence[Any]) -> StatementLine:
     """A line from a row of ``_statement_lines`` (its columns in order)."""
     (
-        _, seq, kind, award, activity_on, logged_at, activity, version, quantity, signer,
-        credits, reason, balance,
-    ) = row  # fmt: skip
+        _,
+        seq,
+        kind,
+        award,
+        activity_on,
+        logged_at,
+        activity,
+        version,
+        quantity,
+        signer,
+        credits,
+        reason,
+        balance,
+    ) = row
     return StatementLine(
-        seq, kind, award, date.fromisoformat(activity_on), logged_at, activity, version,
-        quantity, signer, credits, reason, int(balance),
-    )  # fmt: skip
+        seq,
+        kind,
+        award,
+        date.fromisoformat(activity_on),
+        logged_at,
+        activity,
+        version,
+        quantity,
+        signer,
+        credits,
+        reason,
+        int(balance),
+    )
 
 
 async def totals(conn: AsyncConnection, registry: Registry, dimension: str) -> list[Total]:

@@ -47,10 +47,22 @@ def data(tmp_path: Path) -> Path:
     assert cli("init", "--data", root, "--origin", ORIGIN).exit_code == 0
     key = Keypair.generate()
     result = cli(
-        "admit", "--data", root, "--member", "m-0001", "--public-key", key.public_key_b64,
-        "--kind", "sme", "--borough", "Croydon", "--name", "Croydon Print",
-        "--email", "a@b.example",
-    )  # fmt: skip
+        "admit",
+        "--data",
+        root,
+        "--member",
+        "m-0001",
+        "--public-key",
+        key.public_key_b64,
+        "--kind",
+        "sme",
+        "--borough",
+        "Croydon",
+        "--name",
+        "Croydon Print",
+        "--email",
+        "a@b.example",
+    )
     assert result.exit_code == 0, result.output
     assert "admitted m-0001 at entry 2" in result.stdout
     return root
@@ -94,9 +106,19 @@ def _usage_errors(result: Result) -> list[str]:
 def test_admit_records_a_handle_that_reports_accept(data: Path) -> None:
     def admit(member: str, *extra: str) -> Result:
         return cli(
-            "admit", "--data", data, "--member", member, "--public-key",
-            Keypair.generate().public_key_b64, "--kind", "sme", "--borough", "Sutton", *extra,
-        )  # fmt: skip
+            "admit",
+            "--data",
+            data,
+            "--member",
+            member,
+            "--public-key",
+            Keypair.generate().public_key_b64,
+            "--kind",
+            "sme",
+            "--borough",
+            "Sutton",
+            *extra,
+        )
 
     admitted = admit("m-0002", "--handle", "sutton-books")
     assert admitted.exit_code == 0, admitted.output

@@ -13,9 +13,19 @@ from api import cli
 from ledger import config
 
 HEAVY = (
-    "fastapi", "strawberry", "graphql", "starlette", "uvicorn", "sqlalchemy", "aiosqlite",
-    "asyncpg", "alembic", "httpx", "nacl", "pydantic_settings",
-)  # fmt: skip
+    "fastapi",
+    "strawberry",
+    "graphql",
+    "starlette",
+    "uvicorn",
+    "sqlalchemy",
+    "aiosqlite",
+    "asyncpg",
+    "alembic",
+    "httpx",
+    "nacl",
+    "pydantic_settings",
+)
 
 PROBE = """
 import json, sys

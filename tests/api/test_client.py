@@ -168,9 +168,20 @@ def test_member_commands_against_a_live_server(
     steward = config.data.steward_key_file
     assert "logged in as ana" in cli("login", "--url", url, "--key", keys["ana"])
     claimed = cli(
-        "claim", "--url", url, "--key", keys["ana"], "--activity", "mentoring.hour",
-        "--quantity", "1", "--note", "mentored ben on bids", "--counterparty", "ben",
-    )  # fmt: skip
+        "claim",
+        "--url",
+        url,
+        "--key",
+        keys["ana"],
+        "--activity",
+        "mentoring.hour",
+        "--quantity",
+        "1",
+        "--note",
+        "mentored ben on bids",
+        "--counterparty",
+        "ben",
+    )
     claim = int(claimed.split()[-1])
     awarded = cli("confirm", "--url", url, "--key", keys["ben"], str(claim))
     award = int(awarded.split()[-1])
@@ -181,12 +192,22 @@ def test_member_commands_against_a_live_server(
     nobody = runner.invoke(client_app, ["balance", "--url", url])
     assert nobody.exit_code == 1 and "--member" in nobody.output
     opened = cli(
-        "propose", "--url", url, "--key", steward, "--group", "assembly",
-        "--title", "Adopt the data charter", "--text", "Adopt the charter as drafted.",
-    )  # fmt: skip
+        "propose",
+        "--url",
+        url,
+        "--key",
+        steward,
+        "--group",
+        "assembly",
+        "--title",
+        "Adopt the data charter",
+        "--text",
+        "Adopt the charter as drafted.",
+    )
     proposal = int(opened.split()[-1])
-    assert "voted at entry" in cli("vote", "--url", url, "--key", keys["ana"], str(proposal),
-                                   "--choice", "agree")  # fmt: skip
+    assert "voted at entry" in cli(
+        "vote", "--url", url, "--key", keys["ana"], str(proposal), "--choice", "agree"
+    )
     proof = json.loads(cli("prove", "--url", url, "--index", str(award)))
     assert proof["index"] == award and proof["root"]
     by_default = runner.invoke(client_app, ["prove", "--index", "1"], env={"COOPLEDGER_URL": url})
@@ -203,11 +224,13 @@ def test_member_commands_against_a_live_server(
         client_app, ["confirm", "--url", url, "--key", str(keys["ana"]), str(claim)]
     )
     assert refused.exit_code == 1 and "error: " in refused.output
-    disputed = cli("dispute", "--url", url, "--key", keys["ana"], str(award),
-                   "--reason", "wrong_quantity")  # fmt: skip
+    disputed = cli(
+        "dispute", "--url", url, "--key", keys["ana"], str(award), "--reason", "wrong_quantity"
+    )
     assert disputed.startswith("disputed at entry")
-    reversed_ = cli("reverse", "--url", url, "--key", steward, str(award), "--credits", "2",
-                    "--reason", "error")  # fmt: skip
+    reversed_ = cli(
+        "reverse", "--url", url, "--key", steward, str(award), "--credits", "2", "--reason", "error"
+    )
     assert reversed_.startswith("reversed at entry")
     assert cli("balance", "--url", url, "--member", "ana").strip() == "0"
 
@@ -230,24 +253,45 @@ def test_member_commands_take_handles_wherever_they_name_a_member(
                 keypair = Keypair.generate()
                 write_member_key(path, keypair, member=f"m-{name}0000")
                 await steward.admit(
-                    member=f"m-{name}0000", public_key=keypair.public_key_b64, kind="sme",
-                    borough="Sutton", handle=name,
-                )  # fmt: skip
+                    member=f"m-{name}0000",
+                    public_key=keypair.public_key_b64,
+                    kind="sme",
+                    borough="Sutton",
+                    handle=name,
+                )
 
     asyncio.run(admit())
     steward = config.data.steward_key_file
     claimed = cli(
-        "claim", "--url", url, "--key", keys["ana"], "--activity", "mentoring.hour",
-        "--note", "mentored ben", "--counterparty", "ben",
-    )  # fmt: skip
+        "claim",
+        "--url",
+        url,
+        "--key",
+        keys["ana"],
+        "--activity",
+        "mentoring.hour",
+        "--note",
+        "mentored ben",
+        "--counterparty",
+        "ben",
+    )
     cli("confirm", "--url", url, "--key", keys["ben"], claimed.split()[-1])
     assert cli("balance", "--url", url, "--member", "ana").strip() == "2"
     assert cli("balance", "--url", url, "--member", "m-ana0000").strip() == "2"
     assert "m-ana0000: balance 2" in cli("statement", "--url", url, "--member", "ana")
     registered = cli(
-        "register", "--url", url, "--key", steward, "--title", "Fit to Bid",
-        "--attendee", "ana", "--attendee", "m-ben0000",
-    )  # fmt: skip
+        "register",
+        "--url",
+        url,
+        "--key",
+        steward,
+        "--title",
+        "Fit to Bid",
+        "--attendee",
+        "ana",
+        "--attendee",
+        "m-ben0000",
+    )
     assert registered.endswith("; 2 awards\n")
     assert cli("balance", "--url", url, "--member", "ben").strip() == "2"
     assert cli("balance", "--url", url, "--member", "ana").strip() == "4"
@@ -303,9 +347,11 @@ def test_checkpoints_arrive_over_a_websocket(live: tuple[str, LedgerConfig]) -> 
             first = json.loads(await asyncio.wait_for(socket.recv(), 5))
             async with CoopClient(url, keypair=config.steward()) as steward:
                 await steward.admit(
-                    member="carol", public_key=Keypair.generate().public_key_b64,
-                    kind="sme", borough="Merton",
-                )  # fmt: skip
+                    member="carol",
+                    public_key=Keypair.generate().public_key_b64,
+                    kind="sme",
+                    borough="Merton",
+                )
             second = json.loads(await asyncio.wait_for(socket.recv(), 5))
             sizes = (first, second)
             return tuple(m["payload"]["data"]["checkpoints"]["size"] for m in sizes)  # type: ignore[return-value]
@@ -362,8 +408,9 @@ def test_a_working_group_from_the_command_line(
     assert "not_convenor" in refused("approve-join", "--key", keys["ben"], str(asked))
     made = seq("set-role", "--key", steward, "bid-writing", "ben", "--role", "convenor")
     approved = seq("approve-join", "--key", keys["ben"], str(asked))  # now its convenor
-    withdrawn = seq("decline-join", "--key", keys["cal"], str(seq("join", "--key", keys["cal"],
-                                                                      "bid-writing")))  # fmt: skip
+    withdrawn = seq(
+        "decline-join", "--key", keys["cal"], str(seq("join", "--key", keys["cal"], "bid-writing"))
+    )
     left = seq("leave", "--key", keys["ana"], "bid-writing")
     assert created < asked < made < approved < withdrawn < left
 

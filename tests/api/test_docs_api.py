@@ -16,10 +16,12 @@ API_MD = Path(__file__).parents[2] / "docs" / "api.md"
     [
         ("{ logInfo { ", None),  # a syntax error
         ("{ noSuchField }", None),  # an unknown field
-        ("{ members(first: 100) { nodes { id awards(first: 100) { nodes { seq } } } } }",
-         "query_too_costly"),
+        (
+            "{ members(first: 100) { nodes { id awards(first: 100) { nodes { seq } } } } }",
+            "query_too_costly",
+        ),
     ],
-)  # fmt: skip
+)
 async def test_a_document_not_run_answers_data_null_as_the_doc_says(
     sqlite_url_migrated: str, tmp_path: Path, document: str, code: str | None
 ) -> None:

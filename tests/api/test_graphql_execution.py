@@ -88,11 +88,19 @@ class Query:
 
 def _leaves(**values: Any) -> Leaves:
     fields = {
-        "count": 1, "maybe_count": None, "name": "a", "maybe_name": "b", "ratio": 0.5,
-        "flag": True, "day": date(2026, 12, 1), "colour": Colour.RED, "code": 255, "ident": "x1",
+        "count": 1,
+        "maybe_count": None,
+        "name": "a",
+        "maybe_name": "b",
+        "ratio": 0.5,
+        "flag": True,
+        "day": date(2026, 12, 1),
+        "colour": Colour.RED,
+        "code": 255,
+        "ident": "x1",
         "extra": {"k": [1]},
         "when": datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
-    }  # fmt: skip
+    }
     fields.update(values)
     return Leaves(**fields)
 
@@ -182,8 +190,17 @@ ODD_VALUES = st.one_of(
     st.sampled_from([Colour.GREEN, "red", "GREEN", ValueError("a value that is an error"), [1]]),
 )
 FIELDS = (
-    "count", "maybe_count", "name", "maybe_name", "ratio", "flag", "day", "colour", "code", "extra"
-)  # fmt: skip
+    "count",
+    "maybe_count",
+    "name",
+    "maybe_name",
+    "ratio",
+    "flag",
+    "day",
+    "colour",
+    "code",
+    "extra",
+)
 
 
 ODD = [None, 0, -(2**40), "x", "GREEN", 1.5, float("nan"), True, [1], ValueError("an error value")]
@@ -212,8 +229,10 @@ async def test_an_awaitable_value_is_awaited_as_the_stock_executor_awaits_it() -
 
     outcomes = []
     for schema in (FAST, STOCK):
-        for document, value in (("{ items { count name } }", {"count": later(5)}),
-                                ("{ items { extra } }", {"extra": later(6)})):  # fmt: skip
+        for document, value in (
+            ("{ items { count name } }", {"count": later(5)}),
+            ("{ items { extra } }", {"extra": later(6)}),
+        ):
             result = await schema.execute(document, root_value=_query(_leaves(**value)))
             outcomes.append(_outcome(result))
     assert outcomes[:2] == outcomes[2:]

@@ -218,8 +218,10 @@ async def test_refused_submissions_answer_json_errors(served: Served) -> None:
 async def test_submissions_charge_the_signers_rate_limit(served: Served) -> None:
     served.state.ledger.gates[:] = [RateLimiter(rate=0.01, burst=2)]
     body = {"member": "x", "public_key": "", "member_kind": "sme", "borough": "Sutton", "roles": []}
-    forged = {**served.factory.sign(served.steward, "member.admitted", body).to_json(),
-              "signature": b64encode(bytes(64))}  # fmt: skip
+    forged = {
+        **served.factory.sign(served.steward, "member.admitted", body).to_json(),
+        "signature": b64encode(bytes(64)),
+    }
     (logged,) = await _entries(served.client, 1, 2)  # the steward's own, sent again
     again = Entry.parse(logged).signed.to_json()
     old = StatementFactory(ORIGIN, lambda: utc_now() - timedelta(hours=1))

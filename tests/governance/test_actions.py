@@ -42,8 +42,12 @@ async def test_terms_of_reference_by_consent(database_url: str, tmp_path: Path) 
         await g.refused("ana", OPEN, body, ConflictError, "next terms of reference version is 1")
         unstored = client.adopt_terms(group=GROUP, version=1, text="never stored")
         body = await g.open_body(method="consent")
-        body["action"] = {"type": "adopt_terms", "group": GROUP, "version": 1,
-                          "sha256": unstored.sha256}  # fmt: skip
+        body["action"] = {
+            "type": "adopt_terms",
+            "group": GROUP,
+            "version": 1,
+            "sha256": unstored.sha256,
+        }
         await g.refused("ana", OPEN, body, TextMissingError, "terms of reference")
         v1 = client.adopt_terms(group=GROUP, version=1, text=TERMS)
         seq = await g.open(method="consent", action=v1, terms_text=TERMS)
@@ -99,9 +103,12 @@ async def test_convenor_elected_by_a_group_vote(database_url: str, tmp_path: Pat
         await g.submit("cat", "governance.group.left", client.leave_group(group=GROUP))
         decision = await g.decision_body(gone)
         await g.refused(
-            "ben", "governance.decision.recorded", decision, ConflictError,
+            "ben",
+            "governance.decision.recorded",
+            decision,
+            ConflictError,
             "cat is no longer a voting member",
-        )  # fmt: skip
+        )
         assert await g.role(GROUP, "ben") == "convenor"
 
 
@@ -123,8 +130,13 @@ async def test_rule_table_adopted_only_by_a_passed_assembly_decision(
         await g.close(failed, by="board-b")
         failed_decision = await g.decide(failed, by="board-b")
         adopt = credit_client.adopt_rules(replace(v2, decision=failed_decision))
-        await g.refused("steward", "credit.rules_adopted", adopt, DecisionRequiredError,
-                        f"entry {failed_decision} is not a passed decision")  # fmt: skip
+        await g.refused(
+            "steward",
+            "credit.rules_adopted",
+            adopt,
+            DecisionRequiredError,
+            f"entry {failed_decision} is not a passed decision",
+        )
 
         passed = await g.open("board-b", "assembly", method="proposal", action=action)
         assert len((await g.proposal(passed)).opening.electorate) == 8  # every member
@@ -133,8 +145,13 @@ async def test_rule_table_adopted_only_by_a_passed_assembly_decision(
         await g.close(passed, by="steward")
         decision = await g.decide(passed, by="steward")
         other = replace(v2, monthly_cap_per_member=41, decision=decision)
-        await g.refused("steward", "credit.rules_adopted", credit_client.adopt_rules(other),
-                        DecisionRequiredError, "not a passed decision")  # fmt: skip
+        await g.refused(
+            "steward",
+            "credit.rules_adopted",
+            credit_client.adopt_rules(other),
+            DecisionRequiredError,
+            "not a passed decision",
+        )
         opening = credit_client.adopt_rules(replace(v2, decision=passed))
         await g.refused("steward", "credit.rules_adopted", opening, DecisionRequiredError, "entry")
         await g.submit(

@@ -30,17 +30,38 @@ async def test_ballots_refused(database_url: str, tmp_path: Path) -> None:
         motion = await g.open(method="proposal")
         vote = client.cast_vote
         agree = client.motion_ballot("agree")
-        await g.refused("eve", CAST, vote(proposal=motion, ballot=agree), ObserverError,
-                        "eve observes markets-data-trust; observers never vote")  # fmt: skip
-        err = await g.refused("dan", CAST, vote(proposal=motion, ballot=agree), NotEligibleError,
-                              "dan is not in the electorate frozen")  # fmt: skip
+        await g.refused(
+            "eve",
+            CAST,
+            vote(proposal=motion, ballot=agree),
+            ObserverError,
+            "eve observes markets-data-trust; observers never vote",
+        )
+        err = await g.refused(
+            "dan",
+            CAST,
+            vote(proposal=motion, ballot=agree),
+            NotEligibleError,
+            "dan is not in the electorate frozen",
+        )
         assert err.code == "not_eligible"
-        await g.refused("ben", CAST, vote(proposal=motion + 100, ballot=agree), NotFoundError,
-                        "no proposal")  # fmt: skip
-        await g.refused("ben", CAST, vote(proposal=motion, ballot=client.motion_ballot("block")),
-                        BallotRefusedError, "block needs a reason")  # fmt: skip
-        await g.refused("ben", CAST, vote(proposal=motion, ballot={"choice": "yes"}),
-                        BallotRefusedError, "choice must be one of")  # fmt: skip
+        await g.refused(
+            "ben", CAST, vote(proposal=motion + 100, ballot=agree), NotFoundError, "no proposal"
+        )
+        await g.refused(
+            "ben",
+            CAST,
+            vote(proposal=motion, ballot=client.motion_ballot("block")),
+            BallotRefusedError,
+            "block needs a reason",
+        )
+        await g.refused(
+            "ben",
+            CAST,
+            vote(proposal=motion, ballot={"choice": "yes"}),
+            BallotRefusedError,
+            "choice must be one of",
+        )
         sealed = {"proposal": motion, "sealed": "A" * 100}
         await g.refused("ben", CAST, sealed, MalformedStatementError, "cast a plain ballot")
         await g.refused("ben", CAST, {"proposal": motion}, MalformedStatementError, "exactly one")
@@ -69,16 +90,28 @@ async def test_ballots_refused(database_url: str, tmp_path: Path) -> None:
         await g.refused("ben", CAST, body, BallotRefusedError, "from 1 to 1 options")
 
         hidden = await g.open(method="proposal", hidden=True)
-        await g.refused("ben", CAST, vote(proposal=hidden, ballot=agree),
-                        MalformedStatementError, "sealed ballots only")  # fmt: skip
+        await g.refused(
+            "ben",
+            CAST,
+            vote(proposal=hidden, ballot=agree),
+            MalformedStatementError,
+            "sealed ballots only",
+        )
 
         later = await g.open(method="proposal", opens_at=g.clock.now + timedelta(days=1))
-        await g.refused("ben", CAST, vote(proposal=later, ballot=agree), VotingWindowError,
-                        "voting opens at")  # fmt: skip
+        await g.refused(
+            "ben", CAST, vote(proposal=later, ballot=agree), VotingWindowError, "voting opens at"
+        )
         g.clock.advance(days=7)
-        await g.refused("ben", CAST, vote(proposal=motion, ballot=agree), VotingWindowError,
-                        "voting closed at")  # fmt: skip
+        await g.refused(
+            "ben", CAST, vote(proposal=motion, ballot=agree), VotingWindowError, "voting closed at"
+        )
         await g.close(motion, reason="closing_time")
         g.clock.advance(days=-1)  # a closed proposal refuses ballots whatever the clock says
-        await g.refused("ben", CAST, vote(proposal=motion, ballot=agree), VotingWindowError,
-                        f"was closed at entry {await g.size() - 1}")  # fmt: skip
+        await g.refused(
+            "ben",
+            CAST,
+            vote(proposal=motion, ballot=agree),
+            VotingWindowError,
+            f"was closed at entry {await g.size() - 1}",
+        )

@@ -91,19 +91,44 @@ IRV = opening("irv")
         (_with(BASE, closes_at="2026-03-28T12:00:00Z"), MalformedStatementError, "366 days"),
         (_with(BASE, title="two\nlines"), MalformedStatementError, "one plain line"),
         (_with(BASE, extra=1), MalformedStatementError, "unexpected"),
-        (_with(IRV, action={"type": "elect_convenor", "group": "markets-data-trust",
-                            "member": "ana"}), ProposalRulesError, "proposal or consent"),
-        (_with(BASE, action={"type": "adopt_rule_table", "version": 2, "digest": "a" * 64}),
-         ProposalRulesError, "only the assembly"),
-        (_with(BASE, action={"type": "adopt_terms", "group": "other", "version": 1,
-                             "sha256": "a" * 64}), ProposalRulesError, "decides only for"),
-        (_with(BASE, group="assembly", action={"type": "elect_convenor", "group": "assembly",
-                                               "member": "ana"}), ProposalRulesError, "board"),
-        (_with(BASE, action={"type": "adopt_rule_table", "version": 1, "digest": "a" * 64}),
-         MalformedStatementError, "at least 2"),
+        (
+            _with(
+                IRV,
+                action={"type": "elect_convenor", "group": "markets-data-trust", "member": "ana"},
+            ),
+            ProposalRulesError,
+            "proposal or consent",
+        ),
+        (
+            _with(BASE, action={"type": "adopt_rule_table", "version": 2, "digest": "a" * 64}),
+            ProposalRulesError,
+            "only the assembly",
+        ),
+        (
+            _with(
+                BASE,
+                action={"type": "adopt_terms", "group": "other", "version": 1, "sha256": "a" * 64},
+            ),
+            ProposalRulesError,
+            "decides only for",
+        ),
+        (
+            _with(
+                BASE,
+                group="assembly",
+                action={"type": "elect_convenor", "group": "assembly", "member": "ana"},
+            ),
+            ProposalRulesError,
+            "board",
+        ),
+        (
+            _with(BASE, action={"type": "adopt_rule_table", "version": 1, "digest": "a" * 64}),
+            MalformedStatementError,
+            "at least 2",
+        ),
         (_with(BASE, action={"type": "coup"}), MalformedStatementError, "type must be"),
     ],
-)  # fmt: skip
+)
 def test_opening_refusals(body: dict[str, Any], error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=message):
         parse_opening(body)
@@ -141,10 +166,21 @@ def test_body_refusals(parse: Any, value: dict[str, Any], message: str) -> None:
         parse(value)
 
 
-RESULT = {"outcome": "winner", "winner": 1, "passed": None, "counts": [1, 2], "ballots": 3,
-          "spoiled": 0}  # fmt: skip
-DECISION = {"proposal": 3, "result": RESULT, "transcript_sha256": "a" * 64,
-            "statement_sha256": "b" * 64, "review_on": "2025-09-01"}  # fmt: skip
+RESULT = {
+    "outcome": "winner",
+    "winner": 1,
+    "passed": None,
+    "counts": [1, 2],
+    "ballots": 3,
+    "spoiled": 0,
+}
+DECISION = {
+    "proposal": 3,
+    "result": RESULT,
+    "transcript_sha256": "a" * 64,
+    "statement_sha256": "b" * 64,
+    "review_on": "2025-09-01",
+}
 
 
 @pytest.mark.parametrize(

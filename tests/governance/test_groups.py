@@ -87,31 +87,48 @@ async def test_roles_and_convenors(database_url: str, tmp_path: Path) -> None:
     async with governance_world(database_url, tmp_path) as g:
         await g.group(convenor="ana", members=["ben", "cat"])
         await g.refused(
-            "ana", ROLE, client.set_role(group=GROUP, member="ben", role="convenor"),
-            NotAuthorisedError, "the board appoints convenors",
-        )  # fmt: skip
+            "ana",
+            ROLE,
+            client.set_role(group=GROUP, member="ben", role="convenor"),
+            NotAuthorisedError,
+            "the board appoints convenors",
+        )
         await g.refused(
-            "ben", ROLE, client.set_role(group=GROUP, member="cat", role="observer"),
-            NotAuthorisedError, "only the convenor",
-        )  # fmt: skip
+            "ben",
+            ROLE,
+            client.set_role(group=GROUP, member="cat", role="observer"),
+            NotAuthorisedError,
+            "only the convenor",
+        )
         await g.submit("ana", ROLE, client.set_role(group=GROUP, member="cat", role="observer"))
         await g.refused(
-            "ana", ROLE, client.set_role(group=GROUP, member="cat", role="observer"),
-            ConflictError, "already",
-        )  # fmt: skip
+            "ana",
+            ROLE,
+            client.set_role(group=GROUP, member="cat", role="observer"),
+            ConflictError,
+            "already",
+        )
         await g.refused(
-            "ana", ROLE, client.set_role(group=GROUP, member="dan", role="member"),
-            NotAuthorisedError, "between member and observer",
-        )  # fmt: skip
+            "ana",
+            ROLE,
+            client.set_role(group=GROUP, member="dan", role="member"),
+            NotAuthorisedError,
+            "between member and observer",
+        )
         await g.refused(
-            "steward", ROLE, client.set_role(group="assembly", member="dan", role="member"),
-            ConflictError, "every member",
-        )  # fmt: skip
+            "steward",
+            ROLE,
+            client.set_role(group="assembly", member="dan", role="member"),
+            ConflictError,
+            "every member",
+        )
         # the board appoints a new convenor; the old one becomes an ordinary member
         await g.submit("steward", ROLE, client.set_role(group=GROUP, member="dan", role="convenor"))
         assert [await g.role(GROUP, m) for m in ("ana", "cat", "dan")] == [
-            "member", "observer", "convenor",
-        ]  # fmt: skip
+            "member",
+            "observer",
+            "convenor",
+        ]
         await g.submit("ana", LEFT, client.leave_group(group=GROUP))
 
 
@@ -121,9 +138,12 @@ async def test_credits_use_group_convenors(database_url: str, tmp_path: Path) ->
         table = rule_table_from_community(RULES_V1)
         await g.submit("steward", "credit.rules_adopted", credit_client.adopt_rules(table))
         register = credit_client.record_session(
-            activity="workshop.attended", held_on=TODAY - timedelta(days=1),
-            attendees=["cat", "dan"], title="Supply Chain Readiness", group=GROUP,
-        )  # fmt: skip
+            activity="workshop.attended",
+            held_on=TODAY - timedelta(days=1),
+            attendees=["cat", "dan"],
+            title="Supply Chain Readiness",
+            group=GROUP,
+        )
         await g.refused(
             "ben", "credit.session_recorded", register, NotAuthorisedError, "only a convenor"
         )
@@ -135,9 +155,13 @@ async def test_credits_use_group_convenors(database_url: str, tmp_path: Path) ->
         await g.refused("ana", "credit.session_recorded", other, NotAuthorisedError, "convenor")
         await g.submit("board-b", "credit.session_recorded", other)
         claim = credit_client.claim(
-            activity="mentoring.hour", quantity=1, done_on=TODAY, counterparty="ana",
-            evidence_sha256=credit_client.evidence_digest(b"notes"), group="no-such-group",
-        )  # fmt: skip
+            activity="mentoring.hour",
+            quantity=1,
+            done_on=TODAY,
+            counterparty="ana",
+            evidence_sha256=credit_client.evidence_digest(b"notes"),
+            group="no-such-group",
+        )
         await g.refused("ben", "credit.claimed", claim, NotFoundError, "no working group")
         in_assembly = {**claim, "group": "assembly"}
         await g.refused("ben", "credit.claimed", in_assembly, NotFoundError, "not a working group")

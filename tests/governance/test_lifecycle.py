@@ -50,8 +50,11 @@ async def test_opening_refusals(database_url: str, tmp_path: Path) -> None:
         await g.refused("ana", OPEN, assembly, NotConvenorError, "only a board member")
         await g.submit("board-b", OPEN, assembly)
         # the electorate is checked against the group as it is when the opening is sequenced
-        await g.submit("steward", "governance.group.role_set",
-                       client.set_role(group=GROUP, member="dan", role="member"))  # fmt: skip
+        await g.submit(
+            "steward",
+            "governance.group.role_set",
+            client.set_role(group=GROUP, member="dan", role="member"),
+        )
         await g.refused("ana", OPEN, body, ElectorateMismatchError, r"lacks \['dan'\]")
 
 
@@ -64,22 +67,48 @@ async def test_vote_change_close_and_decide(database_url: str, tmp_path: Path) -
         changed = await g.vote("ben", seq, client.motion_ballot("disagree", "on reflection"))
         ballots = await g.ballots(seq)
         assert [(b.seq, b.superseded_by) for b in ballots if b.member == "ben"] == [
-            (first, changed), (changed, None),
-        ]  # fmt: skip
+            (first, changed),
+            (changed, None),
+        ]
         assert (await g.results(seq)).tally.counts == (1, 0, 1, 0)
 
-        await g.refused("ben", CLOSE, client.close_proposal(proposal=seq, reason="early"),
-                        NotConvenorError, "closes a proposal")  # fmt: skip
-        await g.refused("ana", CLOSE, client.close_proposal(proposal=seq, reason="all_voted"),
-                        ConflictError, "2 of 3 electors have voted")  # fmt: skip
-        await g.refused("ana", CLOSE, client.close_proposal(proposal=seq, reason="closing_time"),
-                        VotingWindowError, "the closing time is")  # fmt: skip
-        await g.refused("ana", DECIDE, await g.decision_body(seq), ConflictError,
-                        "is open: a decision follows close")  # fmt: skip
+        await g.refused(
+            "ben",
+            CLOSE,
+            client.close_proposal(proposal=seq, reason="early"),
+            NotConvenorError,
+            "closes a proposal",
+        )
+        await g.refused(
+            "ana",
+            CLOSE,
+            client.close_proposal(proposal=seq, reason="all_voted"),
+            ConflictError,
+            "2 of 3 electors have voted",
+        )
+        await g.refused(
+            "ana",
+            CLOSE,
+            client.close_proposal(proposal=seq, reason="closing_time"),
+            VotingWindowError,
+            "the closing time is",
+        )
+        await g.refused(
+            "ana",
+            DECIDE,
+            await g.decision_body(seq),
+            ConflictError,
+            "is open: a decision follows close",
+        )
         await g.vote("cat", seq, AGREE)
         await g.close(seq, reason="all_voted")  # early: everyone has voted
-        await g.refused("ana", CLOSE, client.close_proposal(proposal=seq, reason="early"),
-                        VotingWindowError, "was closed")  # fmt: skip
+        await g.refused(
+            "ana",
+            CLOSE,
+            client.close_proposal(proposal=seq, reason="early"),
+            VotingWindowError,
+            "was closed",
+        )
 
         body = await g.decision_body(seq, "Agreed: we go ahead.")
         result = body["result"]
@@ -124,9 +153,12 @@ async def test_ballots_and_a_close_in_one_batch(database_url: str, tmp_path: Pat
         assert len({r.checkpoint.size for r in receipts}) == 1  # one batch
         ben_first, cat_second, ben_second, ana = (r.entry.seq for r in receipts[:4])
         assert {(b.member, b.seq, b.superseded_by) for b in await g.ballots(seq)} == {
-            ("cat", earlier, cat_second), ("ben", ben_first, ben_second),
-            ("cat", cat_second, None), ("ben", ben_second, None), ("ana", ana, None),
-        }  # fmt: skip
+            ("cat", earlier, cat_second),
+            ("ben", ben_first, ben_second),
+            ("cat", cat_second, None),
+            ("ben", ben_second, None),
+            ("ana", ana, None),
+        }
         assert (await g.proposal(seq)).close_reason == "all_voted"
         assert (await g.results(seq)).tally.counts == (2, 0, 1, 0)
 
@@ -141,8 +173,13 @@ async def test_closing_by_time_by_convenor_and_by_board(database_url: str, tmp_p
         await g.close(early, reason="early")
         await g.vote("cat", by_board, client.single_ballot(1))
         g.clock.advance(days=7)
-        await g.refused("ana", CLOSE, client.close_proposal(proposal=timed, reason="early"),
-                        VotingWindowError, "close with reason closing_time")  # fmt: skip
+        await g.refused(
+            "ana",
+            CLOSE,
+            client.close_proposal(proposal=timed, reason="early"),
+            VotingWindowError,
+            "close with reason closing_time",
+        )
         await g.close(timed, reason="closing_time")
         await g.close(by_board, reason="closing_time", by="board-b")
         await g.decide(by_board, by="board-b")

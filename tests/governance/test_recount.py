@@ -29,8 +29,9 @@ SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def _history(g: Gov) -> dict[str, int]:
     """A log with joins, a hidden vote with a change, terms adopted and a convenor elected."""
     await g.group(convenor="ana", members=["ben"], observers=["eve"])
-    request = await g.submit("cat", "governance.group.join_requested",
-                             client.request_to_join(group=GROUP))  # fmt: skip
+    request = await g.submit(
+        "cat", "governance.group.join_requested", client.request_to_join(group=GROUP)
+    )
     await g.submit("ana", "governance.group.join_approved", client.approve_join(request=request))
     hidden = await g.open(method="schulze", options=["a", "b", "c"], hidden=True)
     await g.vote("ben", hidden, client.ranked_ballot([2, 1]))
@@ -101,28 +102,35 @@ async def test_recount_finds_a_forged_decision_and_a_dropped_ballot(
         entries = await _entries(g)
         # a decision that records another result, validly signed by the convenor
         at = next(
-            e.seq for e in entries
+            e.seq
+            for e in entries
             if e.statement.kind == "governance.decision.recorded"
             and e.statement.body["proposal"] == seqs["adopt"]
-        )  # fmt: skip
+        )
         body = dict(entries[at].statement.body)
         body["result"] = {**body["result"], "outcome": "blocked", "passed": False}
         factory = StatementFactory(ORIGIN, lambda: parse_time(entries[at].logged_at))
         forged = factory.sign(g.keys["ana"], "governance.decision.recorded", body)
         logged_at = parse_time(entries[at].logged_at)
-        tampered = [*entries[:at], Entry.build(seq=at, logged_at=logged_at, signed=forged),
-                    *entries[at + 1 :]]  # fmt: skip
+        tampered = [
+            *entries[:at],
+            Entry.build(seq=at, logged_at=logged_at, signed=forged),
+            *entries[at + 1 :],
+        ]
         report = recount(tampered)
         assert [d.ok for d in report.decisions] == [True, False, True]
         with pytest.raises(RecountError, match=f"entry {at} .* the recount gives"):
             report.check()
         # dropping the latest ballot of a hidden proposal changes its transcript
         dropped = [
-            e for e in entries
-            if not (e.statement.kind == "governance.vote.cast"
-                    and e.statement.body["proposal"] == seqs["hidden"]
-                    and e.seq == seqs["hidden"] + 3)
-        ]  # fmt: skip
+            e
+            for e in entries
+            if not (
+                e.statement.kind == "governance.vote.cast"
+                and e.statement.body["proposal"] == seqs["hidden"]
+                and e.seq == seqs["hidden"] + 3
+            )
+        ]
         assert not recount(dropped).decisions[0].ok
 
 

@@ -70,11 +70,17 @@ def test_key_store(tmp_path: Path) -> None:
 def _opening(hidden: bool) -> Opening:
     return parse_opening(
         client.open_proposal(
-            group="g", title="t", body_text="b", method="irv", options=["a", "b", "c"],
-            electorate=["ana", "ben", "cat"], opens_at=T0, closes_at=T0 + timedelta(days=1),
+            group="g",
+            title="t",
+            body_text="b",
+            method="irv",
+            options=["a", "b", "c"],
+            electorate=["ana", "ben", "cat"],
+            opens_at=T0,
+            closes_at=T0 + timedelta(days=1),
             seal_key=PUBLIC if hidden else None,
         )
-    )  # fmt: skip
+    )
 
 
 def test_count_latest_superseded_and_spoiled() -> None:
@@ -89,8 +95,9 @@ def test_count_latest_superseded_and_spoiled() -> None:
     count = count_proposal(opening, proposal=9, seed=b"s", ballots=reversed(ballots))
     assert [(c.member, c.seq) for c in count.counted] == [("ana", 11), ("ben", 12)]
     assert [(s.member, s.reason[:18]) for s in count.spoiled] == [
-        ("cat", "invalid for irv: r"), ("zed", "zed is not in the "),
-    ]  # fmt: skip
+        ("cat", "invalid for irv: r"),
+        ("zed", "zed is not in the "),
+    ]
     assert count.transcript["superseded"] == [10]
     assert count.result.spoiled == 2 and count.result.ballots == 2
     assert count.transcript_sha256 == hashlib.sha256(canonical_json(count.transcript)).hexdigest()

@@ -46,15 +46,24 @@ async def test_sealed_ballots(database_url: str, tmp_path: Path) -> None:
         rows = await g.store.entries(seq, await g.size())
         assert not any(b"ranking" in row.data for row in rows)
         async with g.read() as conn:
-            for read in (reports.results, reports.ballots_csv, reports.ballots_blt,
-                         reports.transcript_json):  # fmt: skip
+            for read in (
+                reports.results,
+                reports.ballots_csv,
+                reports.ballots_blt,
+                reports.transcript_json,
+            ):
                 with pytest.raises(ResultsHiddenError, match="hides its"):
                     await read(conn, seq)
             reminder = await reports.reminders(conn, seq)
         assert (reminder.voted, reminder.not_voted, reminder.agree_needed) == (5, (), None)
 
-        await g.refused("ana", CLOSE, client.close_proposal(proposal=seq, reason="all_voted"),
-                        MalformedStatementError, "publishes its seal_private_key")  # fmt: skip
+        await g.refused(
+            "ana",
+            CLOSE,
+            client.close_proposal(proposal=seq, reason="all_voted"),
+            MalformedStatementError,
+            "publishes its seal_private_key",
+        )
         other = SealKeyStore(tmp_path / "other")
         wrong = other.private_key(other.create())
         body = client.close_proposal(proposal=seq, reason="all_voted", seal_private_key=wrong)
@@ -64,8 +73,11 @@ async def test_sealed_ballots(database_url: str, tmp_path: Path) -> None:
         # after close: every ballot opens, spoiled ones are shown, anyone can recount
         revealed = {b.seq: (b.member, b.ballot, b.spoiled) for b in await g.ballots(seq)}
         assert [v[1] for v in revealed.values()][:4] == [
-            {"ranking": [0, 1]}, {"ranking": [1, 0]}, {"ranking": [1]}, {"ranking": [2, 0]},
-        ]  # fmt: skip
+            {"ranking": [0, 1]},
+            {"ranking": [1, 0]},
+            {"ranking": [1]},
+            {"ranking": [2, 0]},
+        ]
         spoiled = {m: reason for m, _, reason in revealed.values() if reason}
         assert spoiled.keys() == {"dan", "fay"}
         assert "another proposal or voter" in spoiled["dan"]
@@ -75,9 +87,13 @@ async def test_sealed_ballots(database_url: str, tmp_path: Path) -> None:
         await g.decide(seq)
         count = await g.results(seq)
         assert count.result.to_json() == {
-            "outcome": "winner", "winner": 1, "passed": None, "counts": [0, 2, 1],
-            "ballots": 3, "spoiled": 2,
-        }  # fmt: skip
+            "outcome": "winner",
+            "winner": 1,
+            "passed": None,
+            "counts": [0, 2, 1],
+            "ballots": 3,
+            "spoiled": 2,
+        }
         assert [s.member for s in count.spoiled] == ["dan", "fay"]
         assert count.transcript["spoiled"] == [
             {"member": s.member, "seq": s.seq, "reason": s.reason} for s in count.spoiled

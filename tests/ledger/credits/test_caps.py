@@ -34,10 +34,13 @@ async def test_per_activity_per_member_month(database_url: str) -> None:
         seq, body = await c.session("board-b", ["croydon-print", "sutton-books"])
         first, second = await c.session_award_bodies(seq, body)
         err = await c.refused(
-            "board-b", "credit.awarded", first, OverCapError,
+            "board-b",
+            "credit.awarded",
+            first,
+            OverCapError,
             r"over the per_member_month cap: workshop.attended per member per month "
             r"\(croydon-print, 2025-03\) allows 8 credits, 8 used, room for 0; this needs 2",
-        )  # fmt: skip
+        )
         assert isinstance(err, OverCapError)
         assert (err.cap, err.limit, err.used, err.room) == ("per_member_month", 8, 8, 0)
         await c.submit("board-b", "credit.awarded", second)  # the others are unaffected
@@ -57,18 +60,22 @@ async def test_per_pair_month_counts_both_directions(database_url: str) -> None:
         )
         body = c.claim_body("mentoring.hour", 2, counterparty="merton-care")
         err = await _over(
-            c, "croydon-print", body,
+            c,
+            "croydon-print",
+            body,
             r"per_pair_month cap: mentoring.hour per pair of members per month \(croydon-print "
             r"and merton-care, 2025-03\) allows 8 credits, 6 used, room for 2; this needs 4",
-        )  # fmt: skip
+        )
         assert err.room == 2
         await c.earn(
             "merton-care", "croydon-print", "mentoring.hour", 1, counterparty="croydon-print"
         )
         await _over(
-            c, "merton-care", c.claim_body("mentoring.hour", 1, counterparty="croydon-print"),
+            c,
+            "merton-care",
+            c.claim_body("mentoring.hour", 1, counterparty="croydon-print"),
             "8 used, room for 0",
-        )  # fmt: skip
+        )
         await c.earn(
             "croydon-print", "sutton-books", "mentoring.hour", 4, counterparty="sutton-books"
         )
@@ -79,10 +86,12 @@ async def test_per_bid(database_url: str) -> None:
         kw: dict[str, Any] = {"counterparty": "croydon-print", "bid": "council-lot-3"}
         await c.earn("sutton-books", "croydon-print", "bid.support.hour", 4, **kw)
         await _over(
-            c, "sutton-books", c.claim_body("bid.support.hour", 2, **kw),
+            c,
+            "sutton-books",
+            c.claim_body("bid.support.hour", 2, **kw),
             r"per_bid cap: bid.support.hour per member per bid \(sutton-books, bid council-lot-3\)"
             r" allows 10 credits, 8 used, room for 2; this needs 4",
-        )  # fmt: skip
+        )
         await c.earn("sutton-books", "croydon-print", "bid.support.hour", 1, **kw)
         other = {**kw, "bid": "hospital-catering"}
         await c.earn("sutton-books", "croydon-print", "bid.support.hour", 4, **other)
@@ -101,15 +110,19 @@ async def test_monthly_overall_cap_at_claim_and_at_award(database_url: str) -> N
         second = await c.claim(m, "resource.shared", 2)  # room is checked again at award
         await c.confirm("board-b", first)
         err = await c.refused(
-            "board-b", "credit.awarded", await c.award_body(second), OverCapError,
+            "board-b",
+            "credit.awarded",
+            await c.award_body(second),
+            OverCapError,
             r"over the monthly cap: all credits \(croydon-print, 2025-03\) allows 40 credits, "
             r"40 used, room for 0; this needs 2",
-        )  # fmt: skip
+        )
         assert isinstance(err, OverCapError) and err.cap == "monthly"
         await _over(c, m, c.claim_body("member.buddied", 1, counterparty="merton-care"), "40 used")
         decline = client.decline(claim_seq=second, reason="withdrawn")
         await c.submit(m, "credit.declined", decline)
         last_month = TODAY.replace(day=1) - timedelta(days=3)
-        await c.earn(m, "merton-care", "member.buddied", 1, counterparty="merton-care",
-                     done_on=last_month)  # fmt: skip
+        await c.earn(
+            m, "merton-care", "member.buddied", 1, counterparty="merton-care", done_on=last_month
+        )
         assert await c.balance(m) == 43

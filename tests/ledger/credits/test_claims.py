@@ -51,16 +51,22 @@ async def test_convenor_and_board_approvals(database_url: str) -> None:
         # convenor approval (default: any board member convenes), with a group named
         shared = await c.claim("sutton-books", "resource.shared", 2, group="business-services")
         await c.refused(
-            "merton-care", "credit.awarded", await c.award_body(shared),
-            NotAuthorisedError, "only a convenor of business-services",
-        )  # fmt: skip
+            "merton-care",
+            "credit.awarded",
+            await c.award_body(shared),
+            NotAuthorisedError,
+            "only a convenor of business-services",
+        )
         await c.confirm("board-b", shared)
         # board approval
         led = await c.claim("merton-care", "group.led", 1, group="health-social-care")
         await c.refused(
-            "sutton-books", "credit.awarded", await c.award_body(led),
-            NotAuthorisedError, "only a board member",
-        )  # fmt: skip
+            "sutton-books",
+            "credit.awarded",
+            await c.award_body(led),
+            NotAuthorisedError,
+            "only a board member",
+        )
         await c.confirm("steward", led)
         assert await c.balance("sutton-books") == 2
         assert await c.balance("merton-care") == 8
@@ -74,44 +80,80 @@ async def test_no_one_confirms_or_approves_their_own_claim(database_url: str) ->
         )
         mine = await c.claim("board-b", "resource.shared", 1)
         await c.refused(
-            "board-b", "credit.awarded", await c.award_body(mine),
-            SelfApprovalError, "their own credits",
-        )  # fmt: skip
+            "board-b",
+            "credit.awarded",
+            await c.award_body(mine),
+            SelfApprovalError,
+            "their own credits",
+        )
         # a third party who is not the counterparty cannot confirm either
         claim = await c.claim("croydon-print", "mentoring.hour", 1, counterparty="merton-care")
         await c.refused(
-            "sutton-books", "credit.awarded", await c.award_body(claim),
-            NotAuthorisedError, "only the counterparty, merton-care",
-        )  # fmt: skip
+            "sutton-books",
+            "credit.awarded",
+            await c.award_body(claim),
+            NotAuthorisedError,
+            "only the counterparty, merton-care",
+        )
 
 
 async def test_claims_refused_with_nothing_appended(database_url: str) -> None:
     async with credits_world(database_url) as c:
         cases = [
-            (c.claim_body("mentoring.hour", counterparty="nobody-here"), NotAMemberError,
-             "counterparty 'nobody-here' is not a member"),
+            (
+                c.claim_body("mentoring.hour", counterparty="nobody-here"),
+                NotAMemberError,
+                "counterparty 'nobody-here' is not a member",
+            ),
             (c.claim_body("juggling.hour"), UnknownActivityError, "not in rule table version 1"),
-            ({**c.claim_body("mentoring.hour", counterparty="merton-care"), "quantity": 0},
-             MalformedStatementError, "quantity must be at least 1"),
-            ({**c.claim_body("mentoring.hour", counterparty="merton-care"), "quantity": -2},
-             MalformedStatementError, "quantity must be at least 1"),
+            (
+                {**c.claim_body("mentoring.hour", counterparty="merton-care"), "quantity": 0},
+                MalformedStatementError,
+                "quantity must be at least 1",
+            ),
+            (
+                {**c.claim_body("mentoring.hour", counterparty="merton-care"), "quantity": -2},
+                MalformedStatementError,
+                "quantity must be at least 1",
+            ),
             (c.claim_body("mentoring.hour"), WrongRouteError, "names the counterparty"),
-            (c.claim_body("bid.support.hour", counterparty="merton-care"), WrongRouteError,
-             "names the bid"),
-            (c.claim_body("mentoring.hour", counterparty="merton-care", bid="b1"),
-             WrongRouteError, "leave bid out"),
+            (
+                c.claim_body("bid.support.hour", counterparty="merton-care"),
+                WrongRouteError,
+                "names the bid",
+            ),
+            (
+                c.claim_body("mentoring.hour", counterparty="merton-care", bid="b1"),
+                WrongRouteError,
+                "leave bid out",
+            ),
             (c.claim_body("workshop.attended"), WrongRouteError, "session register"),
-            (c.claim_body("resource.shared", done_on=TODAY + timedelta(days=1)),
-             OutOfWindowError, "after today"),
-            (c.claim_body("resource.shared", done_on=TODAY - timedelta(days=91)),
-             OutOfWindowError, "more than 90 days"),
-            ({**c.claim_body("resource.shared"), "evidence_sha256": "abc"},
-             MalformedStatementError, "evidence_sha256 has the wrong form"),
-            ({**c.claim_body("resource.shared"), "done_on": "2025-02-30"},
-             MalformedStatementError, "not a calendar date"),
-            ({**c.claim_body("resource.shared"), "extra": 1}, MalformedStatementError,
-             "unexpected"),
-        ]  # fmt: skip
+            (
+                c.claim_body("resource.shared", done_on=TODAY + timedelta(days=1)),
+                OutOfWindowError,
+                "after today",
+            ),
+            (
+                c.claim_body("resource.shared", done_on=TODAY - timedelta(days=91)),
+                OutOfWindowError,
+                "more than 90 days",
+            ),
+            (
+                {**c.claim_body("resource.shared"), "evidence_sha256": "abc"},
+                MalformedStatementError,
+                "evidence_sha256 has the wrong form",
+            ),
+            (
+                {**c.claim_body("resource.shared"), "done_on": "2025-02-30"},
+                MalformedStatementError,
+                "not a calendar date",
+            ),
+            (
+                {**c.claim_body("resource.shared"), "extra": 1},
+                MalformedStatementError,
+                "unexpected",
+            ),
+        ]
         for body, error, match in cases:
             await c.refused("croydon-print", "credit.claimed", body, error, match)
         body = c.claim_body("resource.shared")
@@ -128,15 +170,21 @@ async def test_awards_that_do_not_match_the_claim_are_refused(database_url: str)
         cases = [
             ({**good, "credits": 5}, WrongAmountError, "award credits must be 4"),
             ({**good, "quantity": 3}, WrongAmountError, "award quantity must be 2"),
-            ({**good, "activity": "bid.support.hour"}, WrongAmountError,
-             "award activity must be mentoring.hour"),
+            (
+                {**good, "activity": "bid.support.hour"},
+                WrongAmountError,
+                "award activity must be mentoring.hour",
+            ),
             ({**good, "rule_version": 2}, WrongAmountError, "award rule_version must be 1"),
             ({**good, "member": "sutton-books"}, WrongAmountError, "was made by croydon-print"),
             ({**good, "basis": {"claim": 999}}, NotFoundError, "no claim at entry 999"),
-            ({**good, "basis": {"claim": claim, "session": 1}}, MalformedStatementError,
-             "basis must be"),
+            (
+                {**good, "basis": {"claim": claim, "session": 1}},
+                MalformedStatementError,
+                "basis must be",
+            ),
             ({**good, "credits": 0}, MalformedStatementError, "credits must be at least 1"),
-        ]  # fmt: skip
+        ]
         for body, error, match in cases:
             await c.refused("merton-care", "credit.awarded", body, error, match)
         award = await c.submit("merton-care", "credit.awarded", good)
@@ -150,25 +198,36 @@ async def test_decline_and_withdraw(database_url: str) -> None:
     async with credits_world(database_url) as c:
         claim = await c.claim("croydon-print", "mentoring.hour", 1, counterparty="merton-care")
         await c.refused(
-            "sutton-books", "credit.declined", client.decline(claim_seq=claim, reason="duplicate"),
-            NotAuthorisedError, "only the counterparty",
-        )  # fmt: skip
-        await c.refused(
-            "merton-care", "credit.declined", client.decline(claim_seq=claim, reason="withdrawn"),
-            NotAuthorisedError, "only the claimant withdraws",
-        )  # fmt: skip
-        await c.refused(
-            "croydon-print", "credit.declined",
+            "sutton-books",
+            "credit.declined",
             client.decline(claim_seq=claim, reason="duplicate"),
-            NotAuthorisedError, "can only withdraw",
-        )  # fmt: skip
+            NotAuthorisedError,
+            "only the counterparty",
+        )
+        await c.refused(
+            "merton-care",
+            "credit.declined",
+            client.decline(claim_seq=claim, reason="withdrawn"),
+            NotAuthorisedError,
+            "only the claimant withdraws",
+        )
+        await c.refused(
+            "croydon-print",
+            "credit.declined",
+            client.decline(claim_seq=claim, reason="duplicate"),
+            NotAuthorisedError,
+            "can only withdraw",
+        )
         await c.submit(
             "merton-care", "credit.declined", client.decline(claim_seq=claim, reason="duplicate")
         )
         await c.refused(
-            "merton-care", "credit.awarded", await c.award_body(claim),
-            ClaimClosedError, "closed at entry",
-        )  # fmt: skip
+            "merton-care",
+            "credit.awarded",
+            await c.award_body(claim),
+            ClaimClosedError,
+            "closed at entry",
+        )
         other = await c.claim("croydon-print", "mentoring.hour", 1, counterparty="merton-care")
         withdraw = client.decline(claim_seq=other, reason="withdrawn")
         await c.submit("croydon-print", "credit.declined", withdraw)

@@ -71,32 +71,47 @@ async def test_adjustments(database_url: str) -> None:
     async with credits_world(database_url) as c:
         award = await _mentoring(c, 3)
         await c.refused(
-            "steward", ADJUSTED, client.adjust(award_seq=award, credits=0, reason="error"),
-            MalformedStatementError, "must not be 0",
-        )  # fmt: skip
+            "steward",
+            ADJUSTED,
+            client.adjust(award_seq=award, credits=0, reason="error"),
+            MalformedStatementError,
+            "must not be 0",
+        )
         await c.refused(
-            "merton-care", ADJUSTED, client.adjust(award_seq=award, credits=-2, reason="error"),
-            NotAuthorisedError, "only a board member",
-        )  # fmt: skip
+            "merton-care",
+            ADJUSTED,
+            client.adjust(award_seq=award, credits=-2, reason="error"),
+            NotAuthorisedError,
+            "only a board member",
+        )
         await c.submit(
             "steward", ADJUSTED, client.adjust(award_seq=award, credits=-2, reason="wrong_quantity")
         )
         assert await c.balance("croydon-print") == 4
         await c.refused(
-            "board-b", ADJUSTED, client.adjust(award_seq=award, credits=-5, reason="error"),
-            WrongAmountError, "stands at 4 credits; an adjustment of -5 would take it below 0",
-        )  # fmt: skip
+            "board-b",
+            ADJUSTED,
+            client.adjust(award_seq=award, credits=-5, reason="error"),
+            WrongAmountError,
+            "stands at 4 credits; an adjustment of -5 would take it below 0",
+        )
         await c.refused(
-            "board-b", ADJUSTED, client.adjust(award_seq=award, credits=5, reason="error"),
-            OverCapError, "per_pair_month cap.*4 used, room for 4; this needs 5",
-        )  # fmt: skip
+            "board-b",
+            ADJUSTED,
+            client.adjust(award_seq=award, credits=5, reason="error"),
+            OverCapError,
+            "per_pair_month cap.*4 used, room for 4; this needs 5",
+        )
         await c.submit(
             "board-b", ADJUSTED, client.adjust(award_seq=award, credits=-4, reason="error")
         )
         await c.refused(
-            "steward", REVERSED, client.reverse(award_seq=award, credits=4, reason="error"),
-            ConflictError, "nothing remains",
-        )  # fmt: skip
+            "steward",
+            REVERSED,
+            client.reverse(award_seq=award, credits=4, reason="error"),
+            ConflictError,
+            "nothing remains",
+        )
         # the cap room freed by the adjustments can be used again
         await _mentoring(c, 4)
         assert await c.balance("croydon-print") == 8
@@ -107,19 +122,35 @@ async def test_disputes(database_url: str) -> None:
     async with credits_world(database_url, clock=clock) as c:
         award = await _mentoring(c, 2)
         dispute = client.dispute(award_seq=award, reason="wrong_quantity")
-        await c.refused("sutton-books", "credit.disputed", dispute, NotAuthorisedError,
-                        "only the recipient or the claim's counterparty")  # fmt: skip
+        await c.refused(
+            "sutton-books",
+            "credit.disputed",
+            dispute,
+            NotAuthorisedError,
+            "only the recipient or the claim's counterparty",
+        )
         opened = await c.submit("merton-care", "credit.disputed", dispute)
-        await c.refused("croydon-print", "credit.disputed", dispute, ConflictError,
-                        f"open dispute at entry {opened}")  # fmt: skip
+        await c.refused(
+            "croydon-print",
+            "credit.disputed",
+            dispute,
+            ConflictError,
+            f"open dispute at entry {opened}",
+        )
         ruling = client.resolve_dispute(dispute_seq=opened, outcome="upheld", note="one hour")
-        await c.refused("merton-care", "credit.dispute_resolved", ruling, NotAuthorisedError,
-                        "only a board member")  # fmt: skip
+        await c.refused(
+            "merton-care",
+            "credit.dispute_resolved",
+            ruling,
+            NotAuthorisedError,
+            "only a board member",
+        )
         upheld = client.reverse(award_seq=award, credits=4, reason="dispute_upheld")
         await c.refused("steward", REVERSED, upheld, ConflictError, "no upheld dispute")
         await c.submit("steward", "credit.dispute_resolved", ruling)
-        await c.refused("board-b", "credit.dispute_resolved", ruling, ConflictError,
-                        "was resolved at entry")  # fmt: skip
+        await c.refused(
+            "board-b", "credit.dispute_resolved", ruling, ConflictError, "was resolved at entry"
+        )
         fix = client.adjust(award_seq=award, credits=-2, reason="dispute_upheld")
         await c.submit("board-b", ADJUSTED, fix)
         assert await c.balance("croydon-print") == 2
@@ -129,8 +160,13 @@ async def test_disputes(database_url: str) -> None:
         dismiss = client.resolve_dispute(dispute_seq=again, outcome="dismissed", note="as agreed")
         await c.submit("board-b", "credit.dispute_resolved", dismiss)
         clock.advance(hours=1, seconds=1)
-        await c.refused("croydon-print", "credit.disputed", dispute, OutOfWindowError,
-                        "could be disputed until 2025-04-03T12:00:")  # fmt: skip
+        await c.refused(
+            "croydon-print",
+            "credit.disputed",
+            dispute,
+            OutOfWindowError,
+            "could be disputed until 2025-04-03T12:00:",
+        )
 
 
 async def test_dispute_ruled_only_by_an_uninvolved_board_member(database_url: str) -> None:
@@ -147,8 +183,11 @@ async def test_dispute_ruled_only_by_an_uninvolved_board_member(database_url: st
         reversal = client.reverse(award_seq=award, credits=1, reason="error")
         await c.submit("steward", REVERSED, reversal)
         await c.refused(
-            "croydon-print", "credit.disputed", client.dispute(award_seq=award, reason="other"),
-            AlreadyReversedError, "was reversed",
-        )  # fmt: skip
+            "croydon-print",
+            "credit.disputed",
+            client.dispute(award_seq=award, reason="other"),
+            AlreadyReversedError,
+            "was reversed",
+        )
         missing = client.resolve_dispute(dispute_seq=award, outcome="upheld", note="x")
         await c.refused("steward", "credit.dispute_resolved", missing, NotFoundError, "no dispute")

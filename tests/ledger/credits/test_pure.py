@@ -30,8 +30,10 @@ def test_rule_table_v1_from_the_community_file() -> None:
     assert len(V1.rules) == 10
     mentoring = V1.rule("mentoring.hour")
     assert (mentoring.credits, mentoring.approver, mentoring.caps.per_pair_month) == (
-        2, "counterparty", 8,
-    )  # fmt: skip
+        2,
+        "counterparty",
+        8,
+    )
     assert V1.rule("bid.support.hour").caps.per_bid == 10
     assert parse_rule_table(V1.to_json()) == V1
     with pytest.raises(UnknownActivityError, match="juggling"):
@@ -73,9 +75,14 @@ def test_malformed_rule_tables(value: dict[str, Any], match: str) -> None:
 def test_caps_name_their_scope_and_room() -> None:
     rule = V1.rule("mentoring.hour")
     caps = caps_for(
-        rule=rule, monthly_cap=40, usage=Usage(30, 6, 6, None), member="b", month="2025-03",
-        counterparty="a", bid=None,
-    )  # fmt: skip
+        rule=rule,
+        monthly_cap=40,
+        usage=Usage(30, 6, 6, None),
+        member="b",
+        month="2025-03",
+        counterparty="a",
+        bid=None,
+    )
     assert [(c.name, c.limit, c.used, c.room) for c in caps] == [
         ("per_pair_month", 8, 6, 2),
         ("monthly", 40, 30, 10),
@@ -116,30 +123,52 @@ def test_decimal_renderings() -> None:
 
 def test_client_bodies_parse() -> None:
     claim = client.claim(
-        activity="bid.support.hour", quantity=3, evidence_sha256=client.evidence_digest(b"x"),
-        done_on=date(2025, 3, 1), counterparty="merton-care", bid="lot-3",
-    )  # fmt: skip
+        activity="bid.support.hour",
+        quantity=3,
+        evidence_sha256=client.evidence_digest(b"x"),
+        done_on=date(2025, 3, 1),
+        counterparty="merton-care",
+        bid="lot-3",
+    )
     assert bodies.parse_claim(claim).bid == "lot-3" and "group" not in claim
     award = client.award_for_claim(claim_seq=9, claimant="a1", claim_body=claim, table=V1)
     assert award == {
-        "member": "a1", "credits": 6, "activity": "bid.support.hour", "rule_version": 1,
-        "quantity": 3, "basis": {"claim": 9},
-    }  # fmt: skip
+        "member": "a1",
+        "credits": 6,
+        "activity": "bid.support.hour",
+        "rule_version": 1,
+        "quantity": 3,
+        "basis": {"claim": 9},
+    }
     parsed = bodies.parse_claim(claim)
     record = ClaimRecord(
-        9, "a1", parsed.activity, 1, 3, parsed.evidence_sha256, parsed.done_on,
-        parsed.counterparty, parsed.bid, None, "open", None,
-    )  # fmt: skip
+        9,
+        "a1",
+        parsed.activity,
+        1,
+        3,
+        parsed.evidence_sha256,
+        parsed.done_on,
+        parsed.counterparty,
+        parsed.bid,
+        None,
+        "open",
+        None,
+    )
     assert client.award_for_record(record, V1) == award
     session = client.record_session(
-        activity="workshop.attended", held_on=date(2025, 3, 2), attendees=["a1", "b2"],
-        title="Growth Planning", group="business-services",
-    )  # fmt: skip
+        activity="workshop.attended",
+        held_on=date(2025, 3, 2),
+        attendees=["a1", "b2"],
+        title="Growth Planning",
+        group="business-services",
+    )
     assert bodies.parse_session(session).attendees == ("a1", "b2")
     awards = client.awards_for_session(session_seq=4, session_body=session, table=V1)
     assert [(a["member"], a["credits"], a["basis"]) for a in awards] == [
-        ("a1", 2, {"session": 4}), ("b2", 2, {"session": 4}),
-    ]  # fmt: skip
+        ("a1", 2, {"session": 4}),
+        ("b2", 2, {"session": 4}),
+    ]
     for value, parse in [
         (client.decline(claim_seq=1, reason="withdrawn"), bodies.parse_decline),
         (client.reverse(award_seq=1, credits=2, reason="error"), bodies.parse_reversal),

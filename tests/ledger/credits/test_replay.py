@@ -127,15 +127,23 @@ async def test_scripted_sequence_rebuilds_on_every_backend(database_url: str) ->
     async with credits_world(database_url) as c:
         awards: list[int] = []
         ops = [
-            ("session", 15, 1, 1), ("mentor", 0, 1, 3), ("bid", 2, 0, 4), ("share", 1, 0, 2),
-            ("adjust", 1, 0, 1), ("reverse", 3, 0, 2), ("mentor", 1, 0, 1), ("adjust", 0, 0, 6),
-        ]  # fmt: skip
+            ("session", 15, 1, 1),
+            ("mentor", 0, 1, 3),
+            ("bid", 2, 0, 4),
+            ("share", 1, 0, 2),
+            ("adjust", 1, 0, 1),
+            ("reverse", 3, 0, 2),
+            ("mentor", 1, 0, 1),
+            ("adjust", 0, 0, 6),
+        ]
         for op in ops:
             await _op(c, awards, op)
         assert await check_projection(c) == {
-            "croydon-print": 2 + 6 + 3, "merton-care": 2 - 2 + 2 + 2, "sutton-books": 2 + 8,
+            "croydon-print": 2 + 6 + 3,
+            "merton-care": 2 - 2 + 2 + 2,
+            "sutton-books": 2 + 8,
             "student-1": 2 - 2,
-        }  # fmt: skip
+        }
 
 
 def test_replay_refuses_a_correction_of_no_award() -> None:

@@ -29,23 +29,39 @@ async def scenario(database_url: str) -> AsyncIterator[tuple[Credits, dict[str, 
     async with credits_world(database_url) as c:
         seqs: dict[str, int] = {}
         session, body = await c.session(
-            "board-b", ["croydon-print", "sutton-books", "student-1"],
-            held_on=date(2025, 3, 10), group="business-services",
-        )  # fmt: skip
+            "board-b",
+            ["croydon-print", "sutton-books", "student-1"],
+            held_on=date(2025, 3, 10),
+            group="business-services",
+        )
         for award in await c.session_award_bodies(session, body):
             await c.submit("board-b", "credit.awarded", award)
         seqs["mentoring"] = await c.earn(
-            "croydon-print", "merton-care", "mentoring.hour", 3,
-            counterparty="merton-care", done_on=date(2025, 3, 12),
-        )  # fmt: skip
+            "croydon-print",
+            "merton-care",
+            "mentoring.hour",
+            3,
+            counterparty="merton-care",
+            done_on=date(2025, 3, 12),
+        )
         seqs["bid"] = await c.earn(
-            "sutton-books", "croydon-print", "bid.support.hour", 4,
-            counterparty="croydon-print", bid="council-lot-3", done_on=date(2025, 2, 20),
-        )  # fmt: skip
+            "sutton-books",
+            "croydon-print",
+            "bid.support.hour",
+            4,
+            counterparty="croydon-print",
+            bid="council-lot-3",
+            done_on=date(2025, 2, 20),
+        )
         seqs["placement"] = await c.earn(
-            "student-1", "sutton-books", "consultancy.placement", 1,
-            counterparty="sutton-books", done_on=date(2025, 3, 5), group="business-services",
-        )  # fmt: skip
+            "student-1",
+            "sutton-books",
+            "consultancy.placement",
+            1,
+            counterparty="sutton-books",
+            done_on=date(2025, 3, 5),
+            group="business-services",
+        )
         fix = client.adjust(award_seq=seqs["bid"], credits=-2, reason="wrong_quantity")
         seqs["adjust"] = await c.submit("steward", "credit.adjusted", fix)
         seqs["shared"] = await c.earn("croydon-print", "board-b", "resource.shared", 1)
@@ -59,8 +75,10 @@ async def test_balances_standing_and_statement(database_url: str) -> None:
     async with scenario(database_url) as (c, seqs):
         async with c.read() as conn:
             assert await reports.balances(conn) == {
-                "croydon-print": 8, "sutton-books": 8, "student-1": 12,
-            }  # fmt: skip
+                "croydon-print": 8,
+                "sutton-books": 8,
+                "student-1": 12,
+            }
             standing = [
                 await reports.active_standing(conn, "croydon-print", day)
                 for day in (date(2025, 3, 20), date(2026, 3, 11), date(2026, 3, 12))
@@ -69,16 +87,46 @@ async def test_balances_standing_and_statement(database_url: str) -> None:
         assert standing == [8, 6, 0]  # the workshop of 10 March leaves the window first
         s = seqs["session"]
         assert [
-            (x.seq, x.kind, x.activity_on.isoformat(), x.activity, x.rule_version, x.quantity,
-             x.approver, x.credits, x.reason, x.balance)
+            (
+                x.seq,
+                x.kind,
+                x.activity_on.isoformat(),
+                x.activity,
+                x.rule_version,
+                x.quantity,
+                x.approver,
+                x.credits,
+                x.reason,
+                x.balance,
+            )
             for x in lines
         ] == [
             (s + 2, "awarded", "2025-03-10", "workshop.attended", 1, 1, "board-b", 2, None, 2),
-            (seqs["bid"], "awarded", "2025-02-20", "bid.support.hour", 1, 4, "croydon-print", 8,
-             None, 10),
-            (seqs["adjust"], "adjusted", "2025-02-20", "bid.support.hour", 1, 4, "steward", -2,
-             "wrong_quantity", 8),
-        ]  # fmt: skip
+            (
+                seqs["bid"],
+                "awarded",
+                "2025-02-20",
+                "bid.support.hour",
+                1,
+                4,
+                "croydon-print",
+                8,
+                None,
+                10,
+            ),
+            (
+                seqs["adjust"],
+                "adjusted",
+                "2025-02-20",
+                "bid.support.hour",
+                1,
+                4,
+                "steward",
+                -2,
+                "wrong_quantity",
+                8,
+            ),
+        ]
         csv = export.statement_csv("sutton-books", lines).splitlines()
         assert csv[0] == (
             "member,seq,kind,award,activity_on,logged_at,activity,rule_version,quantity,"
@@ -110,10 +158,11 @@ async def test_statement_pages_are_cut_from_the_whole_statement(database_url: st
                 )
                 for member in group:
                     chosen = [
-                        line for line in whole[member]
+                        line
+                        for line in whole[member]
                         if (after is None or line.seq > after)
                         and (before is None or line.seq < before)
-                    ]  # fmt: skip
+                    ]
                     want = chosen[:size] if forward else chosen[-size:] if size else []
                     page = pages[member]
                     assert page.lines == want
@@ -140,12 +189,20 @@ async def test_totals_list_every_borough_and_kind_of_the_members_with_0_for_none
             with pytest.raises(ValueError, match="one of group, activity, borough"):
                 await reports.totals(conn, registry, "boroughs")
     assert [(t.key, t.credits) for t in found["borough"]] == [
-        ("-", 0), ("Croydon", 0), ("Merton", 0), ("Southwark", 0), ("Sutton", 0),
-    ]  # fmt: skip
+        ("-", 0),
+        ("Croydon", 0),
+        ("Merton", 0),
+        ("Southwark", 0),
+        ("Sutton", 0),
+    ]
     assert [(t.key, t.credits) for t in found["member_kind"]] == [
-        ("anchor", 0), ("co-operative", 0), ("sme", 0), ("social-enterprise", 0),
-        ("steward", 0), ("student", 0),
-    ]  # fmt: skip
+        ("anchor", 0),
+        ("co-operative", 0),
+        ("sme", 0),
+        ("social-enterprise", 0),
+        ("steward", 0),
+        ("student", 0),
+    ]
     assert found["group"] == found["activity"] == found["month"] == []
 
 
@@ -161,13 +218,24 @@ async def test_totals_gini_and_confirmations(database_url: str) -> None:
             confirmations = await reports.confirmations(conn)
         assert totals == {
             "group": {"business-services": 16, "(none)": 12},
-            "activity": {"workshop.attended": 6, "mentoring.hour": 6, "bid.support.hour": 6,
-                         "consultancy.placement": 10, "resource.shared": 0},
+            "activity": {
+                "workshop.attended": 6,
+                "mentoring.hour": 6,
+                "bid.support.hour": 6,
+                "consultancy.placement": 10,
+                "resource.shared": 0,
+            },
             "borough": {"-": 0, "Croydon": 8, "Merton": 0, "Southwark": 12, "Sutton": 8},
-            "member_kind": {"anchor": 0, "co-operative": 0, "sme": 16, "social-enterprise": 0,
-                            "steward": 0, "student": 12},
+            "member_kind": {
+                "anchor": 0,
+                "co-operative": 0,
+                "sme": 16,
+                "social-enterprise": 0,
+                "steward": 0,
+                "student": 12,
+            },
             "month": {"2025-02": 6, "2025-03": 22},
-        }  # fmt: skip
+        }
         # balances of the 7 members, sorted: 0 0 0 0 8 8 12 (sum 28)
         # G = 2 * (5*8 + 6*8 + 7*12) / (7 * 28) - 8/7 = 344/196 - 224/196 = 30/49
         assert (spread.members, spread.total, spread.gini) == (7, 28, Fraction(30, 49))
@@ -201,8 +269,9 @@ async def test_social_value_report_states_its_checkpoint(database_url: str) -> N
             )
             empty = await social.social_value_report(conn, registry, year=2025, quarter=2)
         assert (report.checkpoint_size, report.checkpoint_root) == (
-            latest.size, latest.root.hex(),
-        )  # fmt: skip
+            latest.size,
+            latest.root.hex(),
+        )
         cells = {(x.borough, x.member_kind, x.measure): x.hours for x in report.lines}
         assert cells == {
             ("Croydon", "sme", "mentoring"): 3,

@@ -46,19 +46,38 @@ async def test_register_refusals(database_url: str) -> None:
         session = "credit.session_recorded"
         seq, body = await c.session("board-b", ["croydon-print"])
         cases = [
-            ("croydon-print", {**body, "attendees": ["sutton-books"]}, NotAuthorisedError,
-             "only a convenor"),
-            ("board-b", {**body, "attendees": ["board-b", "sutton-books"]}, SelfApprovalError,
-             "their own register"),
-            ("board-b", {**body, "attendees": ["sutton-books", "ghost"]}, NotAMemberError,
-             "attendee 'ghost' is not a member"),
-            ("board-b", {**body, "activity": "mentoring.hour"}, WrongRouteError,
-             "it is claimed"),
-            ("board-b", {**body, "activity": "juggling"}, UnknownActivityError,
-             "not in rule table"),
-            ("board-b", {**body, "held_on": (TODAY + timedelta(days=2)).isoformat()},
-             OutOfWindowError, "after today"),
-        ]  # fmt: skip
+            (
+                "croydon-print",
+                {**body, "attendees": ["sutton-books"]},
+                NotAuthorisedError,
+                "only a convenor",
+            ),
+            (
+                "board-b",
+                {**body, "attendees": ["board-b", "sutton-books"]},
+                SelfApprovalError,
+                "their own register",
+            ),
+            (
+                "board-b",
+                {**body, "attendees": ["sutton-books", "ghost"]},
+                NotAMemberError,
+                "attendee 'ghost' is not a member",
+            ),
+            ("board-b", {**body, "activity": "mentoring.hour"}, WrongRouteError, "it is claimed"),
+            (
+                "board-b",
+                {**body, "activity": "juggling"},
+                UnknownActivityError,
+                "not in rule table",
+            ),
+            (
+                "board-b",
+                {**body, "held_on": (TODAY + timedelta(days=2)).isoformat()},
+                OutOfWindowError,
+                "after today",
+            ),
+        ]
         for member, case, error, match in cases:
             await c.refused(member, session, case, error, match)
         [good] = await c.session_award_bodies(seq, body)
@@ -66,11 +85,19 @@ async def test_register_refusals(database_url: str) -> None:
             ("steward", good, NotAuthorisedError, "only board-b, who recorded"),
             ("board-b", {**good, "member": "sutton-books"}, NotFoundError, "not on the register"),
             ("board-b", {**good, "member": "board-b"}, SelfApprovalError, "their own"),
-            ("board-b", {**good, "quantity": 2, "credits": 4}, WrongAmountError,
-             "quantity must be 1"),
-            ("board-b", {**good, "basis": {"session": seq + 99}}, NotFoundError,
-             "no session at entry"),
-        ]  # fmt: skip
+            (
+                "board-b",
+                {**good, "quantity": 2, "credits": 4},
+                WrongAmountError,
+                "quantity must be 1",
+            ),
+            (
+                "board-b",
+                {**good, "basis": {"session": seq + 99}},
+                NotFoundError,
+                "no session at entry",
+            ),
+        ]
         for member, case, error, match in awards:
             await c.refused(member, "credit.awarded", case, error, match)
 
@@ -90,9 +117,12 @@ async def test_a_convenor_gate_decides_who_records(database_url: str) -> None:
     async with credits_world(database_url, convenors=GroupConvenors()) as c:
         seq, body = await c.session("croydon-print", ["sutton-books"], group="arts-creative")
         await c.refused(
-            "croydon-print", "credit.session_recorded", {**body, "group": "business-services"},
-            NotAuthorisedError, "only a convenor of business-services",
-        )  # fmt: skip
+            "croydon-print",
+            "credit.session_recorded",
+            {**body, "group": "business-services"},
+            NotAuthorisedError,
+            "only a convenor of business-services",
+        )
         await c.refused(
             "board-b", "credit.session_recorded", body, NotAuthorisedError, "only a convenor"
         )

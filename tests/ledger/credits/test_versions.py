@@ -50,9 +50,12 @@ class PassedDecisions:
 async def test_version_one_at_init(database_url: str) -> None:
     async with credits_world(database_url, adopt=False) as c:
         await c.refused(
-            "croydon-print", "credit.claimed", c.claim_body("resource.shared"),
-            NoRuleTableError, "no credit rule table",
-        )  # fmt: skip
+            "croydon-print",
+            "credit.claimed",
+            c.claim_body("resource.shared"),
+            NoRuleTableError,
+            "no credit rule table",
+        )
         body = client.adopt_rules(V1)
         await c.refused("croydon-print", ADOPT, body, NotAuthorisedError, "only a board member")
         await c.refused(
@@ -70,14 +73,20 @@ async def test_version_one_at_init(database_url: str) -> None:
 async def test_default_gate_refuses_every_new_version(database_url: str) -> None:
     async with credits_world(database_url) as c:
         await c.refused(
-            "steward", ADOPT, client.adopt_rules(_v2(None)), DecisionRequiredError,
+            "steward",
+            ADOPT,
+            client.adopt_rules(_v2(None)),
+            DecisionRequiredError,
             "needs a passed governance decision",
-        )  # fmt: skip
+        )
         err = await c.refused(
-            "steward", ADOPT, client.adopt_rules(_v2(5)), DecisionRequiredError,
+            "steward",
+            ADOPT,
+            client.adopt_rules(_v2(5)),
+            DecisionRequiredError,
             f"entry 5 is not a passed decision adopting rule table version 2 "
             f"\\(digest {_v2(5).digest()}\\)",
-        )  # fmt: skip
+        )
         assert err.code == "decision_required"
 
 
@@ -109,9 +118,12 @@ async def test_a_new_version_never_alters_past_awards(database_url: str) -> None
         )
         await c.confirm("anchor-uni", new)
         await c.refused(
-            "croydon-print", "credit.claimed", c.claim_body("resource.shared"),
-            UnknownActivityError, "not in rule table version 2",
-        )  # fmt: skip
+            "croydon-print",
+            "credit.claimed",
+            c.claim_body("resource.shared"),
+            UnknownActivityError,
+            "not in rule table version 2",
+        )
         async with c.read() as conn:
             lines = await reports.statement(conn, "croydon-print")
         assert [(x.activity, x.rule_version, x.quantity, x.credits) for x in lines] == [
