@@ -6,7 +6,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.context import Info
-from api.graphql.fields import field
+from api.graphql.fields import copy_fields, field
 from api.graphql.types_log import Entry
 from ledger.credits.records import AwardRecord, ClaimRecord, DisputeRecord, SessionRecord
 from ledger.credits.reports import StatementLine as DomainLine
@@ -36,20 +36,7 @@ class StatementLine:
 
     @classmethod
     def from_domain(cls, line: DomainLine) -> StatementLine:
-        return cls(
-            seq=line.seq,
-            kind=line.kind,
-            award=line.award,
-            activity_on=line.activity_on.isoformat(),
-            logged_at=line.logged_at,
-            activity=line.activity,
-            rule_version=line.rule_version,
-            quantity=line.quantity,
-            approver=line.approver,
-            credits=line.credits,
-            reason=line.reason,
-            balance=line.balance,
-        )
+        return copy_fields(cls, line, activity_on=line.activity_on.isoformat())
 
 
 @strawberry.type(description="A dispute of an award and, once ruled on, its outcome.")
@@ -65,16 +52,7 @@ class Dispute:
 
     @classmethod
     def from_domain(cls, record: DisputeRecord) -> Dispute:
-        return cls(
-            seq=record.seq,
-            award=record.award,
-            disputer=record.disputer,
-            reason=record.reason,
-            logged_at=record.logged_at,
-            resolved_by=record.resolved_by,
-            outcome=record.outcome,
-            resolver=record.resolver,
-        )
+        return copy_fields(cls, record)
 
 
 @strawberry.type(description="Credits granted on a claim or a session register.")
@@ -98,24 +76,7 @@ class Award:
 
     @classmethod
     def from_domain(cls, record: AwardRecord) -> Award:
-        return cls(
-            seq=record.seq,
-            member=record.member,
-            activity=record.activity,
-            rule_version=record.rule_version,
-            quantity=record.quantity,
-            credits=record.credits,
-            net=record.net,
-            approver=record.approver,
-            counterparty=record.counterparty,
-            bid=record.bid,
-            group=record.group,
-            activity_on=record.activity_on.isoformat(),
-            basis=record.basis,
-            basis_seq=record.basis_seq,
-            reversed_by=record.reversed_by,
-            logged_at=record.logged_at,
-        )
+        return copy_fields(cls, record, activity_on=record.activity_on.isoformat())
 
     @field(description="Disputes of this award, oldest first.")
     async def disputes(self, info: Info) -> list[Dispute]:
@@ -143,20 +104,7 @@ class Claim:
 
     @classmethod
     def from_domain(cls, record: ClaimRecord) -> Claim:
-        return cls(
-            seq=record.seq,
-            member=record.member,
-            activity=record.activity,
-            rule_version=record.rule_version,
-            quantity=record.quantity,
-            evidence_sha256=record.evidence_sha256,
-            done_on=record.done_on.isoformat(),
-            counterparty=record.counterparty,
-            bid=record.bid,
-            group=record.group,
-            status=record.status,
-            closed_by=record.closed_by,
-        )
+        return copy_fields(cls, record, done_on=record.done_on.isoformat())
 
     @field(description="The award that confirmed this claim, if any.")
     async def award(self, info: Info) -> Award | None:
@@ -183,15 +131,8 @@ class Session:
 
     @classmethod
     def from_domain(cls, record: SessionRecord) -> Session:
-        return cls(
-            seq=record.seq,
-            organiser=record.organiser,
-            activity=record.activity,
-            rule_version=record.rule_version,
-            held_on=record.held_on.isoformat(),
-            group=record.group,
-            title=record.title,
-            attendees=list(record.attendees),
+        return copy_fields(
+            cls, record, held_on=record.held_on.isoformat(), attendees=list(record.attendees)
         )
 
 

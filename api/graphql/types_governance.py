@@ -9,7 +9,7 @@ from strawberry.scalars import JSON
 
 from api.graphql import reads
 from api.graphql.context import Info
-from api.graphql.fields import field
+from api.graphql.fields import copy_fields, field
 from api.graphql.pagination import (
     Connection,
     Page,
@@ -49,9 +49,7 @@ class Membership:
 
     @classmethod
     def from_domain(cls, record: MembershipRecord) -> Membership:
-        return cls(
-            group=record.group, member=record.member, role=record.role, since_seq=record.since_seq
-        )
+        return copy_fields(cls, record)
 
 
 @strawberry.type(description="A request to join a working group and what became of it.")
@@ -65,14 +63,7 @@ class JoinRequest:
 
     @classmethod
     def from_domain(cls, record: RequestRecord) -> JoinRequest:
-        return cls(
-            seq=record.seq,
-            group=record.group,
-            member=record.member,
-            role=record.role,
-            status=record.status,
-            closed_by=record.closed_by,
-        )
+        return copy_fields(cls, record)
 
 
 @strawberry.type(description="A version of a group's terms of reference (text off the log).")
@@ -84,12 +75,7 @@ class Terms:
 
     @classmethod
     def from_domain(cls, record: TermsRecord) -> Terms:
-        return cls(
-            group=record.group,
-            version=record.version,
-            sha256=record.sha256,
-            decision=record.decision,
-        )
+        return copy_fields(cls, record)
 
     @field(description="The text, while it is kept (null once erased).")
     async def text(self, info: Info) -> str | None:
@@ -254,13 +240,7 @@ class Reminder:
 
     @classmethod
     def from_domain(cls, reminder: DomainReminder) -> Reminder:
-        return cls(
-            proposal=reminder.proposal,
-            electorate=reminder.electorate,
-            voted=reminder.voted,
-            not_voted=list(reminder.not_voted),
-            agree_needed=reminder.agree_needed,
-        )
+        return copy_fields(cls, reminder, not_voted=list(reminder.not_voted))
 
 
 @strawberry.type(description="A proposal with the rules frozen when it opened.")

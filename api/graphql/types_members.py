@@ -7,7 +7,7 @@ from datetime import date
 import strawberry
 
 from api.graphql.context import Info
-from api.graphql.fields import field
+from api.graphql.fields import copy_fields, field
 from api.graphql.lists import award_list, claim_list
 from api.graphql.loaders import PageSpec
 from api.graphql.pagination import Connection, Page, paged, relay
@@ -27,13 +27,7 @@ class Key:
 
     @classmethod
     def from_domain(cls, record: KeyRecord) -> Key:
-        return cls(
-            key_id=record.key_id,
-            public_key=b64encode(record.public_key),
-            added_seq=record.added_seq,
-            retired_seq=record.retired_seq,
-            active=record.active,
-        )
+        return copy_fields(cls, record, public_key=b64encode(record.public_key))
 
 
 @strawberry.type(description="A member's name and e-mail: off the log, erasable.")
