@@ -174,10 +174,10 @@ def store_fault(exc: BaseException) -> StoreError | None:
 
 
 def _fault_of(exc: BaseException) -> StoreError | None:
-    text = str(exc).lower()
+    text = str(exc).lower() if isinstance(exc, sqlite3.Error | OSError) else ""
     if (isinstance(exc, OSError) and exc.errno == errno.ENOSPC) or any(s in text for s in _FULL):
         return StoreFullError("the database's disk is full; nothing was written")
-    if isinstance(exc, SqlTimeoutError | ConnectionError | socket.gaierror):
+    if isinstance(exc, SqlTimeoutError | ConnectionError | TimeoutError | socket.gaierror):
         return StoreUnavailableError("the database cannot be reached just now")
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return StoreUnavailableError("the connection to the database was lost")
