@@ -349,3 +349,21 @@ async def test_a_swapped_key_in_an_admission_is_named(built: Built) -> None:
         s=seq,
     )
     assert built.refused() == f"entry {seq}: signature does not verify"
+
+
+@BACKENDS
+async def test_a_changed_proposal_text_is_named(built: Built) -> None:
+    """Texts are kept beside the projections, not rebuilt; the log names each by SHA-256."""
+    (digest,) = await built.one(
+        "SELECT sha256 FROM governance_texts WHERE text = :t",
+        t="What should we work on next quarter?",
+    )
+    await built.tamper(
+        "UPDATE governance_texts SET text = :t WHERE sha256 = :d",
+        t="What should we stop working on next quarter?",
+        d=digest,
+    )
+    assert built.refused() == (
+        "projections differ from a replay of the log: "
+        f"governance_texts: the text kept as {digest} does not hash to it"
+    )
