@@ -12,6 +12,7 @@ from governance.acts import GOVERNANCE_ACTS_BY_KIND, VOTE
 from governance.checks_proposals import OPEN_PROPOSALS
 from governance.projection import ballot_row
 from governance.scope import Scope, connection
+from governance.texts import mismatched_texts
 from ledger.members import KeyRecord
 from ledger.sequencer import Context
 from ledger.statement import Entry, SignedStatement
@@ -65,3 +66,10 @@ class GovernanceHandler:
     async def dump(self, conn: AsyncConnection) -> dict[str, list[tuple[Any, ...]]]:
         """Every governance projection row, table by table (to compare with a replay)."""
         return await sql.dump(conn)
+
+    async def check_kept(self, conn: AsyncConnection) -> list[str]:
+        """Each kept text that does not hash to the SHA-256 the log names it by."""
+        return [
+            f"governance_texts: the text kept as {digest} does not hash to it"
+            for digest in await mismatched_texts(conn)
+        ]

@@ -52,6 +52,15 @@ async def require_text(conn: AsyncConnection, sha256: str, what: str) -> None:
         raise TextMissingError(f"the text of the {what} ({sha256}) has not been stored")
 
 
+async def mismatched_texts(conn: AsyncConnection) -> list[str]:
+    """The digests, in order, of the kept texts that do not hash to their digest: each was
+    changed after it was stored (an erased text is gone, not changed)."""
+    query = select(texts.c.sha256, texts.c.text).order_by(texts.c.sha256)
+    return [
+        digest for digest, text in (await conn.execute(query)).all() if text_digest(text) != digest
+    ]
+
+
 async def erase_text(conn: AsyncConnection, sha256: str) -> bool:
     """Erase a kept text (the log keeps its hash); return whether there was one."""
     result = await conn.execute(delete(texts).where(texts.c.sha256 == sha256))

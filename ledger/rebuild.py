@@ -3,7 +3,8 @@
 Principle 1: every table beside the log is a projection that can be dropped and rebuilt from
 the log, byte for byte. ``rebuild`` does it in place under the writer lock;
 ``compare_projections`` replays the log into a scratch database and reports every row that
-differs from the live projections.
+differs from the live projections, and every row kept beside them (not rebuilt) that no
+longer matches what the log says of it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ class Projector(Handler, Protocol):
 
     async def dump(self, conn: Any) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of this handler's projections, in a stable order."""
+
+    async def check_kept(self, conn: Any) -> list[str]:
+        """What is wrong with the rows this handler keeps beside its projections, which a
+        replay does not rebuild (texts the log names by hash): empty when nothing is."""
 
 
 async def replay(
@@ -86,9 +91,11 @@ async def compare_projections(
     projectors: Sequence[Projector],
     progress: Callable[[int, int], None] | None = None,
 ) -> list[str]:
-    """Replay the log into a scratch SQLite database and compare every projection row.
+    """Replay the log into a scratch SQLite database and compare every projection row;
+    check the rows kept beside the projections (``Projector.check_kept``).
 
-    Returns the differences (empty when the live projections equal a replay of the log).
+    Returns the differences (empty when the live projections equal a replay of the log and
+    every kept row matches the log).
     """
     with tempfile.TemporaryDirectory() as folder:
         scratch = SqlLogStore(make_engine(sqlite_url(Path(folder) / "replay.db")))
@@ -99,7 +106,8 @@ async def compare_projections(
                 await replay(source, tx, projectors, progress)
                 live = await _dump(source, projectors)
                 replayed = await _dump(tx, projectors)
-            return differences(live, replayed)
+                kept = [p for j in projectors for p in await j.check_kept(source.connection)]
+            return differences(live, replayed) + kept
         finally:
             await scratch.close()
 
