@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from api.cli_client import PlainTyper, client_app
+from api.cli_client import PlainTyper, client_app, read_key_option
 from api.cli_reports import rebuild, report_app
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ledger.config import LedgerConfig, Settings
     from ledger.note import NoteVerifier
     from ledger.service import Ledger
+    from ledger.signing import Keypair
 
 T = TypeVar("T")
 HANDLE = re.compile(r"\S{1,80}")
@@ -225,10 +226,11 @@ def audit(
         raise typer.BadParameter("give exactly one of --data and --url")
     if login_key is not None and url is None:
         raise typer.BadParameter("--login-key is for --url")
+    login = None if login_key is None else read_key_option(login_key, "--login-key")
     with _progress() as progress:
         if url is not None:
             verifier = _verifier(key)
-            report = _run(_audit_url(url, verifier, progress, login_key))
+            report = _run(_audit_url(url, verifier, progress, login))
         else:
             report = _run(_audit_data(_config(data), progress))
     out().print(report.summary(), markup=False)
@@ -286,7 +288,10 @@ async def _audit_data(config: LedgerConfig, progress: ProgressFn | None) -> Audi
 
 
 async def _audit_url(
-    url: str, verifier: NoteVerifier | None, progress: ProgressFn | None, login_key: Path | None
+    url: str,
+    verifier: NoteVerifier | None,
+    progress: ProgressFn | None,
+    login: tuple[Keypair, str | None] | None,
 ) -> AuditReport:
     import httpx
 
@@ -295,9 +300,9 @@ async def _audit_url(
 
     async with AsyncExitStack() as stack:
         auth = None
-        if login_key is not None:  # with --key, it logs in only to that log
+        if login is not None:  # with --key, it logs in only to that log
             pinned = None if verifier is None else verifier.vkey()
-            core = ClientCore.from_key_file(url, login_key, log_key=pinned)
+            core = ClientCore(url, keypair=login[0], member=login[1], log_key=pinned)
             auth = KeyLogin(await stack.enter_async_context(core))
         client = await stack.enter_async_context(httpx.AsyncClient(timeout=30, auth=auth))
         return await audit_url(client, url, log_verifier=verifier, progress=progress)
@@ -314,6 +319,9 @@ def keygen(
     from ledger.keys import write_member_key
     from ledger.signing import Keypair
 
+    if not out_file.parent.is_dir():
+        expected = f"no directory {out_file.parent}; the key file's directory must exist"
+        raise typer.BadParameter(expected, param_hint="'--out'")
     keypair = Keypair.generate()
     with _expected_errors():
         write_member_key(out_file, keypair, member=member)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from api.client import CoopClient
     from ledger.config import Settings
+    from ledger.signing import Keypair
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -139,28 +140,57 @@ MemberOption = Annotated[
     ),
 ]
 DEFAULT_URL = "http://127.0.0.1:8000"
+GRAPHQL_INT_MAX = 2**31 - 1
+"""The largest GraphQL ``Int``: an entry, index or count the server takes is at most this, so
+a larger one is refused here, naming its option, before anything is sent."""
+MAX_OPEN_DAYS = 366
+"""The longest a proposal may stay open (``governance.opening.MAX_WINDOW``)."""
+MAX_REVIEW_DAYS = 36500
+"""The furthest a decision's review may be set: a hundred years."""
+USAGE_CODES = frozenset({"bad_request"})
+"""Codes of server answers that mean the request itself was bad: exit 2, as a usage error."""
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
+def _entry(metavar: str, help_text: str) -> Any:
+    """An argument naming an entry of the log: 0 to ``GRAPHQL_INT_MAX``."""
+    return typer.Argument(metavar=metavar, help=help_text, min=0, max=GRAPHQL_INT_MAX)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    raise typer.Exit(code)
 
 
 @contextmanager
 def _expected() -> Iterator[None]:
+    """Failures a user can meet as one line on stderr: ``error: <code>: <message>`` for an
+    answer of the server (exit 1 for a refusal, 2 for a request the server calls bad)."""
     import httpx
 
-    from api.client import ApiError
+    from api.client import ApiError, Refused
     from ledger.errors import LedgerError
 
     try:
         yield
     except ApiError as e:
-        _fail(f"{e.code}: {e.message}")
+        usage = not isinstance(e, Refused) and e.code in USAGE_CODES
+        _fail(f"{e.code}: {e.message}", 2 if usage else 1)
     except httpx.HTTPError as e:
         _fail(f"cannot reach the server: {e}")
     except (LedgerError, OSError, ValueError) as e:
         _fail(str(e))
+
+
+def read_key_option(path: Path, option: str = "--key") -> tuple[Keypair, str | None]:
+    """The keypair and member of the key file given with ``option``; a file that is missing,
+    unreadable or not a member key file is a usage error (exit 2) naming the option."""
+    from ledger.errors import KeyFileError
+    from ledger.keys import read_member_key
+
+    try:
+        return read_member_key(path)
+    except (KeyFileError, OSError) as e:
+        raise typer.BadParameter(str(e), param_hint=f"'{option}'") from None
 
 
 def _with_client(url: str, key: Path | None, act: Callable[[CoopClient], Awaitable[T]]) -> T:
@@ -168,9 +198,10 @@ def _with_client(url: str, key: Path | None, act: Callable[[CoopClient], Awaitab
 
     from api.client import CoopClient
 
+    keypair, member = (None, None) if key is None else read_key_option(key)
+
     async def run() -> T:
-        client = CoopClient.from_key_file(url, key) if key is not None else CoopClient(url)
-        async with client:
+        async with CoopClient(url, keypair=keypair, member=member) as client:
             return await act(client)
 
     with _expected():
@@ -205,6 +236,15 @@ def _date(value: str | None, option: str) -> date:
         raise typer.BadParameter(expected, param_hint=f"'{option}'") from None
 
 
+def _evidence(path: Path) -> bytes:
+    """The bytes of the evidence file; one that cannot be read is a usage error."""
+    try:
+        return path.read_bytes()
+    except OSError as e:
+        expected = f"cannot read {path}: {e.strerror or e}"
+        raise typer.BadParameter(expected, param_hint="'--evidence'") from None
+
+
 def _done(what: str, url: str, key: Path, act: Callable[[CoopClient], Awaitable[int]]) -> None:
     """Run one signed act and say where it landed: ``<what> at entry <seq>``."""
     out().print(f"{what} at entry {_with_client(url, key, act)}", markup=False)
@@ -226,11 +266,17 @@ def claim(
     key: KeyOption,
     activity: Annotated[str, typer.Option(help="The activity, e.g. mentoring.hour.")],
     quantity: Annotated[
-        int, typer.Option(metavar="N", help="Units (hours, sessions, ...).", min=1)
+        int,
+        typer.Option(metavar="N", help="Units (hours, sessions, ...).", min=1, max=GRAPHQL_INT_MAX),
     ] = 1,
     evidence: Annotated[
         Path | None,
-        typer.Option(metavar="FILE", help="Evidence file: only its SHA-256 goes on the log."),
+        typer.Option(
+            metavar="FILE",
+            help="Evidence file: only its SHA-256 goes on the log.",
+            exists=True,
+            dir_okay=False,
+        ),
     ] = None,
     note: Annotated[
         str | None,
@@ -251,7 +297,7 @@ def claim(
     if (evidence is None) == (note is None):
         raise typer.BadParameter("give exactly one of --evidence and --note")
     day = _date(done_on, "--done-on")
-    content = evidence.read_bytes() if evidence is not None else str(note).encode()
+    content = _evidence(evidence) if evidence is not None else str(note).encode()
 
     async def act(client: CoopClient) -> int:
         return await client.claim(
@@ -270,7 +316,7 @@ def claim(
 @client_app.command()
 def confirm(
     key: KeyOption,
-    claim_seq: Annotated[int, typer.Argument(metavar="CLAIM", help="The claim's entry.")],
+    claim_seq: Annotated[int, _entry("CLAIM", "The claim's entry.")],
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Confirm a claim (its counterparty, convenor or the board): the credits are awarded."""
@@ -310,7 +356,7 @@ def register(
 @client_app.command()
 def decline(
     key: KeyOption,
-    claim_seq: Annotated[int, typer.Argument(metavar="CLAIM", help="The claim's entry.")],
+    claim_seq: Annotated[int, _entry("CLAIM", "The claim's entry.")],
     reason: Annotated[str, typer.Option(help="not_recognised, wrong_details, ...")],
     url: UrlOption = DEFAULT_URL,
 ) -> None:
@@ -321,7 +367,7 @@ def decline(
 @client_app.command()
 def withdraw(
     key: KeyOption,
-    claim_seq: Annotated[int, typer.Argument(metavar="CLAIM", help="Your claim's entry.")],
+    claim_seq: Annotated[int, _entry("CLAIM", "Your claim's entry.")],
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Withdraw your own open claim."""
@@ -331,7 +377,7 @@ def withdraw(
 @client_app.command()
 def dispute(
     key: KeyOption,
-    award: Annotated[int, typer.Argument(metavar="AWARD", help="The award's entry.")],
+    award: Annotated[int, _entry("AWARD", "The award's entry.")],
     reason: Annotated[
         str, typer.Option(help="not_delivered, wrong_quantity, wrong_member, duplicate, other.")
     ],
@@ -344,8 +390,11 @@ def dispute(
 @client_app.command()
 def reverse(
     key: KeyOption,
-    award: Annotated[int, typer.Argument(metavar="AWARD", help="The award's entry.")],
-    credits: Annotated[int, typer.Option(metavar="N", help="What remains of the award.", min=1)],
+    award: Annotated[int, _entry("AWARD", "The award's entry.")],
+    credits: Annotated[
+        int,
+        typer.Option(metavar="N", help="What remains of the award.", min=1, max=GRAPHQL_INT_MAX),
+    ],
     reason: Annotated[str, typer.Option(help="error, duplicate, not_delivered, dispute_upheld.")],
     url: UrlOption = DEFAULT_URL,
 ) -> None:
@@ -364,11 +413,7 @@ def _ballot(
     if option is not None:
         return {"choice": option}
     if ranking is not None:
-        try:
-            return {"ranking": [int(part) for part in ranking.split(",")]}
-        except ValueError:
-            expected = f"{ranking!r} is not option indices, best first, e.g. 2,0,1"
-            raise typer.BadParameter(expected, param_hint="'--ranking'") from None
+        return {"ranking": ranking.split(",")}
     try:
         value = json.loads(str(ballot))
     except ValueError:
@@ -381,12 +426,15 @@ def _ballot(
 @client_app.command()
 def vote(
     key: KeyOption,
-    proposal: Annotated[int, typer.Argument(metavar="PROPOSAL", help="The proposal's entry.")],
+    proposal: Annotated[int, _entry("PROPOSAL", "The proposal's entry.")],
     choice: Annotated[
         str | None, typer.Option(help="A motion: agree, abstain, disagree or block.")
     ] = None,
     option: Annotated[
-        int | None, typer.Option(metavar="N", help="Single choice: an option index.")
+        int | None,
+        typer.Option(
+            metavar="N", help="Single choice: an option index.", min=0, max=GRAPHQL_INT_MAX
+        ),
     ] = None,
     ranking: Annotated[
         str | None, typer.Option(metavar="N,N,...", help="Ranked: indices, best first: 2,0,1")
@@ -396,7 +444,37 @@ def vote(
 ) -> None:
     """Vote on a proposal (a later vote replaces an earlier one until it closes)."""
     chosen = _ballot(choice, option, ranking, ballot)
-    _done("voted", url, key, lambda client: client.vote(proposal, chosen))
+
+    async def act(client: CoopClient) -> int:
+        if option is not None or ranking is not None:
+            options = await client.proposal_options(proposal)
+            if option is not None:
+                chosen["choice"] = _option_index(str(option), options, "--option")
+            else:
+                chosen["ranking"] = [
+                    _option_index(p, options, "--ranking") for p in chosen["ranking"]
+                ]
+        return await client.vote(proposal, chosen)
+
+    _done("voted", url, key, act)
+
+
+def _option_index(given: str, options: list[str], option: str) -> int:
+    """The index of the proposal's option that ``given`` names, by index or by its text; one
+    the proposal does not have is a usage error naming ``option``."""
+    part = given.strip()
+    if part.isdecimal() and int(part) < len(options):
+        return int(part)
+    if part in options:
+        return options.index(part)
+    if not options:
+        expected = f"{part!r}: the proposal has no options; vote with --choice"
+    else:
+        expected = (
+            f"{part!r} is not an option of the proposal: give an index 0 to "
+            f"{len(options) - 1} or an option's text"
+        )
+    raise typer.BadParameter(expected, param_hint=f"'{option}'")
 
 
 @client_app.command()
@@ -409,7 +487,12 @@ def propose(
     option: Annotated[
         list[str] | None, typer.Option(metavar="TEXT", help="An option (repeat).")
     ] = None,
-    days: Annotated[int, typer.Option(metavar="N", help="Days until it closes.", min=1)] = 7,
+    days: Annotated[
+        int,
+        typer.Option(
+            metavar="N", help="Days until it closes (at most 366).", min=1, max=MAX_OPEN_DAYS
+        ),
+    ] = 7,
     quorum: Annotated[
         str, typer.Option(metavar="P/Q", help="A fraction of the electorate.")
     ] = "0/1",
@@ -439,7 +522,7 @@ def propose(
 @client_app.command()
 def close(
     key: KeyOption,
-    proposal: Annotated[int, typer.Argument(metavar="PROPOSAL", help="The proposal's entry.")],
+    proposal: Annotated[int, _entry("PROPOSAL", "The proposal's entry.")],
     reason: Annotated[str, typer.Option(help="closing_time, all_voted or early.")] = "early",
     url: UrlOption = DEFAULT_URL,
 ) -> None:
@@ -450,9 +533,14 @@ def close(
 @client_app.command()
 def decide(
     key: KeyOption,
-    proposal: Annotated[int, typer.Argument(metavar="PROPOSAL", help="The proposal's entry.")],
+    proposal: Annotated[int, _entry("PROPOSAL", "The proposal's entry.")],
     statement: Annotated[str, typer.Option(help="The outcome statement.")],
-    review_days: Annotated[int, typer.Option(metavar="N", help="Days until review.", min=1)] = 180,
+    review_days: Annotated[
+        int,
+        typer.Option(
+            metavar="N", help="Days until review (at most 36500).", min=1, max=MAX_REVIEW_DAYS
+        ),
+    ] = 180,
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Record the decision of a closed proposal, as counted from its ballots."""
@@ -501,7 +589,7 @@ def join(
 @client_app.command("approve-join")
 def approve_join(
     key: KeyOption,
-    request: Annotated[int, typer.Argument(metavar="REQUEST", help="The join request's entry.")],
+    request: Annotated[int, _entry("REQUEST", "The join request's entry.")],
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Approve a request to join your group (its convenor or the board)."""
@@ -511,7 +599,7 @@ def approve_join(
 @client_app.command("decline-join")
 def decline_join(
     key: KeyOption,
-    request: Annotated[int, typer.Argument(metavar="REQUEST", help="The join request's entry.")],
+    request: Annotated[int, _entry("REQUEST", "The join request's entry.")],
     url: UrlOption = DEFAULT_URL,
 ) -> None:
     """Decline a request to join your group, or withdraw your own request."""
@@ -575,7 +663,9 @@ def statement(
 @client_app.command()
 def prove(
     ctx: typer.Context,
-    index: Annotated[int, typer.Option(metavar="I", help="The entry's index.", min=0)],
+    index: Annotated[
+        int, typer.Option(metavar="I", help="The entry's index.", min=0, max=GRAPHQL_INT_MAX)
+    ],
     url: Annotated[
         str | None,
         typer.Option(
@@ -596,7 +686,12 @@ def prove(
     ] = None,
     size: Annotated[
         int | None,
-        typer.Option(metavar="N", help="Tree size (default: the latest checkpoint's).", min=1),
+        typer.Option(
+            metavar="N",
+            help="Tree size (default: the latest checkpoint's).",
+            min=1,
+            max=GRAPHQL_INT_MAX,
+        ),
     ] = None,
     key: OptionalKey = None,
 ) -> None:

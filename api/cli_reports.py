@@ -54,6 +54,9 @@ DataOption = Annotated[
 CsvOption = Annotated[bool, typer.Option("--csv", help="Write CSV instead of a table.")]
 
 
+SQL_INT_MAX = 2**63 - 1
+"""The largest integer the database holds: a larger size is refused before it is asked."""
+
 DIMENSIONS = ("group", "activity", "borough", "member_kind", "month")
 """What ``report totals`` totals by: ``ledger.credits.reports.DIMENSIONS`` (a test checks
 they are the same), named here so that ``--help`` need not import the database."""
@@ -277,7 +280,10 @@ def social_value(
     quarter: Annotated[str, typer.Argument(metavar="QUARTER", help="The quarter, e.g. 2026Q4.")],
     data: DataOption = None,
     at: Annotated[
-        int | None, typer.Option(metavar="N", help="Checkpoint size (default: latest).")
+        int | None,
+        typer.Option(
+            metavar="N", help="Checkpoint size (default: latest).", min=1, max=SQL_INT_MAX
+        ),
     ] = None,
     as_csv: CsvOption = False,
 ) -> None:

@@ -194,6 +194,15 @@ class CoopClient(ClientCore):
         )
         return await self._submit_draft("openProposal", prepared)
 
+    async def proposal_options(self, proposal: int) -> list[str]:
+        """The options of the proposal at entry ``proposal`` (none for a motion)."""
+        data = await self.graphql(
+            "query($p: Int!) { proposal(seq: $p) { options } }", {"p": proposal}
+        )
+        if data["proposal"] is None:
+            raise ApiError("not_found", f"there is no proposal at entry {proposal}")
+        return [str(option) for option in data["proposal"]["options"]]
+
     async def vote(self, proposal: int, ballot: Mapping[str, Any]) -> int:
         """Cast (or replace) a ballot; sealed here to the proposal's key when it is hidden."""
         data = await self.graphql(

@@ -62,6 +62,21 @@ def act_document(field: str, success: str, selection: str = "") -> str:
     )
 
 
+def _error_of(error: Any) -> tuple[str, str]:
+    """The code and message of the first error of an answer.
+
+    An error with no code is either one the server masked while resolving (it has a
+    ``path``: ``internal``) or a document the server would not run at all, as a bad
+    argument (``bad_request``).
+    """
+    if not isinstance(error, dict):
+        return "http", str(error)
+    code = (error.get("extensions") or {}).get("code") or error.get("code")
+    if not code:
+        code = "internal" if error.get("path") else "bad_request"
+    return str(code), str(error.get("message"))
+
+
 class ClientCore:
     """A member's (or an auditor's) session with one server."""
 
@@ -136,11 +151,13 @@ class ClientCore:
             document = answer.json()
         except ValueError as e:
             raise ApiError("http", f"HTTP {answer.status_code}: {answer.text[:200]}") from e
+        if not isinstance(document, dict):
+            raise ApiError("http", f"HTTP {answer.status_code}: not a GraphQL answer")
         errors = document.get("errors") or ([document["error"]] if "error" in document else [])
         if errors:
-            first = errors[0]
-            code = (first.get("extensions") or {}).get("code") or first.get("code") or "error"
-            raise ApiError(str(code), str(first.get("message")))
+            raise ApiError(*_error_of(errors[0]))
+        if not isinstance(document.get("data"), dict):
+            raise ApiError("http", f"HTTP {answer.status_code}: a GraphQL answer with no data")
         return document["data"]
 
     async def info(self) -> dict[str, Any]:

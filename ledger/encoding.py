@@ -34,9 +34,9 @@ def canonical_json(value: JSONValue) -> bytes:
     """Return the RFC 8785 canonical bytes of ``value``.
 
     Raises ``MalformedStatementError`` for floats, integers beyond +/-(2**53 - 1), non-string
-    keys and any other value JSON cannot carry exactly. Once those are refused, a value whose
-    C encoding is ASCII (every key and string ASCII) is written by the C encoder; anything
-    else by the ``rfc8785`` package.
+    keys, strings holding a lone surrogate and any other value JSON cannot carry exactly.
+    Once those are refused, a value whose C encoding is ASCII (every key and string ASCII)
+    is written by the C encoder; anything else by the ``rfc8785`` package.
     """
     _refuse_floats(value)
     try:
@@ -49,6 +49,10 @@ def canonical_json(value: JSONValue) -> bytes:
         return rfc8785.dumps(value)
     except rfc8785.CanonicalizationError as e:
         raise MalformedStatementError(f"cannot canonicalise: {e}") from e
+    except UnicodeEncodeError as e:  # a lone surrogate, as JSON's \ud800 escape gives
+        raise MalformedStatementError(
+            f"a string holds the lone surrogate U+{ord(e.object[e.start]):04X}, not Unicode text"
+        ) from e
 
 
 def parse_canonical(data: bytes) -> dict[str, JSONValue]:

@@ -53,7 +53,7 @@ def read_member_key(path: Path) -> tuple[Keypair, str | None]:
     """Read a member key file; returns the keypair and the member id it was issued for."""
     try:
         document = json.loads(_read_private(path))
-        if document.get("type") != MEMBER_KEY_TYPE:
+        if not isinstance(document, dict) or document.get("type") != MEMBER_KEY_TYPE:
             raise KeyFileError(f"{path} is not a {MEMBER_KEY_TYPE} key file")
         keypair = Keypair(b64decode(document["seed"], length=32, what="seed"))
     except (ValueError, KeyError, TypeError, MalformedStatementError) as e:
