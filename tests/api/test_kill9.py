@@ -4,7 +4,9 @@ After every kill the server is started again and each statement whose answer was
 sent again, byte for byte: it is answered with its receipt (the original one when it had
 been logged before the kill). At the end every statement sent is in the log exactly once,
 at the seq its receipt named, with no gap, the latest checkpoint covers the whole log, and
-the audit (entries, tree, signatures, checkpoints, projections against a replay) passes.
+the audit (entries, tree, signatures, checkpoints, each consistent with the one before, and
+projections against a replay) passes. With two servers on one PostgreSQL, one killed again
+and again, the other answers every statement sent to it throughout.
 Bounded: ``KILLS`` kills per backend, each after a random fraction of a second of load.
 """
 
@@ -50,6 +52,8 @@ class Ledgers:
     """Every statement sent, by nonce."""
     receipts: dict[str, tuple[int, str]] = field(default_factory=dict)
     """(seq, leaf hash) of each acknowledged statement, by nonce."""
+    unanswered: dict[str, int] = field(default_factory=dict)
+    """How many submissions each server (by URL) left without a receipt."""
 
     def admission(self, client: int, n: int) -> SignedStatement:
         body = {
@@ -99,22 +103,26 @@ class Server:
 
 async def _submit(client: httpx.AsyncClient, ledgers: Ledgers, signed: SignedStatement) -> bool:
     """Whether ``signed`` was acknowledged (an answer lost to a kill is ``False``)."""
+    url = str(client.base_url)
     try:
         answer = await client.post("/log/statements", json=signed.to_json(), timeout=10)
     except httpx.HTTPError:
+        ledgers.unanswered[url] = ledgers.unanswered.get(url, 0) + 1
         return False
     if answer.status_code != 201:
         assert answer.status_code == 503, answer.text  # the database at a kill, never a 500
+        ledgers.unanswered[url] = ledgers.unanswered.get(url, 0) + 1
         return False
     ledgers.acknowledge(signed, answer)
     return True
 
 
-async def _load(url: str, ledgers: Ledgers, stop: asyncio.Event, round_no: int) -> None:
-    """``CLIENTS`` clients, each submitting one statement after another until ``stop``."""
+async def _load(urls: list[str], ledgers: Ledgers, stop: asyncio.Event, round_no: int) -> None:
+    """``CLIENTS`` clients, spread over the servers at ``urls``, each submitting one statement
+    after another until ``stop``."""
 
     async def one(client_no: int) -> None:
-        async with httpx.AsyncClient(base_url=url) as client:
+        async with httpx.AsyncClient(base_url=urls[client_no % len(urls)]) as client:
             n = 0
             while not stop.is_set():
                 await _submit(client, ledgers, ledgers.admission(client_no, round_no * 10_000 + n))
@@ -156,7 +164,7 @@ def test_kill_9_under_load_loses_nothing_acknowledged(database_url: str, tmp_pat
 
             async def load_then_kill(round_no: int = round_no) -> None:
                 stop = asyncio.Event()
-                work = asyncio.ensure_future(_load(server.url, ledgers, stop, round_no))
+                work = asyncio.ensure_future(_load([server.url], ledgers, stop, round_no))
                 await asyncio.sleep(chance.uniform(*LOAD_SECONDS))
                 stop.set()  # no new statements; those in flight meet the kill
                 server.kill()
@@ -170,8 +178,53 @@ def test_kill_9_under_load_loses_nothing_acknowledged(database_url: str, tmp_pat
     asyncio.run(_check(config, ledgers, data, database_url))
 
 
-async def _check(config: LedgerConfig, ledgers: Ledgers, data: Path, url: str) -> None:
-    assert len(ledgers.receipts) == len(ledgers.sent) > KILLS * CLIENTS
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_servers_one_killed_mid_batch(postgres_url: str, tmp_path: Path) -> None:
+    """Two servers on one PostgreSQL; one is killed again and again while both take load:
+    the other answers every statement sent to it, and the log never forks."""
+    data = tmp_path / "data"
+    settings = Settings(data=data, database_url=postgres_url)
+    config = asyncio.run(init_ledger(settings, origin=ORIGIN, steward_id="steward"))
+    ledgers = Ledgers(config, StatementFactory(ORIGIN), config.steward())
+    env = {
+        **os.environ,
+        "COOPLEDGER_DATA": str(data),
+        "COOPLEDGER_DATABASE_URL": postgres_url,
+        "COOPLEDGER_MUTATION_RATE": "100000",
+        "COOPLEDGER_MUTATION_BURST": "100000",
+    }
+    steady, killed = Server(env, tmp_path / "steady.log"), Server(env, tmp_path / "killed.log")
+    chance = random.Random(20261204)
+    try:
+        steady.start()
+        for round_no in range(KILLS // 2):
+            killed.start()
+
+            async def load_then_kill(round_no: int = round_no) -> None:
+                stop = asyncio.Event()
+                urls = [steady.url, killed.url]
+                work = asyncio.ensure_future(_load(urls, ledgers, stop, round_no))
+                await asyncio.sleep(chance.uniform(*LOAD_SECONDS))
+                killed.kill()  # mid-batch: the steady server's clients go on meanwhile
+                await asyncio.sleep(0.3)
+                stop.set()
+                await work
+
+            asyncio.run(load_then_kill())
+        asyncio.run(_resend_lost(steady.url, ledgers))
+    finally:
+        steady.stop()
+        killed.stop()
+    assert ledgers.unanswered.get(steady.url, 0) == 0, ledgers.unanswered
+    assert ledgers.unanswered.get(killed.url, 0) > 0  # the kills met requests in flight
+    asyncio.run(_check(config, ledgers, data, postgres_url, at_least=CLIENTS))
+
+
+async def _check(
+    config: LedgerConfig, ledgers: Ledgers, data: Path, url: str, at_least: int = KILLS * CLIENTS
+) -> None:
+    assert len(ledgers.receipts) == len(ledgers.sent) > at_least
     store = await open_store(url)
     try:
         size = await store.size()
