@@ -74,6 +74,17 @@ class Ledgers:
         assert earlier == receipt, f"a statement got two receipts: {earlier} and {receipt}"
 
 
+def _server_env(data: Path, database_url: str) -> dict[str, str]:
+    """A server's environment: the ledger's folder and database, no rate limit in the way."""
+    return {
+        **os.environ,
+        "COOPLEDGER_DATA": str(data),
+        "COOPLEDGER_DATABASE_URL": database_url,
+        "COOPLEDGER_MUTATION_RATE": "100000",
+        "COOPLEDGER_MUTATION_BURST": "100000",
+    }
+
+
 class Server:
     def __init__(self, env: dict[str, str], log: Path) -> None:
         self.env = env
@@ -148,13 +159,7 @@ def test_kill_9_under_load_loses_nothing_acknowledged(database_url: str, tmp_pat
         )
     )
     ledgers = Ledgers(config, StatementFactory(ORIGIN), config.steward())
-    env = {
-        **os.environ,
-        "COOPLEDGER_DATA": str(data),
-        "COOPLEDGER_DATABASE_URL": database_url,
-        "COOPLEDGER_MUTATION_RATE": "100000",
-        "COOPLEDGER_MUTATION_BURST": "100000",
-    }
+    env = _server_env(data, database_url)
     server = Server(env, tmp_path / "serve.log")
     chance = random.Random(20261203)
     try:
@@ -187,13 +192,7 @@ def test_two_servers_one_killed_mid_batch(postgres_url: str, tmp_path: Path) -> 
     settings = Settings(data=data, database_url=postgres_url)
     config = asyncio.run(init_ledger(settings, origin=ORIGIN, steward_id="steward"))
     ledgers = Ledgers(config, StatementFactory(ORIGIN), config.steward())
-    env = {
-        **os.environ,
-        "COOPLEDGER_DATA": str(data),
-        "COOPLEDGER_DATABASE_URL": postgres_url,
-        "COOPLEDGER_MUTATION_RATE": "100000",
-        "COOPLEDGER_MUTATION_BURST": "100000",
-    }
+    env = _server_env(data, postgres_url)
     steady, killed = Server(env, tmp_path / "steady.log"), Server(env, tmp_path / "killed.log")
     chance = random.Random(20261204)
     try:
