@@ -274,3 +274,17 @@ async def test_a_request_past_its_time_budget_answers_503(
             assert _refusal(answer) == (503, "timeout")
             assert answer.headers["retry-after"] == "1"
             assert (await client.get("/healthz")).status_code == 200
+
+
+async def test_huge_pages_and_lists_are_refused_or_bounded(http: httpx.AsyncClient) -> None:
+    """A page past the limit is a coded refusal; a huge list in the variables is read within
+    the body limit and answered, and one past it is a 413."""
+    page = await http.post(
+        "/graphql", json={"query": "{ members(first: 100000) { nodes { id } } }"}
+    )
+    error = page.json()["errors"][0]
+    assert error["extensions"]["code"] == "bad_request" and "between 0 and 100" in error["message"]
+    listed = {"query": "{ __typename }", "variables": {"x": [0] * 20_000}}
+    assert (await http.post("/graphql", json=listed)).json() == {"data": {"__typename": "Query"}}
+    listed["variables"] = {"x": [0] * 40_000}
+    assert _refusal(await http.post("/graphql", json=listed)) == (413, "payload_too_large")
