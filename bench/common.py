@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import platform
 import secrets
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -77,3 +80,20 @@ def percentile(values: list[float], fraction: float) -> float:
     """The ``fraction`` quantile of ``values`` (nearest rank)."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def run_on_scratch(
+    backend: str,
+    build: Callable[[Path, str | None], Awaitable[Any]],
+    report: Callable[[Path, dict[str, str]], None],
+) -> None:
+    """Build a ledger in a temporary folder on a fresh database of ``backend``, save the load
+    generator's plan beside it (``plan.json``), then ``report`` on it in a thread, given the
+    environment a server needs to find that database."""
+    async with database(backend) as url:
+        with tempfile.TemporaryDirectory() as folder:
+            data = Path(folder) / "data"
+            plan = await build(data, None if backend == "sqlite" else url)
+            (data / "plan.json").write_text(json.dumps(plan))
+            env = {} if backend == "sqlite" else {"COOPLEDGER_DATABASE_URL": url}
+            await asyncio.to_thread(report, data, env)

@@ -27,7 +27,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,7 +37,7 @@ import httpx
 
 from api.client import graphql_input
 from api.runtime import init_ledger, running_ledger
-from bench.common import database, machine, percentile
+from bench.common import machine, percentile, run_on_scratch
 from governance import client as governance
 from governance import drafts
 from ledger.authoring import StatementFactory
@@ -308,17 +307,13 @@ def main() -> None:
         phases = asyncio.run(load(args.port, plan, args.readers, args.seconds, args.rounds))
         print(json.dumps([p.__dict__ for p in phases]))
         return
-    asyncio.run(_whole_run(args))
-
-
-async def _whole_run(args: argparse.Namespace) -> None:
-    async with database(args.backend) as url:
-        with tempfile.TemporaryDirectory() as folder:
-            data = Path(folder) / "data"
-            plan = await build(data, args.voters, None if args.backend == "sqlite" else url)
-            (data / "plan.json").write_text(json.dumps(plan))
-            env = {} if args.backend == "sqlite" else {"COOPLEDGER_DATABASE_URL": url}
-            await asyncio.to_thread(report, data, args, env)
+    asyncio.run(
+        run_on_scratch(
+            args.backend,
+            lambda data, url: build(data, args.voters, url),
+            lambda data, env: report(data, args, env),
+        )
+    )
 
 
 def report(data: Path, args: argparse.Namespace, extra: dict[str, str]) -> None:

@@ -30,7 +30,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from datetime import timedelta
@@ -40,7 +39,7 @@ from typing import Any
 from api.auth import login_message
 from api.client import graphql_input
 from api.runtime import init_ledger, running_ledger
-from bench.common import database, machine, percentile
+from bench.common import machine, percentile, run_on_scratch
 from bench.graphql import _free_port, _request, _response, _wait
 from governance import client as governance
 from governance import drafts
@@ -50,6 +49,7 @@ from ledger.credits import client as credits
 from ledger.encoding import b64decode, b64encode, utc_now
 from ledger.signing import Keypair
 from ledger.sql import SqlLogStore
+from ledger.statement import SignedStatement
 
 ORIGIN = "meeting.coopledger.example/log"
 OPTIONS = ["Anchor procurement", "Shared data trust", "Skills exchange", "Low-carbon retrofit"]
@@ -147,6 +147,24 @@ async def _graphql(
     return value
 
 
+async def _act(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    record: Record,
+    mutation: tuple[str, str, str],
+    signed: SignedStatement,
+) -> None:
+    """Submit ``signed`` through the mutation (field, document, success type); a refusal is
+    recorded as an error of that field."""
+    field_name, document, success = mutation
+    variables = {"s": graphql_input(signed)}
+    answer = await _graphql(
+        reader, writer, record, field_name, {"query": document, "variables": variables}
+    )
+    if answer.get("data", {}).get(field_name, {}).get("__typename") != success:
+        record.errors[field_name].append(json.dumps(answer)[:200])
+
+
 async def _member(
     port: int, member: str, keypair: Keypair, proposal: int, start: float, record: Record
 ) -> None:
@@ -168,15 +186,7 @@ async def _member(
         ranking = [(first + j) % len(OPTIONS) for j in range(3)]
         body = governance.cast_vote(proposal=proposal, ballot=governance.ranked_ballot(ranking))
         signed = StatementFactory(ORIGIN).sign(keypair, "governance.vote.cast", body)
-        vote = await _graphql(
-            reader,
-            writer,
-            record,
-            "castVote",
-            {"query": VOTE, "variables": {"s": graphql_input(signed)}},
-        )
-        if vote.get("data", {}).get("castVote", {}).get("__typename") != "ProposalAccepted":
-            record.errors["castVote"].append(json.dumps(vote)[:200])
+        await _act(reader, writer, record, ("castVote", VOTE, "ProposalAccepted"), signed)
         await _graphql(
             reader,
             writer,
@@ -206,15 +216,7 @@ async def _claims(
                 counterparty=partner,
             )
             signed = StatementFactory(ORIGIN).sign(keypair, "credit.claimed", body)
-            answer = await _graphql(
-                reader,
-                writer,
-                record,
-                "claimCredit",
-                {"query": CLAIM, "variables": {"s": graphql_input(signed)}},
-            )
-            if answer.get("data", {}).get("claimCredit", {}).get("__typename") != "ClaimAccepted":
-                record.errors["claimCredit"].append(json.dumps(answer)[:200])
+            await _act(reader, writer, record, ("claimCredit", CLAIM, "ClaimAccepted"), signed)
             n += 1
             await asyncio.sleep(1 / per_second)
     finally:
@@ -320,17 +322,13 @@ def main() -> None:
         plan = json.loads((args.data / "plan.json").read_text())
         print(json.dumps(asyncio.run(load(args.port, plan, args.seconds, args.claims_per_second))))
         return
-    asyncio.run(_whole_run(args))
-
-
-async def _whole_run(args: argparse.Namespace) -> None:
-    async with database(args.backend) as url:
-        with tempfile.TemporaryDirectory() as folder:
-            data = Path(folder) / "data"
-            plan = await build(data, args.members, None if args.backend == "sqlite" else url)
-            (data / "plan.json").write_text(json.dumps(plan))
-            env = {} if args.backend == "sqlite" else {"COOPLEDGER_DATABASE_URL": url}
-            await asyncio.to_thread(report, data, args, env)
+    asyncio.run(
+        run_on_scratch(
+            args.backend,
+            lambda data, url: build(data, args.members, url),
+            lambda data, env: report(data, args, env),
+        )
+    )
 
 
 if __name__ == "__main__":
