@@ -1,7 +1,9 @@
 """SQL storage for the log (SQLite and PostgreSQL through SQLAlchemy 2.0 async Core).
 
-The only ledger module, with ``ledger.migrations`` and the projection ``*sql.py`` modules,
-that imports SQLAlchemy. The tables are declared here; the log's own reads and writes are
+One of the stores, the only modules that import SQLAlchemy (with ``ledger.migrate`` and
+``ledger.migrations``, ``ledger.credits.store`` and ``governance.store``; an import-linter
+contract holds it). Other modules hold a ``Connection`` or an ``Engine`` without building SQL
+on it. The tables are declared here; the log's own reads and writes are
 fixed queries sent to the driver under SQLAlchemy's connection (``ledger.sql_driver``), one
 round trip each; one ``executemany`` per table per batch.
 """
@@ -17,7 +19,7 @@ import sys
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import (
     BigInteger,
@@ -32,6 +34,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy import Select as _Select
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -41,8 +44,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from ledger.errors import AppendOnlyError, StoreError, StoreFullError, StoreUnavailableError
 from ledger.sql_driver import POSTGRES, SQLITE, Dialect, Driver
 from ledger.sqlite_inline import inline_creator
-from ledger.store import CheckpointRow, EntryRow
+from ledger.store import CheckpointRow, EntryRow, Window
 from ledger.tree import NodeID
+
+Connection: TypeAlias = AsyncConnection
+"""A connection to the ledger's database; outside the stores, only passed along."""
+Engine: TypeAlias = AsyncEngine
+"""The ledger's database engine; outside the stores, only passed along."""
+Select: TypeAlias = _Select[Any]
 
 metadata = MetaData()
 
@@ -90,6 +99,24 @@ directory = Table(
 APPEND_ONLY_TABLES = ("entries", "tree_nodes", "checkpoints")
 _PG_WRITER_LOCK = 0x636F6F706C6564  # "coopled": the advisory lock that serialises writers
 _WRITER = "coopledger_writer"
+
+
+async def keyset(
+    conn: AsyncConnection, query: Select, column: Any, window: Window
+) -> tuple[list[Any], bool]:
+    """The rows of ``query`` in ``window`` by the integer ``column``, ascending, and whether
+    more lie beyond the page in its direction: one query of at most ``size + 1`` rows."""
+    if window.after is not None:
+        query = query.where(column > window.after)
+    if window.before is not None:
+        query = query.where(column < window.before)
+    order = column.asc() if window.forward else column.desc()
+    rows = list((await conn.execute(query.order_by(order).limit(window.size + 1))).all())
+    more = len(rows) > window.size
+    rows = rows[: window.size]
+    if not window.forward:
+        rows.reverse()
+    return rows, more
 
 
 def is_postgres(url: str) -> bool:

@@ -37,6 +37,21 @@ class CheckpointRow:
     note: str
 
 
+@dataclass(frozen=True)
+class Window:
+    """One page of a list read by keyset on an integer sort key (an entry seq, mostly).
+
+    At most ``size`` rows with ``after < key < before`` (either bound may be absent), the
+    lowest keys when ``forward``, the highest otherwise; a store returns them in ascending
+    order with whether more rows lie beyond the page in its direction.
+    """
+
+    size: int
+    forward: bool = True
+    after: int | None = None
+    before: int | None = None
+
+
 class LogReader(Protocol):
     """Reads that any auditor-facing path needs; every call is a bounded number of queries."""
 

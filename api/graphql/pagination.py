@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from sqlalchemy import Select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.errors import BadRequestError
 from api.graphql.fields import field
+from ledger.store import Window
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -111,6 +110,11 @@ class Page:
         if _INT_KEY.fullmatch(key) is None:
             raise BadRequestError("malformed cursor")
         return int(key)
+
+    @property
+    def window(self) -> Window:
+        """This page as a store reads it, by an integer sort key."""
+        return Window(self.size, self.forward, self.int_key(self.after), self.int_key(self.before))
 
 
 def page(
@@ -255,27 +259,21 @@ def _slice(
     return paged(p, rows, key, node, more)
 
 
-async def from_query(
-    conn: AsyncConnection,
-    p: Page,
-    query: Select[Any],
-    column: Any,
-    node: Callable[[Any], T],
+def from_rows(
+    p: Page, found: tuple[Sequence[R], bool], key: Callable[[R], int], node: Callable[[R], T]
 ) -> Connection[T]:
-    """A page of ``query``'s rows in ascending ``column`` order, fetched by keyset.
+    """The connection of a page a store read by keyset over ``p.window``: its rows in list
+    order and whether more lie beyond."""
+    rows, more = found
+    return paged(p, rows, key, node, more)
 
-    One query of at most ``size + 1`` rows; ``column`` is an integer column (an entry seq).
-    """
-    after, before = p.int_key(p.after), p.int_key(p.before)
-    if after is not None:
-        query = query.where(column > after)
-    if before is not None:
-        query = query.where(column < before)
-    order = column.asc() if p.forward else column.desc()
-    rows = list((await conn.execute(query.order_by(order).limit(p.size + 1))).all())
-    more = len(rows) > p.size
-    rows = rows[: p.size]
-    if not p.forward:
-        rows.reverse()
+
+async def from_query(
+    conn: Any, p: Page, query: Any, column: Any, node: Callable[[Any], T]
+) -> Connection[T]:
+    """Transitional: a page of ``query`` by keyset on ``column`` (moving into the stores)."""
+    from ledger.sql import keyset
+
+    rows, more = await keyset(conn, query, column, p.window)
     name = column.key
     return paged(p, rows, lambda row: int(getattr(row, name)), node, more)
