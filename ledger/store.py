@@ -1,8 +1,8 @@
 """The log store interface: entries, complete-subtree hashes, checkpoints and nonces.
 
-Three implementations pass one conformance suite: ``ledger.memory.MemoryLogStore`` and
-``ledger.sql.SqlLogStore`` on SQLite or PostgreSQL. A store knows nothing of statements'
-meaning; the sequencer above it decides what to append.
+``ledger.sql.SqlLogStore`` implements it on SQLite and PostgreSQL, and one conformance suite
+runs on both. A store knows nothing of statements' meaning; the sequencer above it decides
+what to append.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ class LogTransaction(LogReader, Protocol):
 
     @property
     def connection(self) -> Any:
-        """The SQL connection of this transaction, for projections; ``None`` in memory."""
+        """The SQL connection of this transaction, for the projections."""
 
 
 class LogStore(LogReader, Protocol):

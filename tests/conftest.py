@@ -104,18 +104,13 @@ SQL_BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
 ]
-ALL_BACKENDS = [pytest.param("memory", id="memory"), *SQL_BACKENDS]
 
 
 @pytest.fixture
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
-    """A migrated database URL for the backend named by the test's parameter.
-
-    ``memory`` gives ``None`` (an in-memory store); use it with ``indirect=True``.
-    """
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated database URL for the backend named by the test's parameter (``sqlite`` or
+    ``postgres``; use it with ``indirect=True``)."""
     backend = request.param
-    if backend == "memory":
-        return None
     if backend == "postgres":
         return str(request.getfixturevalue("postgres_url"))
     url = sqlite_url(tmp_path / "ledger.db")

@@ -10,7 +10,6 @@ from datetime import datetime
 from ledger.authoring import StatementFactory
 from ledger.bootstrap import admit, initialise
 from ledger.encoding import utc_now
-from ledger.memory import MemoryLogStore
 from ledger.note import NoteSigner
 from ledger.sequencer import Handler, Receipt
 from ledger.service import Ledger
@@ -54,22 +53,20 @@ class World:
         return await self.ledger.submit(self.factory.sign(keypair, kind, body, **kwargs))  # type: ignore[arg-type]
 
 
-def make_store(database_url: str | None) -> LogStore:
-    """A store on the given database URL, or in memory for ``None``."""
-    if database_url is None:
-        return MemoryLogStore()
+def make_store(database_url: str) -> SqlLogStore:
+    """A store on the given (migrated) database URL."""
     return SqlLogStore(make_engine(database_url))
 
 
 @asynccontextmanager
 async def running_ledger(
-    database_url: str | None,
+    database_url: str,
     *,
     handlers: Sequence[Handler] = (),
     clock: Callable[[], datetime] = utc_now,
     initialise_log: bool = True,
 ) -> AsyncIterator[World]:
-    """Open a ledger on ``database_url`` (``None``: memory), initialised with a steward."""
+    """Open a ledger on ``database_url``, initialised with a steward."""
     store = make_store(database_url)
     log_signer = NoteSigner.generate(ORIGIN)
     steward = Keypair.generate()

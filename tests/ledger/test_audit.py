@@ -23,7 +23,6 @@ from ledger.bootstrap import admit
 from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.config import Settings
 from ledger.errors import AuditError, LedgerError
-from ledger.memory import MemoryLogStore
 from ledger.merkle import hash_leaf
 from ledger.note import NoteSigner
 from ledger.signing import Keypair
@@ -64,8 +63,9 @@ async def _busy_log(world: World) -> None:
     )
 
 
-async def _audit_busy_log(url: str | None) -> None:
-    async with running_ledger(url) as world:
+@pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
+async def test_a_log_written_by_the_service_audits_clean(database_url: str) -> None:
+    async with running_ledger(database_url) as world:
         await _busy_log(world)
         done: list[tuple[int, int]] = []
         report = await audit_store(
@@ -81,15 +81,6 @@ async def _audit_busy_log(url: str | None) -> None:
     assert report.summary().startswith("audit ok: 6 entries, ")
 
 
-async def test_a_log_written_by_the_service_audits_clean_in_memory() -> None:
-    await _audit_busy_log(None)
-
-
-@pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
-async def test_a_log_written_by_the_service_audits_clean(database_url: str) -> None:
-    await _audit_busy_log(database_url)
-
-
 # --- Forged logs: an evil server writes what it likes, with a valid tree and signatures -------
 
 
@@ -102,19 +93,20 @@ FORGED_SCHEMA = (
 
 
 class Forger:
-    """Appends arbitrary entry bytes to a memory store, with tree nodes and signed checkpoints.
-
-    With ``sqlite`` (a folder), each audit reads a copy of the forged log in an SQLite file
-    of the forger's own making (no constraints, no triggers), where the audit's workers read
-    the entries themselves.
+    """Writes arbitrary entry bytes, with tree nodes and signed checkpoints, as an evil server
+    would: each audit reads the forged log as it stands from an SQLite file of the forger's own
+    making (no constraints, no triggers) in ``folder``.
     """
 
     alice: Keypair
 
-    def __init__(self, sqlite: Path | None = None) -> None:
-        self.sqlite = sqlite
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        folder.mkdir(exist_ok=True)
         self.copies = 0
-        self.store = MemoryLogStore()
+        self.entries: list[EntryRow] = []
+        self.nodes: dict[tuple[int, int], bytes] = {}
+        self.checkpoints: list[CheckpointRow] = []
         self.signer = NoteSigner.generate(ORIGIN)
         self.frontier = Frontier.empty()
         self.steward = Keypair.generate()
@@ -136,10 +128,10 @@ class Forger:
         except LedgerError:
             columns = ("credit.claimed", "0" * 16, f"forged-nonce-{self.seq:06d}")
         row = EntryRow(self.seq, hash_leaf(data), data, *columns, "2026-03-02T09:30:00Z")
-        async with self.store.transaction() as tx:
-            tx.append([row], self.frontier.append(row.leaf_hash))
-            if checkpoint:
-                tx.add_checkpoint(self.checkpoint(root or self.frontier.root()))
+        self.entries.append(row)
+        self.nodes.update(self.frontier.append(row.leaf_hash))
+        if checkpoint:
+            self.checkpoints.append(self.checkpoint(root or self.frontier.root()))
         self.seq += 1
 
     def checkpoint(self, root: bytes, signer: NoteSigner | None = None) -> CheckpointRow:
@@ -170,8 +162,6 @@ class Forger:
         return keypair
 
     async def report(self) -> AuditReport:
-        if self.sqlite is None:
-            return await audit_store(self.store, origin=ORIGIN, log_verifier=self.signer.verifier)
         store = SqlLogStore(make_engine(sqlite_url(await self.copy())))
         try:
             return await audit_store(store, origin=ORIGIN, log_verifier=self.signer.verifier)
@@ -183,10 +173,8 @@ class Forger:
 
     async def copy(self) -> Path:
         """The forged log as it stands, in a new SQLite file."""
-        assert self.sqlite is not None
         self.copies += 1
-        path = self.sqlite / f"forged-{self.copies}.db"
-        checkpoints = await self.store.checkpoints(0, 1 << 30)
+        path = self.folder / f"forged-{self.copies}.db"
         with contextlib.closing(sqlite3.connect(path)) as conn, conn:
             for statement in FORGED_SCHEMA:
                 conn.execute(statement)
@@ -194,16 +182,15 @@ class Forger:
                 "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
                     (r.seq, r.leaf_hash, r.data, r.kind, r.key_id, r.nonce, r.logged_at)
-                    for r in self.store._state.entries
+                    for r in self.entries
                 ],
             )
-            nodes = self.store._state.nodes
             conn.executemany(
-                "INSERT INTO tree_nodes VALUES (?, ?, ?)", [(*k, v) for k, v in nodes.items()]
+                "INSERT INTO tree_nodes VALUES (?, ?, ?)", [(*k, v) for k, v in self.nodes.items()]
             )
             conn.executemany(
                 "INSERT INTO checkpoints VALUES (?, ?, ?)",
-                [(c.size, c.root, c.note) for c in checkpoints],
+                [(c.size, c.root, c.note) for c in self.checkpoints],
             )
         return path
 
@@ -214,11 +201,10 @@ async def _failure(forger: Forger) -> str:
     return str(caught.value)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-async def forger(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Forger]:
-    """A forged log with entry 0 and alice (entry 1), which audits clean so far: audited from
-    the memory store, or from a copy in an SQLite file."""
-    f = Forger(tmp_path if request.param == "sqlite" else None)
+@pytest.fixture
+async def forger(tmp_path: Path) -> AsyncIterator[Forger]:
+    """A forged log with entry 0 and alice (entry 1), which audits clean so far."""
+    f = Forger(tmp_path)
     await f.initialise()
     f.alice = await f.admit("alice")
     await f.audit()
@@ -273,14 +259,13 @@ async def test_statement_for_another_origin_is_named(forger: Forger) -> None:
     assert (await _failure(forger)).startswith("entry 2: names origin")
 
 
-async def test_checkpoint_with_a_wrong_root_or_key_is_named(forger: Forger) -> None:
+async def test_checkpoint_with_a_wrong_root_or_key_is_named(forger: Forger, tmp_path: Path) -> None:
     await forger.append(forger.sign(forger.alice, "credit.claimed", CLAIM), root=bytes(32))
     assert (await _failure(forger)).startswith("checkpoint 3: its root is not")
-    other = Forger()
+    other = Forger(tmp_path / "other")
     await other.initialise()
     await other.append(other.sign(other.steward, "credit.claimed", CLAIM), checkpoint=False)
-    async with other.store.transaction() as tx:
-        tx.add_checkpoint(other.checkpoint(other.frontier.root(), NoteSigner.generate(ORIGIN)))
+    other.checkpoints.append(other.checkpoint(other.frontier.root(), NoteSigner.generate(ORIGIN)))
     assert (await _failure(other)).startswith("checkpoint 2: note has no verified signature")
 
 
@@ -292,14 +277,14 @@ async def test_entries_beyond_the_latest_checkpoint_are_named(forger: Forger) ->
 async def test_a_missing_entry_is_named(forger: Forger) -> None:
     for _ in range(3):
         await forger.append(forger.sign(forger.alice, "credit.claimed", CLAIM))
-    del forger.store._state.entries[3]
+    del forger.entries[3]
     assert (await _failure(forger)).startswith("entry 3: is missing")
 
 
 async def test_inconsistent_stored_tree_is_named(forger: Forger) -> None:
     for _ in range(3):
         await forger.append(forger.sign(forger.alice, "credit.claimed", CLAIM))
-    forger.store._state.nodes[(1, 0)] = bytes(32)
+    forger.nodes[(1, 0)] = bytes(32)
     assert (await _failure(forger)).startswith("checkpoint 4: not consistent with checkpoint 3")
 
 
@@ -307,7 +292,6 @@ async def test_a_replayed_statement_is_named(forger: Forger) -> None:
     signed = forger.factory.sign(forger.alice, "credit.claimed", CLAIM)
     await forger.append(forger.entry(signed))
     await forger.audit()
-    forger.store._state.nonces.clear()  # what the memory store would refuse, a forger writes
     await forger.append(forger.entry(signed))
     nonce = signed.statement.nonce
     assert await _failure(forger) == f"entry 3: repeats nonce {nonce} of key {forger.alice.key_id}"
@@ -358,11 +342,11 @@ async def test_a_second_initialisation_is_named(forger: Forger) -> None:
     assert await _failure(forger) == "entry 2: log.initialised is only ever entry 0"
 
 
-async def test_entry_zero_must_initialise_the_log_with_the_audited_key() -> None:
-    wrong = Forger()
+async def test_entry_zero_must_initialise_the_log_with_the_audited_key(tmp_path: Path) -> None:
+    wrong = Forger(tmp_path / "wrong")
     await wrong.initialise(log_key=NoteSigner.generate(ORIGIN).verifier.vkey())
     assert (await _failure(wrong)).startswith("entry 0: names a log key other")
-    headless = Forger()
+    headless = Forger(tmp_path / "headless")
     await headless.admit("alice")
     assert (await _failure(headless)).startswith("entry 0: is member.admitted")
 

@@ -28,10 +28,9 @@ from ledger.merkle import root, verify_consistency, verify_inclusion
 from ledger.service import Ledger
 from ledger.signing import Keypair
 from ledger.statement import MAX_STATEMENT_BYTES, Entry, SignedStatement, Statement
-from tests.conftest import ALL_BACKENDS, SQL_BACKENDS
+from tests.conftest import SQL_BACKENDS
 from tests.support import ORIGIN, World, make_store, running_ledger
 
-every_backend = pytest.mark.parametrize("database_url", ALL_BACKENDS, indirect=True)
 sql_backends = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
 
 
@@ -57,9 +56,9 @@ async def _assert_refused(world: World, signed: SignedStatement, error: type[Exc
     assert await world.store.size() == before
 
 
-@every_backend
+@sql_backends
 async def test_concurrent_appends_are_gap_free_and_group_committed(
-    database_url: str | None,
+    database_url: str,
 ) -> None:
     async with running_ledger(database_url) as world:
         receipts = await asyncio.gather(
@@ -84,8 +83,8 @@ async def test_concurrent_appends_are_gap_free_and_group_committed(
             assert Entry.parse(row.data).seq == row.seq
 
 
-@every_backend
-async def test_every_checkpoint_is_consistent_with_the_next(database_url: str | None) -> None:
+@sql_backends
+async def test_every_checkpoint_is_consistent_with_the_next(database_url: str) -> None:
     async with running_ledger(database_url) as world:
         for wave in range(4):
             await asyncio.gather(
@@ -114,8 +113,8 @@ async def test_every_checkpoint_is_consistent_with_the_next(database_url: str | 
             )
 
 
-@every_backend
-async def test_replayed_nonce_refused(database_url: str | None) -> None:
+@sql_backends
+async def test_replayed_nonce_refused(database_url: str) -> None:
     async with running_ledger(database_url) as world:
         signed = _admission(world, "alpha")
         await world.ledger.submit(signed)
@@ -128,9 +127,9 @@ async def test_replayed_nonce_refused(database_url: str | None) -> None:
         await _assert_refused(world, other, ReplayedNonceError)
 
 
-@every_backend
+@sql_backends
 async def test_the_same_bytes_sent_again_get_their_original_receipt(
-    database_url: str | None,
+    database_url: str,
 ) -> None:
     """A client whose answer was lost (a kill, a dropped connection) learns its seq."""
     async with running_ledger(database_url) as world:
@@ -144,8 +143,8 @@ async def test_the_same_bytes_sent_again_get_their_original_receipt(
         assert await world.store.size() == size
 
 
-@every_backend
-async def test_replay_inside_one_batch_is_appended_once(database_url: str | None) -> None:
+@sql_backends
+async def test_replay_inside_one_batch_is_appended_once(database_url: str) -> None:
     async with running_ledger(database_url) as world:
         signed = _admission(world, "alpha")
         results = await asyncio.gather(*(world.ledger.submit(signed) for _ in range(5)))
@@ -166,8 +165,8 @@ async def test_replay_inside_one_batch_is_appended_once(database_url: str | None
         assert await world.store.size() == 3
 
 
-@every_backend
-async def test_refusals_append_nothing(database_url: str | None) -> None:
+@sql_backends
+async def test_refusals_append_nothing(database_url: str) -> None:
     async with running_ledger(database_url) as world:
         stranger = Keypair.generate()
         await _assert_refused(world, _admission_by(world, stranger, "x1"), UnknownKeyError)
@@ -204,8 +203,8 @@ def _admission_by(world: World, signer: Keypair, member: str) -> SignedStatement
     return world.factory.sign(signer, "member.admitted", body)
 
 
-@every_backend
-async def test_forged_signature_refused(database_url: str | None) -> None:
+@sql_backends
+async def test_forged_signature_refused(database_url: str) -> None:
     async with running_ledger(database_url) as world:
         signed = _admission(world, "alpha")
         forged_statement = Statement.from_json(
@@ -246,11 +245,11 @@ def test_a_signature_found_good_for_a_key_is_not_checked_again_for_it(
 
 
 async def test_a_statement_checked_before_submission_is_not_checked_again(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, sqlite_url_migrated: str
 ) -> None:
     """The API checks a signature before it charges the signer's rate limit; the sequencer
     then takes the remembered check instead of making its own."""
-    async with running_ledger(None) as world:
+    async with running_ledger(sqlite_url_migrated) as world:
         first, second = _admission(world, "alpha"), _admission(world, "beta")
         first.verify_with(world.steward.public_key)
         checks = _count_checks(monkeypatch)
@@ -280,8 +279,8 @@ def test_malformed_submissions_refused() -> None:
         )
 
 
-@every_backend
-async def test_key_rotation_and_revocation(database_url: str | None) -> None:
+@sql_backends
+async def test_key_rotation_and_revocation(database_url: str) -> None:
     async with running_ledger(database_url) as world:
         old = await world.admit("member-a")
         await world.admit("member-b")
@@ -317,8 +316,8 @@ async def test_key_rotation_and_revocation(database_url: str | None) -> None:
         ]
 
 
-@every_backend
-async def test_log_initialised_only_once(database_url: str | None) -> None:
+@sql_backends
+async def test_log_initialised_only_once(database_url: str) -> None:
     async with running_ledger(database_url) as world:
         first = (await world.store.entries(0, 1))[0]
         again = dict(Entry.parse(first.data).statement.body)
@@ -411,8 +410,8 @@ class _FaultyHandler:
         return None
 
 
-@every_backend
-async def test_a_crashing_check_fails_only_its_own_statement(database_url: str | None) -> None:
+@sql_backends
+async def test_a_crashing_check_fails_only_its_own_statement(database_url: str) -> None:
     async with running_ledger(database_url, handlers=[_FaultyHandler()]) as world:
         member = await world.admit("member-a")
         before = await world.store.size()
@@ -427,8 +426,8 @@ async def test_a_crashing_check_fails_only_its_own_statement(database_url: str |
         assert await world.store.size() == before + 7
 
 
-@every_backend
-async def test_a_kind_without_a_handler_is_refused(database_url: str | None) -> None:
+@sql_backends
+async def test_a_kind_without_a_handler_is_refused(database_url: str) -> None:
     async with running_ledger(database_url) as world:
         member = await world.admit("member-a")
         with pytest.raises(UnknownKindError, match=r"takes no credit\.claimed"):

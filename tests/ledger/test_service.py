@@ -44,8 +44,10 @@ def _admission(world: World, member: str) -> SignedStatement:
     return world.factory.sign(world.steward, "member.admitted", body)
 
 
-async def test_gates_see_only_statements_whose_envelope_and_signature_check() -> None:
-    async with running_ledger(None) as world:
+async def test_gates_see_only_statements_whose_envelope_and_signature_check(
+    sqlite_url_migrated: str,
+) -> None:
+    async with running_ledger(sqlite_url_migrated) as world:
         gate = Counting()
         world.ledger.gates.append(gate)
         other = StatementFactory("elsewhere.example/log")
@@ -65,8 +67,8 @@ async def test_gates_see_only_statements_whose_envelope_and_signature_check() ->
         assert gate.admitted == [good.statement.nonce]
 
 
-async def test_a_resent_statement_is_handed_back_to_every_gate() -> None:
-    async with running_ledger(None) as world:
+async def test_a_resent_statement_is_handed_back_to_every_gate(sqlite_url_migrated: str) -> None:
+    async with running_ledger(sqlite_url_migrated) as world:
         first, second = Counting(), Counting()
         world.ledger.gates.extend([first, second])
         signed = _admission(world, "once-1")
@@ -84,8 +86,8 @@ async def test_a_resent_statement_is_handed_back_to_every_gate() -> None:
         assert first.returned_nonces == second.returned_nonces == [nonce, nonce]
 
 
-async def test_a_gate_that_refuses_undoes_the_gates_before_it() -> None:
-    async with running_ledger(None) as world:
+async def test_a_gate_that_refuses_undoes_the_gates_before_it(sqlite_url_migrated: str) -> None:
+    async with running_ledger(sqlite_url_migrated) as world:
         first, refusing = Counting(), Counting(refuse=True)
         world.ledger.gates.extend([first, refusing])
         signed = _admission(world, "refused-1")
@@ -96,8 +98,10 @@ async def test_a_gate_that_refuses_undoes_the_gates_before_it() -> None:
         assert world.ledger.registry.size == size
 
 
-async def test_without_gates_the_envelope_is_still_checked_once_before_sequencing() -> None:
-    async with running_ledger(None) as world:
+async def test_without_gates_the_envelope_is_still_checked_once_before_sequencing(
+    sqlite_url_migrated: str,
+) -> None:
+    async with running_ledger(sqlite_url_migrated) as world:
         old = world.factory.sign(
             world.steward,
             "member.admitted",

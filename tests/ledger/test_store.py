@@ -1,4 +1,4 @@
-"""One conformance suite for every log store: memory, SQLite and PostgreSQL."""
+"""One conformance suite for the log store on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,16 +16,15 @@ from ledger.migrate import upgrade
 from ledger.sql import SqlLogStore, make_engine, sqlite_url
 from ledger.store import CheckpointRow, EntryRow, LogStore
 from ledger.tree import Frontier
-from tests.conftest import ALL_BACKENDS, SQL_BACKENDS
+from tests.conftest import SQL_BACKENDS
 from tests.support import make_store
 
 
 @pytest.fixture
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LogStore]:
-    """A store on the backend named by the parameter: memory, sqlite or postgres."""
+    """A store on the backend named by the parameter: sqlite or postgres."""
     backend = request.param
     url = {
-        "memory": lambda: None,
         "sqlite": lambda: sqlite_url(tmp_path / "ledger.db"),
         "postgres": lambda: request.getfixturevalue("postgres_url"),
     }[backend]()
@@ -68,7 +67,7 @@ def _backends(values: list) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("store", params, indirect=True)
 
 
-@_backends(ALL_BACKENDS)
+@_backends(SQL_BACKENDS)
 async def test_append_read_back(store: LogStore) -> None:
     frontier = Frontier.empty()
     assert await store.size() == 0
@@ -87,7 +86,7 @@ async def test_append_read_back(store: LogStore) -> None:
     assert await store.checkpoints(6, 10) == [second]
 
 
-@_backends(ALL_BACKENDS)
+@_backends(SQL_BACKENDS)
 async def test_nodes_are_point_reads(store: LogStore) -> None:
     frontier = Frontier.empty()
     await _append(store, frontier, 13)
@@ -97,7 +96,7 @@ async def test_nodes_are_point_reads(store: LogStore) -> None:
     assert await store.nodes([]) == {}
 
 
-@_backends(ALL_BACKENDS)
+@_backends(SQL_BACKENDS)
 async def test_kinds_and_nonces(store: LogStore) -> None:
     frontier = Frontier.empty()
     await _append(store, frontier, 4)
@@ -108,7 +107,7 @@ async def test_kinds_and_nonces(store: LogStore) -> None:
     assert seen == {("k" * 16, "nonce-000000000001")}
 
 
-@_backends(ALL_BACKENDS)
+@_backends(SQL_BACKENDS)
 async def test_failed_transaction_writes_nothing(store: LogStore) -> None:
     frontier = Frontier.empty()
     await _append(store, frontier, 2)
@@ -120,7 +119,7 @@ async def test_failed_transaction_writes_nothing(store: LogStore) -> None:
     assert await store.size() == 2
 
 
-@_backends(ALL_BACKENDS)
+@_backends(SQL_BACKENDS)
 async def test_duplicate_nonce_or_seq_refused(store: LogStore) -> None:
     frontier = Frontier.empty()
     await _append(store, frontier, 2)
@@ -131,7 +130,7 @@ async def test_duplicate_nonce_or_seq_refused(store: LogStore) -> None:
     assert await store.size() == 2
 
 
-@_backends(ALL_BACKENDS)
+@_backends(SQL_BACKENDS)
 async def test_transactions_are_serialised(store: LogStore) -> None:
     order: list[str] = []
 
