@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import Route, WebSocketRoute
 
 from api import http_log, http_member
@@ -34,7 +33,7 @@ from ledger.config import ConfigError, LedgerConfig, Settings, load_config
 from ledger.sequencer import Handler
 from ledger.service import Ledger
 from ledger.signing import KeyID
-from ledger.sql import SqlLogStore, is_postgres, make_engine
+from ledger.sql import Engine, SqlLogStore, is_postgres, make_engine
 
 READ_POOL_SQLITE = 16
 READY_SECONDS = 2.0
@@ -145,7 +144,7 @@ def _tune_collector() -> tuple[int, int, int]:
     return thresholds
 
 
-def read_engine(url: str) -> AsyncEngine:
+def read_engine(url: str) -> Engine:
     """The API's own engine for reads: a fixed pool, never churned.
 
     On SQLite each call runs at once in the event loop's thread (``ledger.sqlite_inline``):

@@ -23,15 +23,14 @@ from api.cli_client import PlainTyper
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
-    from sqlalchemy.ext.asyncio import AsyncConnection
 
     from ledger.config import LedgerConfig
     from ledger.members import Registry
     from ledger.service import Ledger
-    from ledger.sql import SqlLogStore
+    from ledger.sql import Connection, SqlLogStore
 
     Reader: TypeAlias = Callable[
-        [AsyncConnection, Registry, dict[str, str]], Coroutine[Any, Any, str | Table]
+        [Connection, Registry, dict[str, str]], Coroutine[Any, Any, str | Table]
     ]
 
 report_app = PlainTyper(help="Credit reports: balances, statements, totals, social value.")
@@ -145,7 +144,7 @@ def _member(registry: Registry, handles: dict[str, str], who: str) -> str:
 def balances(data: DataOption = None, as_csv: CsvOption = False) -> None:
     """Every member's lifetime balance and 12-month active standing."""
 
-    async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+    async def read(conn: Connection, registry: Registry, handles: dict[str, str]) -> Any:
         from ledger.credits import reports
 
         held = await reports.balances(conn)
@@ -167,7 +166,7 @@ def statement(
 ) -> None:
     """Every line of a member's credits, with the entry seq for an inclusion proof."""
 
-    async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+    async def read(conn: Connection, registry: Registry, handles: dict[str, str]) -> Any:
         from ledger.credits import export, reports
 
         ident = _member(registry, handles, member)
@@ -223,7 +222,7 @@ def totals(
     they have no credits.
     """
 
-    async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+    async def read(conn: Connection, registry: Registry, handles: dict[str, str]) -> Any:
         from ledger.credits import export, reports
 
         found = await reports.totals(conn, registry, dimension)
@@ -239,7 +238,7 @@ def totals(
 def confirmations(data: DataOption = None, as_csv: CsvOption = False) -> None:
     """Who confirmed or approved whose award."""
 
-    async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+    async def read(conn: Connection, registry: Registry, handles: dict[str, str]) -> Any:
         from ledger.credits import export, reports
 
         found = await reports.confirmations(conn)
@@ -266,7 +265,7 @@ def confirmations(data: DataOption = None, as_csv: CsvOption = False) -> None:
 def gini(data: DataOption = None) -> None:
     """The distribution of credits over members: the Gini coefficient."""
 
-    async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+    async def read(conn: Connection, registry: Registry, handles: dict[str, str]) -> Any:
         from ledger.credits import reports
 
         spread = await reports.distribution(conn, registry)
@@ -294,7 +293,7 @@ def social_value(
         raise typer.BadParameter("quarter must look like 2026Q4")
     year, number = int(match.group(1)), int(match.group(2))
 
-    async def read(conn: AsyncConnection, registry: Registry, handles: dict[str, str]) -> Any:
+    async def read(conn: Connection, registry: Registry, handles: dict[str, str]) -> Any:
         from ledger.credits import export
         from ledger.credits.social import social_value_report
 

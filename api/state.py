@@ -9,8 +9,6 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from api.auth import Auditor, Tokens
 from api.settings import ApiSettings
 from governance.seal import SealKeyStore
@@ -19,7 +17,7 @@ from ledger.log import LogView
 from ledger.members import MEMBER_KINDS, KeyRecord, Registry
 from ledger.service import Ledger
 from ledger.signing import KeyID
-from ledger.sql import SqlLogStore
+from ledger.sql import Engine, SqlLogStore
 from ledger.statement import Entry
 from ledger.store import CheckpointRow
 
@@ -144,7 +142,7 @@ class ApiState:
 
     ledger: Ledger
     store: SqlLogStore
-    write_engine: AsyncEngine
+    write_engine: Engine
     config: LedgerConfig
     settings: ApiSettings
     tokens: Tokens
@@ -155,7 +153,7 @@ class ApiState:
     started: float = field(default_factory=time.time)
 
     @property
-    def engine(self) -> AsyncEngine:
+    def engine(self) -> Engine:
         """The engine every resolver opens its own short connection from, for reading."""
         return self.store.engine
 

@@ -1,21 +1,22 @@
 """Members' personal data (handle, name, e-mail), beside the log and erasable.
 
-The log never holds these (principle 6). Erasing a member's row leaves the log, its proofs
+A store (with ``ledger.sql``, whose ``directory`` table it reads and writes). The log never
+holds these (principle 6). Erasing a member's row leaves the log, its proofs
 and every projection untouched: the member is then known by their opaque id alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ledger.encoding import format_time, utc_now
 from ledger.errors import NotFoundError
-from ledger.sql import directory
+from ledger.sql import Connection, Engine, directory
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class PersonalData:
 
 
 async def save(
-    engine: AsyncEngine,
+    engine: Engine,
     member: str,
     *,
     handle: str | None = None,
@@ -49,21 +50,21 @@ async def save(
         await conn.execute(statement)
 
 
-async def get(engine: AsyncEngine, member: str) -> PersonalData | None:
+async def get(engine: Engine, member: str) -> PersonalData | None:
     """A member's personal data, or ``None`` if none was ever recorded."""
     async with engine.connect() as conn:
         row = (await conn.execute(select(directory).where(directory.c.member == member))).first()
     return None if row is None else PersonalData(*row)
 
 
-async def handles(engine: AsyncEngine) -> dict[str, str]:
+async def handles(engine: Engine) -> dict[str, str]:
     """Member id to handle, for every member whose handle is on record."""
     async with engine.connect() as conn:
         rows = await conn.execute(select(directory.c.member, directory.c.handle))
         return {member: handle for member, handle in rows.all() if handle is not None}
 
 
-async def erase(engine: AsyncEngine, member: str) -> None:
+async def erase(engine: Engine, member: str) -> None:
     """Erase a member's handle, name and e-mail; raises ``NotFoundError`` if none is held."""
     async with engine.begin() as conn:
         result = await conn.execute(
@@ -73,3 +74,15 @@ async def erase(engine: AsyncEngine, member: str) -> None:
         )
         if result.rowcount == 0:
             raise NotFoundError(f"no personal data held for {member}")
+
+
+async def personal_data_of(conn: Connection, members: Collection[str]) -> dict[str, PersonalData]:
+    """The directory rows of ``members`` (those that have one)."""
+    query = select(directory).where(directory.c.member.in_(list(members)))
+    return {row.member: PersonalData(*row) for row in (await conn.execute(query)).all()}
+
+
+async def member_by_handle(conn: Connection, handle: str) -> str | None:
+    """The member whose (unerased) handle is ``handle``."""
+    query = select(directory.c.member).where(directory.c.handle == handle)
+    return (await conn.execute(query)).scalar_one_or_none()

@@ -119,6 +119,12 @@ async def keyset(
     return rows, more
 
 
+async def entries_at(conn: AsyncConnection, seqs: Collection[int]) -> dict[int, EntryRow]:
+    """The entries at ``seqs`` (those that exist), read in one query."""
+    query = entries.select().where(entries.c.seq.in_(list(seqs)))
+    return {row.seq: _entry_row(row) for row in (await conn.execute(query)).all()}
+
+
 def is_postgres(url: str) -> bool:
     """Whether ``url`` names a PostgreSQL database."""
     return url.startswith("postgresql")

@@ -13,12 +13,12 @@ from functools import cached_property
 from typing import TypeAlias
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from api.auth import ANONYMOUS, LoginError, Viewer, viewer_for
 from api.graphql.loaders import Loaders
 from api.state import ApiState
 from ledger.members import Registry
+from ledger.sql import Connection
 
 
 class Context:
@@ -40,7 +40,7 @@ class Context:
         return Loaders(self.state.engine)
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
+    async def read(self) -> AsyncIterator[Connection]:
         """A short connection of the caller's own."""
         async with self.state.engine.connect() as conn:
             yield conn

@@ -8,15 +8,16 @@ from datetime import date
 from functools import cached_property
 from typing import TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
 from api.graphql import reads
 from governance.records import BallotRecord, MembershipRecord, ProposalRecord, TermsRecord
+from ledger import directory
 from ledger.credits import reports
 from ledger.credits.records import AwardRecord, DisputeRecord
 from ledger.credits.reports import StatementPage
 from ledger.directory import PersonalData
+from ledger.sql import Connection, Engine, entries_at
 from ledger.store import EntryRow
 
 K = TypeVar("K", bound=Hashable)
@@ -38,8 +39,8 @@ CreditsKey = tuple[str, PageSpec | None]
 
 
 def _loader(
-    engine: AsyncEngine,
-    fetch: Callable[[AsyncConnection, list[K]], Awaitable[Mapping[K, V]]],
+    engine: Engine,
+    fetch: Callable[[Connection, list[K]], Awaitable[Mapping[K, V]]],
     missing: V,
 ) -> DataLoader[K, V]:
     async def load(keys: list[K]) -> Sequence[V]:
@@ -53,18 +54,18 @@ def _loader(
 class Loaders:
     """The DataLoaders of one request, made on first use."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     @cached_property
     def entry(self) -> DataLoader[int, EntryRow | None]:
         """Entries by seq."""
-        return _loader(self._engine, reads.entries_at, None)
+        return _loader(self._engine, entries_at, None)
 
     @cached_property
     def personal(self) -> DataLoader[str, PersonalData | None]:
         """Directory rows by member id."""
-        return _loader(self._engine, reads.directory_of, None)
+        return _loader(self._engine, directory.personal_data_of, None)
 
     @cached_property
     def credits(self) -> DataLoader[CreditsKey, int | StatementPage]:
@@ -75,7 +76,7 @@ class Loaders:
         """
 
         async def fetch(
-            conn: AsyncConnection, keys: list[CreditsKey]
+            conn: Connection, keys: list[CreditsKey]
         ) -> dict[CreditsKey, int | StatementPage]:
             found: dict[CreditsKey, int | StatementPage] = {}
             ends: dict[str, int] = {}
@@ -121,7 +122,7 @@ class Loaders:
         """Rolling standings by (member id, date)."""
 
         async def fetch(
-            conn: AsyncConnection, keys: list[tuple[str, date]]
+            conn: Connection, keys: list[tuple[str, date]]
         ) -> dict[tuple[str, date], int]:
             found: dict[tuple[str, date], int] = {}
             for day in {day for _, day in keys}:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from api.auth import AUDITOR, BOARD, CONVENOR, MEMBER, OBSERVER
-from api.graphql import reads
 from api.graphql.context import Info
 from api.graphql.pagination import Connection, Page, from_list, relay
 from api.graphql.types_members import Member
+from ledger import directory
 
 
 @strawberry.type(description="Who the bearer token names, and their roles now.")
@@ -45,7 +45,7 @@ async def member(info: Info, id: str | None = None, handle: str | None = None) -
     await info.context.log_reader()
     if handle is not None:
         async with info.context.read() as conn:
-            id = await reads.member_by_handle(conn, handle)
+            id = await directory.member_by_handle(conn, handle)
     if id is None:
         return None
     registry = await info.context.registry()

@@ -21,42 +21,6 @@ from ledger.credits.queries import award_record, dispute_record
 from ledger.credits.records import AwardRecord, DisputeRecord
 from ledger.credits.reports import STANDING_DAYS
 from ledger.credits.sql import awards, claims, disputes
-from ledger.directory import PersonalData
-from ledger.sql import directory, entries
-from ledger.store import EntryRow
-
-
-async def entries_at(conn: AsyncConnection, seqs: Collection[int]) -> dict[int, EntryRow]:
-    """The entries at ``seqs`` (those that exist)."""
-    query = select(entries).where(entries.c.seq.in_(list(seqs)))
-    return {
-        row.seq: EntryRow(
-            seq=row.seq,
-            leaf_hash=bytes(row.leaf_hash),
-            data=bytes(row.body),
-            kind=row.kind,
-            key_id=row.key_id,
-            nonce=row.nonce,
-            logged_at=row.logged_at,
-        )
-        for row in (await conn.execute(query)).all()
-    }
-
-
-async def directory_of(conn: AsyncConnection, members: Collection[str]) -> dict[str, PersonalData]:
-    """The directory rows of ``members`` (those that have one)."""
-    query = select(directory).where(directory.c.member.in_(list(members)))
-    return {
-        row.member: PersonalData(row.member, row.handle, row.name, row.email, row.erased_at)
-        for row in (await conn.execute(query)).all()
-    }
-
-
-async def member_by_handle(conn: AsyncConnection, handle: str) -> str | None:
-    """The member whose (unerased) handle is ``handle``."""
-    query = select(directory.c.member).where(directory.c.handle == handle)
-    return (await conn.execute(query)).scalar_one_or_none()
-
 
 # The batched reads every member query makes are built once: a statement built per call
 # costs its construction each time, and leaves cyclic garbage for the collector.
