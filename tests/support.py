@@ -1,11 +1,16 @@
-"""Test support: a running ledger on any backend with a steward, and a statement factory."""
+"""The one test harness: a running ledger on SQLite or PostgreSQL with a steward, a statement
+factory, a settable clock, and named members who sign and submit acts (``Members``; the
+credits and governance harnesses add their domain's verbs to it)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import pytest
 
 from ledger.authoring import StatementFactory
 from ledger.bootstrap import admit, initialise
@@ -14,10 +19,25 @@ from ledger.note import NoteSigner
 from ledger.sequencer import Handler, Receipt
 from ledger.service import Ledger
 from ledger.signing import Keypair
-from ledger.sql import SqlLogStore, make_engine
+from ledger.sql import Connection, SqlLogStore, make_engine
 from ledger.store import LogStore
 
 ORIGIN = "test.coopledger.example/log"
+START = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
+E = TypeVar("E", bound=Exception)
+
+
+class Clock:
+    """A settable clock for the ledger and the statement factory."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
 
 
 @dataclass
@@ -81,3 +101,52 @@ async def running_ledger(
             yield World(ledger, store, log_signer, steward, StatementFactory(ORIGIN, clock))
     finally:
         await store.close()
+
+
+@dataclass
+class Members:
+    """Named members of a running ledger who sign and submit acts, and reads of its tables."""
+
+    world: World
+    clock: Clock
+    keys: dict[str, Keypair]
+
+    @property
+    def store(self) -> SqlLogStore:
+        assert isinstance(self.world.store, SqlLogStore)
+        return self.world.store
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Connection]:
+        async with self.store.engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Connection]:
+        async with self.store.engine.begin() as conn:
+            yield conn
+
+    async def size(self) -> int:
+        return await self.store.size()
+
+    async def admit_all(self, members: Mapping[str, tuple[str, str, Sequence[str]]]) -> None:
+        """Admit each ``member: (kind, borough, roles)`` with a fresh key."""
+        for member, (kind, borough, roles) in members.items():
+            self.keys[member] = await self.world.admit(
+                member, kind=kind, borough=borough, roles=roles
+            )
+
+    async def submit(self, member: str, kind: str, body: Mapping[str, Any]) -> int:
+        """``member`` signs and submits; the entry's seq."""
+        receipt = await self.world.submit(self.keys[member], kind, dict(body))
+        return receipt.entry.seq
+
+    async def refused(
+        self, member: str, kind: str, body: Mapping[str, Any], error: type[E], match: str
+    ) -> E:
+        """Submit, expect ``error`` whose message matches, and check nothing was appended."""
+        before = await self.size()
+        with pytest.raises(error, match=match) as caught:
+            await self.submit(member, kind, body)
+        assert await self.size() == before
+        return caught.value

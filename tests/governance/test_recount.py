@@ -20,8 +20,7 @@ from ledger.sequencer import Context
 from ledger.statement import Entry
 from tests.conftest import SQL_BACKENDS
 from tests.governance.world import GROUP, Gov, governance_world
-from tests.ledger.credits.helpers import START
-from tests.support import ORIGIN
+from tests.support import ORIGIN, START
 
 SQLITE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 

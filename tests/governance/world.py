@@ -9,9 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from governance import client, drafts, queries, reports
 from governance.count import Count
 from governance.gates import GovernanceDecisions, GroupConvenors
@@ -21,66 +18,23 @@ from governance.seal import SealKeyStore
 from ledger.credits.handler import CreditsHandler
 from ledger.errors import LedgerError
 from ledger.sequencer import Handler
-from ledger.signing import Keypair
-from ledger.sql import SqlLogStore
-from tests.ledger.credits.helpers import START, Clock
-from tests.support import World, running_ledger
+from tests.support import START, Clock, Members, running_ledger
 
 E = TypeVar("E", bound=Exception)
 
-MEMBERS: dict[str, tuple[str, ...]] = {
-    "board-b": ("board",),
-    "ana": (),
-    "ben": (),
-    "cat": (),
-    "dan": (),
-    "eve": (),
-    "fay": (),
+MEMBERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "board-b": ("sme", "Croydon", ("board",)),
+    **dict.fromkeys(("ana", "ben", "cat", "dan", "eve", "fay"), ("sme", "Croydon", ())),
 }
 GROUP = "markets-data-trust"
 TODAY = START.date()
 
 
 @dataclass
-class Gov:
-    """Submit governance acts as named members and read the projections."""
+class Gov(Members):
+    """Named members' governance acts, and reads of the governance projections."""
 
-    world: World
-    clock: Clock
-    seal_keys: SealKeyStore
-    keys: dict[str, Keypair] = field(default_factory=dict)
-
-    @property
-    def store(self) -> SqlLogStore:
-        assert isinstance(self.world.store, SqlLogStore)
-        return self.world.store
-
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.store.engine.connect() as conn:
-            yield conn
-
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        async with self.store.engine.begin() as conn:
-            yield conn
-
-    async def size(self) -> int:
-        return await self.store.size()
-
-    async def submit(self, member: str, kind: str, body: Mapping[str, Any]) -> int:
-        receipt = await self.world.submit(self.keys[member], kind, dict(body))
-        return receipt.entry.seq
-
-    async def refused(
-        self, member: str, kind: str, body: Mapping[str, Any], error: type[E], match: str
-    ) -> E:
-        """Submit, expect ``error`` whose message matches, and check nothing was appended."""
-        before = await self.size()
-        with pytest.raises(error, match=match) as caught:
-            await self.submit(member, kind, body)
-        assert await self.size() == before
-        return caught.value
+    seal_keys: SealKeyStore = field(kw_only=True)
 
     async def group(
         self,
@@ -177,9 +131,10 @@ async def governance_world(
         CreditsHandler(decisions=GovernanceDecisions(), convenors=GroupConvenors()),
     ]
     async with running_ledger(database_url, handlers=handlers, clock=clock) as world:
-        gov = Gov(world, clock, SealKeyStore(tmp_path / "seal"), {"steward": world.steward})
-        for member, roles in MEMBERS.items():
-            gov.keys[member] = await world.admit(member, roles=roles)
+        gov = Gov(
+            world, clock, {"steward": world.steward}, seal_keys=SealKeyStore(tmp_path / "seal")
+        )
+        await gov.admit_all(MEMBERS)
         yield gov
 
 

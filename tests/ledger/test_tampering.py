@@ -35,8 +35,8 @@ from ledger.sql import is_postgres, make_engine
 from ledger.statement import Entry
 from tests.conftest import SQL_BACKENDS
 from tests.governance.world import Gov
-from tests.ledger.credits.helpers import RULES_V1, Clock, Credits
-from tests.support import World
+from tests.ledger.credits.helpers import RULES_V1, Credits
+from tests.support import Clock, World
 
 ORIGIN = "tamper.coopledger.example/log"
 COOPLEDGER = str(Path(sys.executable).parent / "coopledger")
@@ -159,7 +159,7 @@ async def _build(root: Path, database_url: str) -> Built:
                 counterparty="croydon-print",
                 done_on=today,
             )
-            gov = Gov(world, clock, seal_key_store(config), keys)
+            gov = Gov(world, clock, keys, seal_keys=seal_key_store(config))
             await gov.group(GROUP, convenor="croydon-print", members=_voters()[1:])
             built.proposal = await gov.open("croydon-print", GROUP, method="proposal")
             for voter in _voters():

@@ -6,26 +6,20 @@ import hashlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
-
-import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ledger.credits import client, reports
 from ledger.credits.gates import ConvenorGate, DecisionGate
 from ledger.credits.handler import CreditsHandler
 from ledger.credits.rules import rule_table_from_community
 from ledger.errors import LedgerError
-from ledger.signing import Keypair
-from ledger.sql import SqlLogStore
-from tests.support import World, running_ledger
+from tests.support import START, Clock, Members, running_ledger
 
 E = TypeVar("E", bound=LedgerError)
 RULES_V1 = json.loads((Path(__file__).parent / "rules_v1.json").read_text())
-START = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
 TODAY = START.date()
 
 MEMBERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -38,59 +32,16 @@ MEMBERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
-class Clock:
-    """A settable clock for the ledger and the statement factory."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
-
-
 def evidence(text: str) -> str:
     """A made-up evidence hash."""
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass
-class Credits:
-    """Submit credit acts as named members and read the projections."""
+class Credits(Members):
+    """Named members' credit acts, and reads of the credit projections."""
 
-    world: World
-    clock: Clock
-    keys: dict[str, Keypair] = field(default_factory=dict)
     _evidence: int = 0
-
-    @property
-    def store(self) -> SqlLogStore:
-        assert isinstance(self.world.store, SqlLogStore)
-        return self.world.store
-
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.store.engine.connect() as conn:
-            yield conn
-
-    async def size(self) -> int:
-        return await self.store.size()
-
-    async def submit(self, member: str, kind: str, body: dict[str, Any]) -> int:
-        receipt = await self.world.submit(self.keys[member], kind, body)
-        return receipt.entry.seq
-
-    async def refused(
-        self, member: str, kind: str, body: dict[str, Any], error: type[E], match: str
-    ) -> E:
-        """Submit, expect ``error`` whose message matches, and check nothing was appended."""
-        before = await self.size()
-        with pytest.raises(error, match=match) as caught:
-            await self.submit(member, kind, body)
-        assert await self.size() == before
-        return caught.value
 
     def claim_body(
         self,
@@ -174,10 +125,7 @@ async def credits_world(
     handler = CreditsHandler(decisions=decisions, convenors=convenors)
     async with running_ledger(database_url, handlers=[handler], clock=clock) as world:
         credits = Credits(world, clock, {"steward": world.steward})
-        for member, (kind, borough, roles) in MEMBERS.items():
-            credits.keys[member] = await world.admit(
-                member, kind=kind, borough=borough, roles=roles
-            )
+        await credits.admit_all(MEMBERS)
         if adopt:
             table = rule_table_from_community(RULES_V1)
             await credits.submit("steward", "credit.rules_adopted", client.adopt_rules(table))

@@ -19,7 +19,8 @@ from ledger.errors import (
     NotFoundError,
 )
 from tests.conftest import SQL_BACKENDS
-from tests.ledger.credits.helpers import Clock, Credits, credits_world
+from tests.ledger.credits.helpers import Credits, credits_world
+from tests.support import Clock
 
 pytestmark = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
 

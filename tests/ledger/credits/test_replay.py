@@ -20,7 +20,8 @@ from ledger.rebuild import rebuild
 from ledger.sql import make_engine, sqlite_url
 from ledger.statement import Entry
 from tests.conftest import SQL_BACKENDS
-from tests.ledger.credits.helpers import START, Credits, credits_world
+from tests.ledger.credits.helpers import Credits, credits_world
+from tests.support import START
 
 PEOPLE = ["croydon-print", "merton-care", "sutton-books", "student-1"]
 BOARD = ["steward", "board-b"]
