@@ -145,7 +145,7 @@ def init(
 ) -> None:
     """Create a ledger: log key, steward key, database, entry 0 and rule table version 1."""
     from api.runtime import init_ledger
-    from ledger.community import rule_table_from_file
+    from ledger.credits.community import rule_table_from_file
 
     with _expected_errors():
         table = None if rules is None else rule_table_from_file(rules)

@@ -13,9 +13,9 @@ from typing import Any
 
 from api.demo import DemoContext, DemoEvent, DemoTable
 from api.demo_governance import CONVENORS, EXTRA_MEMBERS
-from ledger.community import default_rule_table
 from ledger.credits import client, reports
 from ledger.credits.client import evidence_digest
+from ledger.credits.community import default_rule_table
 from ledger.errors import LedgerError
 from ledger.sql import SqlLogStore
 

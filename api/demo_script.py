@@ -23,8 +23,8 @@ from api.demo_governance import (
     decision_table,
 )
 from api.runtime import init_ledger, running_ledger
-from ledger.community import load_community
 from ledger.config import DEFAULT_STEWARD_ID, LedgerConfig, Settings, data_dir, load_config
+from ledger.credits.community import load_community
 
 STEPS: tuple[DemoStep, ...] = (
     AdmitMembers(),

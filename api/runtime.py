@@ -12,7 +12,6 @@ from governance.seal import SealKeyStore
 from ledger import directory as personal
 from ledger.authoring import StatementFactory
 from ledger.bootstrap import initialise
-from ledger.community import default_rule_table
 from ledger.config import (
     ConfigError,
     LedgerConfig,
@@ -24,6 +23,7 @@ from ledger.config import (
     write_data_dir,
 )
 from ledger.credits.client import adopt_rules
+from ledger.credits.community import default_rule_table
 from ledger.credits.handler import CreditsHandler
 from ledger.credits.rules import RuleTable
 from ledger.errors import KeyFileError

@@ -20,7 +20,7 @@ from api.cli import app
 from api.demo import member_id
 from api.demo_script import phases
 from ledger.checkpoint import verify_checkpoint
-from ledger.community import load_community
+from ledger.credits.community import load_community
 from ledger.merkle import verify_inclusion
 from ledger.note import NoteSigner, NoteVerifier
 from ledger.signing import Keypair
