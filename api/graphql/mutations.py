@@ -1,5 +1,12 @@
 """The Mutation type: one field per declared act (``ledger.acts``), each answering a union of
-its success type and its refusals, then the off-log acts."""
+its success type and its refusals, then the off-log acts.
+
+A signed act's mutation parses the statement, checks its kind and hands it to the ledger
+(``Ledger.submit``: envelope, signature, rate limit, then the domain's check). Authorisation
+is the domain's: the sequencer's handlers refuse a statement its signer may not make. A
+refusal comes back as a member of the mutation's result union; anything else propagates and
+is masked.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +22,14 @@ from api.graphql import mutation_auth, mutation_prepare
 from api.graphql.context import Info
 from api.graphql.fields import mutation
 from api.graphql.inputs import PersonalDataInput, SignedStatementInput
-from api.graphql.refusals import result_union
+from api.graphql.refusals import Refusal, refusal, result_union
 from api.graphql.results import ANSWERS, TYPES
-from api.graphql.submit import submit
 from api.graphql.types_log import Receipt
 from governance.acts import GOVERNANCE_ACTS
 from ledger import directory
 from ledger.acts import MEMBER_ACTS, MEMBER_ACTS_BY_KIND, Act
 from ledger.credits.acts import CREDIT_ACTS
+from ledger.errors import LedgerError, MalformedStatementError
 from ledger.statement import SignedStatement
 
 CREDITS = LEDGER_REFUSALS + CREDIT_REFUSALS
@@ -36,6 +43,31 @@ SIGNED_ACTS: tuple[tuple[AnyAct, tuple[type[Exception], ...]], ...] = (
     *((act, GOVERNANCE) for act in GOVERNANCE_ACTS),
 )
 """Every declared act with the refusals its mutation can answer, in the schema's order."""
+
+
+async def submit(
+    info: Info,
+    statement: SignedStatementInput,
+    kind: str,
+    allowed: tuple[type[Exception], ...],
+    success: Success,
+) -> Any:
+    """Submit ``statement`` (which must be of ``kind``); ``success`` builds the answer, or the
+    refusal in ``allowed`` is returned."""
+    try:
+        signed = statement.to_domain()
+        if signed.statement.kind != kind:
+            raise MalformedStatementError(
+                f"this mutation takes {kind} statements, not {signed.statement.kind}"
+            )
+        receipt = await info.context.state.ledger.submit(signed)
+    except LedgerError as e:
+        try:
+            answer: Refusal = refusal(e, allowed)
+        except LookupError:
+            raise e from None
+        return answer
+    return success(Receipt.from_domain(receipt), signed)
 
 
 def _success(act: AnyAct) -> tuple[type[Any], Success]:
