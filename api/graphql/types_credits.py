@@ -6,7 +6,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.context import Info
-from api.graphql.fields import copy_fields, field
+from api.graphql.fields import RecordType, copy_fields, field, record_type
 from api.graphql.types_log import Entry
 from ledger.credits.records import AwardRecord, ClaimRecord, DisputeRecord, SessionRecord
 from ledger.credits.reports import StatementLine as DomainLine
@@ -39,44 +39,22 @@ class StatementLine:
         return copy_fields(cls, line, activity_on=line.activity_on.isoformat())
 
 
-@strawberry.type(description="A dispute of an award and, once ruled on, its outcome.")
-class Dispute:
+@record_type(DisputeRecord, "A dispute of an award and, once ruled on, its outcome.")
+class Dispute(RecordType):
+    pass
+
+
+@record_type(
+    AwardRecord,
+    "Credits granted on a claim or a session register.",
+    {
+        "credits": "Credits as awarded.",
+        "net": "Credits after reversals and adjustments.",
+        "basis": "claim or session.",
+    },
+)
+class Award(RecordType):
     seq: int
-    award: int
-    disputer: str
-    reason: str
-    logged_at: str
-    resolved_by: int | None
-    outcome: str | None
-    resolver: str | None
-
-    @classmethod
-    def from_domain(cls, record: DisputeRecord) -> Dispute:
-        return copy_fields(cls, record)
-
-
-@strawberry.type(description="Credits granted on a claim or a session register.")
-class Award:
-    seq: int
-    member: str
-    activity: str
-    rule_version: int
-    quantity: int
-    credits: int = strawberry.field(description="Credits as awarded.")
-    net: int = strawberry.field(description="Credits after reversals and adjustments.")
-    approver: str
-    counterparty: str | None
-    bid: str | None
-    group: str | None
-    activity_on: str
-    basis: str = strawberry.field(description="claim or session.")
-    basis_seq: int
-    reversed_by: int | None
-    logged_at: str
-
-    @classmethod
-    def from_domain(cls, record: AwardRecord) -> Award:
-        return copy_fields(cls, record, activity_on=record.activity_on.isoformat())
 
     @field(description="Disputes of this award, oldest first.")
     async def disputes(self, info: Info) -> list[Dispute]:
@@ -87,24 +65,18 @@ class Award:
         return await _entry(info, self.seq)
 
 
-@strawberry.type(description="A member's claim for a contribution and where it stands.")
-class Claim:
+@record_type(
+    ClaimRecord,
+    "A member's claim for a contribution and where it stands.",
+    {
+        "status": "open, awarded or declined.",
+        "closed_by": "The award or decline that closed it.",
+    },
+)
+class Claim(RecordType):
     seq: int
-    member: str
-    activity: str
-    rule_version: int
-    quantity: int
-    evidence_sha256: str
-    done_on: str
-    counterparty: str | None
-    bid: str | None
-    group: str | None
-    status: str = strawberry.field(description="open, awarded or declined.")
-    closed_by: int | None = strawberry.field(description="The award or decline that closed it.")
-
-    @classmethod
-    def from_domain(cls, record: ClaimRecord) -> Claim:
-        return copy_fields(cls, record, done_on=record.done_on.isoformat())
+    status: str
+    closed_by: int | None
 
     @field(description="The award that confirmed this claim, if any.")
     async def award(self, info: Info) -> Award | None:
@@ -118,22 +90,9 @@ class Claim:
         return await _entry(info, self.seq)
 
 
-@strawberry.type(description="A session register: who attended, recorded by the organiser.")
-class Session:
-    seq: int
-    organiser: str
-    activity: str
-    rule_version: int
-    held_on: str
-    group: str | None
-    title: str
-    attendees: list[str]
-
-    @classmethod
-    def from_domain(cls, record: SessionRecord) -> Session:
-        return copy_fields(
-            cls, record, held_on=record.held_on.isoformat(), attendees=list(record.attendees)
-        )
+@record_type(SessionRecord, "A session register: who attended, recorded by the organiser.")
+class Session(RecordType):
+    pass
 
 
 @strawberry.type(description="Caps of one activity, in credits (null: no such cap).")
