@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ledger.credits import queries
+from ledger.credits import store
 from ledger.credits.bodies import (
     AwardBody,
     ClaimBody,
@@ -57,7 +57,7 @@ async def check_rules_adopted(scope: Scope, value: Mapping[str, Any]) -> None:
     table = parse_rule_table(value)
     if not scope.signer.is_board:
         raise NotAuthorisedError("only a board member (steward) adopts a rule table")
-    current = await queries.rule_table(scope.conn)
+    current = await store.rule_table(scope.conn)
     expected = 1 if current is None else current.version + 1
     if table.version != expected:
         raise ConflictError(f"the next rule table version is {expected}, not {table.version}")
@@ -132,7 +132,7 @@ async def check_claim(scope: Scope, value: Mapping[str, Any]) -> None:
     _check_claim_parties(scope, rule, claim)
     if claim.group is not None:
         await scope.policy.convenors.require_group(scope.ctx, claim.group)
-    earlier = await queries.evidence_in_use(scope.conn, scope.me, claim.evidence_sha256)
+    earlier = await store.evidence_in_use(scope.conn, scope.me, claim.evidence_sha256)
     if earlier is not None:
         raise DuplicateEvidenceError(f"this evidence was already used for claim {earlier}")
     basis = Basis(
@@ -181,7 +181,7 @@ async def _require_approver(scope: Scope, rule: Rule, claim: ClaimRecord) -> Non
 
 
 async def _open_claim(scope: Scope, seq: int) -> ClaimRecord:
-    claim = await queries.claim(scope.conn, seq)
+    claim = await store.claim(scope.conn, seq)
     if claim is None:
         raise NotFoundError(f"there is no claim at entry {seq}")
     if claim.status == AWARDED:
@@ -241,14 +241,14 @@ async def _check_claim_award(scope: Scope, rule: Rule, award: AwardBody) -> None
 
 
 async def _check_session_award(scope: Scope, award: AwardBody) -> None:
-    session = await queries.session(scope.conn, award.basis_seq)
+    session = await store.session(scope.conn, award.basis_seq)
     if session is None:  # load_basis found it; kept for the type checker
         raise NotFoundError(f"there is no session at entry {award.basis_seq}")
     if scope.me != session.organiser:
         raise NotAuthorisedError(f"only {session.organiser}, who recorded the register, awards it")
     if award.member not in session.attendees:
         raise NotFoundError(f"{award.member} is not on the register of session {session.seq}")
-    earlier = await queries.award_for_basis(scope.conn, "session", session.seq, award.member)
+    earlier = await store.award_for_basis(scope.conn, "session", session.seq, award.member)
     if earlier is not None:
         raise AlreadyAwardedError(f"{award.member} was awarded for this session at entry {earlier}")
 

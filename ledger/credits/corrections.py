@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ledger.credits import queries
+from ledger.credits import store
 from ledger.credits.bodies import (
     parse_adjustment,
     parse_dispute,
@@ -30,7 +30,7 @@ from ledger.errors import ConflictError, NotAuthorisedError, NotFoundError
 
 
 async def _award(scope: Scope, seq: int) -> AwardRecord:
-    award = await queries.award(scope.conn, seq)
+    award = await store.award(scope.conn, seq)
     if award is None:
         raise NotFoundError(f"there is no award at entry {seq}")
     return award
@@ -52,7 +52,7 @@ async def _correctable(scope: Scope, seq: int) -> AwardRecord:
 
 
 async def _require_upheld_dispute(scope: Scope, award: AwardRecord) -> None:
-    disputes = await queries.disputes_of(scope.conn, award.seq)
+    disputes = await store.disputes_of(scope.conn, award.seq)
     if not any(d.outcome == "upheld" for d in disputes):
         raise ConflictError(f"award {award.seq} has no upheld dispute")
 
@@ -127,7 +127,7 @@ async def check_dispute(scope: Scope, value: Mapping[str, Any]) -> None:
             f"award {award.seq} could be disputed until {format_time(closes)} "
             f"({scope.policy.dispute_window.days} days after it was logged)"
         )
-    for earlier in await queries.disputes_of(scope.conn, award.seq):
+    for earlier in await store.disputes_of(scope.conn, award.seq):
         if earlier.resolved_by is None:
             raise ConflictError(f"award {award.seq} has an open dispute at entry {earlier.seq}")
 
@@ -140,7 +140,7 @@ async def check_resolution(scope: Scope, value: Mapping[str, Any]) -> None:
     approver, counterparty or disputer).
     """
     resolution = parse_resolution(value)
-    dispute = await queries.dispute(scope.conn, resolution.dispute)
+    dispute = await store.dispute(scope.conn, resolution.dispute)
     if dispute is None:
         raise NotFoundError(f"there is no dispute at entry {resolution.dispute}")
     if dispute.resolved_by is not None:

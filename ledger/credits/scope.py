@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from ledger.credits import queries
+from ledger.credits import store
 from ledger.credits.bodies import AwardBody
 from ledger.credits.caps import caps_for, check_caps, month_of
 from ledger.credits.errors import NoRuleTableError, OutOfWindowError
@@ -16,6 +14,7 @@ from ledger.credits.rules import Rule, RuleTable
 from ledger.errors import NotFoundError, StoreError
 from ledger.members import MemberRecord
 from ledger.sequencer import Context
+from ledger.sql import Connection
 
 _TABLES = "credits.rule_tables"
 _CURRENT = 0
@@ -36,7 +35,7 @@ class Scope:
     """One statement being checked: its context, SQL connection, signer and the policy."""
 
     ctx: Context
-    conn: AsyncConnection
+    conn: Connection
     signer: MemberRecord
     policy: Policy
 
@@ -46,10 +45,10 @@ class Scope:
         return self.signer.member
 
 
-def connection(ctx: Context) -> AsyncConnection:
+def connection(ctx: Context) -> Connection:
     """The SQL connection of the batch; raises ``StoreError`` on a store without SQL."""
     conn = ctx.tx.connection
-    if not isinstance(conn, AsyncConnection):
+    if not isinstance(conn, Connection):
         raise StoreError("credits need an SQL store (SQLite or PostgreSQL)")
     return conn
 
@@ -59,7 +58,7 @@ def _cache(ctx: Context) -> dict[int, RuleTable]:
     return cache
 
 
-async def rule_table(ctx: Context, conn: AsyncConnection, version: int | None = None) -> RuleTable:
+async def rule_table(ctx: Context, conn: Connection, version: int | None = None) -> RuleTable:
     """Rule table ``version`` (``None``: the one in force), cached for the batch.
 
     Raises ``NoRuleTableError`` before any table is adopted, ``NotFoundError`` for a version
@@ -68,7 +67,7 @@ async def rule_table(ctx: Context, conn: AsyncConnection, version: int | None = 
     cache = _cache(ctx)
     key = _CURRENT if version is None else version
     if key not in cache:
-        table = await queries.rule_table(conn, version)
+        table = await store.rule_table(conn, version)
         if table is None and version is None:
             raise NoRuleTableError("no credit rule table has been adopted yet")
         if table is None:
@@ -114,13 +113,13 @@ class Basis:
     group: str | None
 
 
-async def load_basis(conn: AsyncConnection, award: AwardBody) -> Basis | None:
+async def load_basis(conn: Connection, award: AwardBody) -> Basis | None:
     """The claim or session an award names, as a ``Basis`` (``None`` if there is none).
 
     For a session the member is the award's member (the check makes sure they attended).
     """
     if award.basis == "claim":
-        claim = await queries.claim(conn, award.basis_seq)
+        claim = await store.claim(conn, award.basis_seq)
         if claim is None:
             return None
         return Basis(
@@ -135,7 +134,7 @@ async def load_basis(conn: AsyncConnection, award: AwardBody) -> Basis | None:
             bid=claim.bid,
             group=claim.group,
         )
-    session = await queries.session(conn, award.basis_seq)
+    session = await store.session(conn, award.basis_seq)
     if session is None:
         return None
     return Basis(
@@ -160,7 +159,7 @@ async def check_caps_for(
     Raises ``OverCapError`` naming the cap and the room left.
     """
     month = month_of(basis.day)
-    used = await queries.usage(
+    used = await store.usage(
         scope.conn,
         member=basis.member,
         activity=rule.activity,
