@@ -17,6 +17,7 @@ from ledger.credits.bodies import (
     parse_decline,
     parse_session,
 )
+from ledger.credits.caps import check_caps
 from ledger.credits.errors import (
     AlreadyAwardedError,
     ClaimClosedError,
@@ -39,8 +40,8 @@ from ledger.credits.rules import (
 from ledger.credits.scope import (
     Basis,
     Scope,
+    caps_of,
     check_activity_date,
-    check_caps_for,
     load_basis,
     rule_table,
 )
@@ -147,8 +148,8 @@ async def check_claim(scope: Scope, value: Mapping[str, Any]) -> None:
         bid=claim.bid,
         group=claim.group,
     )
-    await check_caps_for(
-        scope, table=table, rule=rule, basis=basis, credits=rule.amount(claim.quantity)
+    check_caps(
+        await caps_of(scope, table=table, rule=rule, basis=basis), rule.amount(claim.quantity)
     )
 
 
@@ -230,7 +231,7 @@ async def check_award(scope: Scope, value: Mapping[str, Any]) -> None:
     else:
         await _check_session_award(scope, award)
     _match(award, basis, rule)
-    await check_caps_for(scope, table=table, rule=rule, basis=basis, credits=award.credits)
+    check_caps(await caps_of(scope, table=table, rule=rule, basis=basis), award.credits)
 
 
 async def _check_claim_award(scope: Scope, rule: Rule, award: AwardBody) -> None:

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from ledger.credits import store
 from ledger.credits.bodies import AwardBody
-from ledger.credits.caps import caps_for, check_caps, month_of
+from ledger.credits.caps import Cap, caps_for, month_of
 from ledger.credits.errors import NoRuleTableError, OutOfWindowError
 from ledger.credits.gates import BoardConvenors, ConvenorGate, DecisionGate, NoDecisions
 from ledger.credits.rules import Rule, RuleTable
@@ -151,13 +151,9 @@ async def load_basis(conn: Connection, award: AwardBody) -> Basis | None:
     )
 
 
-async def check_caps_for(
-    scope: Scope, *, table: RuleTable, rule: Rule, basis: Basis, credits: int
-) -> None:
-    """Refuse ``credits`` more to ``basis.member`` if a cap of ``table`` would be passed.
-
-    Raises ``OverCapError`` naming the cap and the room left.
-    """
+async def caps_of(scope: Scope, *, table: RuleTable, rule: Rule, basis: Basis) -> list[Cap]:
+    """The caps of ``table`` that a new award to ``basis.member`` counts against, with the
+    credits already used under each (``caps.check_caps`` refuses an award over one)."""
     month = month_of(basis.day)
     used = await store.usage(
         scope.conn,
@@ -167,7 +163,7 @@ async def check_caps_for(
         counterparty=basis.counterparty,
         bid=basis.bid,
     )
-    caps = caps_for(
+    return caps_for(
         rule=rule,
         monthly_cap=table.monthly_cap_per_member,
         usage=used,
@@ -176,4 +172,3 @@ async def check_caps_for(
         counterparty=basis.counterparty,
         bid=basis.bid,
     )
-    check_caps(caps, credits)
