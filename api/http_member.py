@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 
 from api.errors import BadRequestError, error_body
 from api.graphql.context import Context
-from ledger.credits import reports
+from ledger.credits import store
 
 router = APIRouter(prefix="/api", tags=["members"])
 MAX_LINES = 100
@@ -31,10 +31,8 @@ async def statement(
     if member not in (await context.registry()).members:
         return JSONResponse(error_body("not_found", f"{member!r} is not a member"), 404)
     async with context.read() as conn:
-        found = (await reports.statement_pages(conn, [member], size=last, forward=False))[member]
-        balance = (
-            found.balance if found.balance is not None else await reports.balance(conn, member)
-        )
+        found = (await store.statement_pages(conn, [member], size=last, forward=False))[member]
+        balance = found.balance if found.balance is not None else await store.balance(conn, member)
     body: dict[str, Any] = {
         "member": member,
         "balance": balance,

@@ -44,7 +44,7 @@ from governance.scope import (
 )
 from governance.seal import check_key_pair
 from governance.texts import require_text
-from ledger.credits import queries as credit_queries
+from ledger.credits import store as credit_queries
 from ledger.encoding import format_time
 from ledger.errors import ConflictError, MalformedStatementError, NotFoundError
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from api.graphql import reads
 from api.graphql.context import Info
-from api.graphql.pagination import Connection, Page, from_query
+from api.graphql.pagination import Connection, Page, from_rows
 from api.graphql.types_credits import Award, Claim, Dispute
-from ledger.credits.queries import award_record, claim_record, dispute_record
-from ledger.credits.sql import awards, claims, disputes
+from ledger.credits import store
 
 
 async def award_list(
@@ -15,13 +13,8 @@ async def award_list(
 ) -> Connection[Award]:
     """Awards in log order, optionally of one member and activity."""
     async with info.context.read() as conn:
-        return await from_query(
-            conn,
-            p,
-            reads.awards_query(member, activity),
-            awards.c.seq,
-            lambda row: Award.from_domain(award_record(row)),
-        )
+        found = await store.awards_page(conn, p.window, member=member, activity=activity)
+    return from_rows(p, found, lambda award: award.seq, Award.from_domain)
 
 
 async def claim_list(
@@ -29,13 +22,10 @@ async def claim_list(
 ) -> Connection[Claim]:
     """Claims in log order, optionally by member, status and counterparty."""
     async with info.context.read() as conn:
-        return await from_query(
-            conn,
-            p,
-            reads.claims_query(member, status, counterparty),
-            claims.c.seq,
-            lambda row: Claim.from_domain(claim_record(row)),
+        found = await store.claims_page(
+            conn, p.window, member=member, status=status, counterparty=counterparty
         )
+    return from_rows(p, found, lambda claim: claim.seq, Claim.from_domain)
 
 
 async def dispute_list(
@@ -43,10 +33,5 @@ async def dispute_list(
 ) -> Connection[Dispute]:
     """Disputes in log order, optionally of one award and only those not ruled on."""
     async with info.context.read() as conn:
-        return await from_query(
-            conn,
-            p,
-            reads.disputes_query(award, open_only),
-            disputes.c.seq,
-            lambda row: Dispute.from_domain(dispute_record(row)),
-        )
+        found = await store.disputes_page(conn, p.window, award=award, open_only=open_only)
+    return from_rows(p, found, lambda dispute: dispute.seq, Dispute.from_domain)

@@ -13,9 +13,8 @@ from strawberry.dataloader import DataLoader
 from api.graphql import reads
 from governance.records import BallotRecord, MembershipRecord, ProposalRecord, TermsRecord
 from ledger import directory
-from ledger.credits import reports
-from ledger.credits.records import AwardRecord, DisputeRecord
-from ledger.credits.reports import StatementPage
+from ledger.credits import store
+from ledger.credits.records import AwardRecord, DisputeRecord, StatementPage
 from ledger.directory import PersonalData
 from ledger.sql import Connection, Engine, entries_at
 from ledger.store import EntryRow
@@ -82,7 +81,7 @@ class Loaders:
             ends: dict[str, int] = {}
             for spec in {spec for _, spec in keys if spec is not None}:
                 members = [member for member, wanted in keys if wanted == spec]
-                pages = await reports.statement_pages(
+                pages = await store.statement_pages(
                     conn,
                     members,
                     size=spec.size,
@@ -96,7 +95,7 @@ class Loaders:
                         ends[member] = page.balance
             alone = [member for member, wanted in keys if wanted is None]
             others = set(alone) - ends.keys()
-            ends.update(await reads.balances_of(conn, others) if others else {})
+            ends.update(await store.balances_of(conn, others) if others else {})
             for member in alone:
                 found[(member, None)] = ends[member]
             return found
@@ -127,7 +126,7 @@ class Loaders:
             found: dict[tuple[str, date], int] = {}
             for day in {day for _, day in keys}:
                 members = [member for member, on in keys if on == day]
-                for member, total in (await reads.standings_of(conn, members, day)).items():
+                for member, total in (await store.standings_of(conn, members, day)).items():
                     found[(member, day)] = total
             return found
 
@@ -136,12 +135,12 @@ class Loaders:
     @cached_property
     def award(self) -> DataLoader[int, AwardRecord | None]:
         """Awards by seq."""
-        return _loader(self._engine, reads.awards_at, None)
+        return _loader(self._engine, store.awards_at, None)
 
     @cached_property
     def disputes(self) -> DataLoader[int, list[DisputeRecord]]:
         """Disputes by award seq."""
-        return _loader(self._engine, reads.disputes_of_awards, [])
+        return _loader(self._engine, store.disputes_of_awards, [])
 
     @cached_property
     def groups_of(self) -> DataLoader[str, list[MembershipRecord]]:

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
-from sqlalchemy import select
-
 from api.graphql.context import Info
 from api.graphql.lists import award_list, claim_list, dispute_list
-from api.graphql.pagination import Connection, Page, from_query, relay
+from api.graphql.pagination import Connection, Page, from_rows, relay
 from api.graphql.types_credits import Award, Claim, Dispute, RuleTable, Session
-from ledger.credits import queries, reports
-from ledger.credits.rules import parse_rule_table
-from ledger.credits.sql import rule_tables as rule_tables_table
+from ledger.credits import store
 
 
 @relay("award")
@@ -66,7 +60,7 @@ async def claim(info: Info, seq: int) -> Claim | None:
     """The claim made at entry ``seq``."""
     await info.context.log_reader()
     async with info.context.read() as conn:
-        record = await queries.claim(conn, seq)
+        record = await store.claim(conn, seq)
     return None if record is None else Claim.from_domain(record)
 
 
@@ -74,7 +68,7 @@ async def session(info: Info, seq: int) -> Session | None:
     """The session register recorded at entry ``seq``."""
     await info.context.log_reader()
     async with info.context.read() as conn:
-        record = await reports.session(conn, seq)
+        record = await store.session(conn, seq)
     return None if record is None else Session.from_domain(record)
 
 
@@ -82,7 +76,7 @@ async def rule_table(info: Info, version: int | None = None) -> RuleTable | None
     """Rule table ``version``, or the one in force."""
     await info.context.log_reader()
     async with info.context.read() as conn:
-        table = await queries.rule_table(conn, version)
+        table = await store.rule_table(conn, version)
     return None if table is None else RuleTable.from_domain(table)
 
 
@@ -94,12 +88,6 @@ async def rule_tables(
 ) -> Connection[RuleTable]:
     """Every adopted version of the rule table, oldest first."""
     await info.context.log_reader()
-    query = select(rule_tables_table.c.version, rule_tables_table.c.body)
     async with info.context.read() as conn:
-        return await from_query(
-            conn,
-            p,
-            query,
-            rule_tables_table.c.version,
-            lambda row: RuleTable.from_domain(parse_rule_table(json.loads(row.body))),
-        )
+        found = await store.rule_tables_page(conn, p.window)
+    return from_rows(p, found, lambda table: table.version, RuleTable.from_domain)

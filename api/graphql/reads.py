@@ -8,101 +8,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from governance.queries import ballot_record, proposal_record
 from governance.records import BallotRecord, MembershipRecord, ProposalRecord, TermsRecord
 from governance.sql import ballots, memberships, proposals, terms, texts
-from ledger.credits.queries import award_record, dispute_record
-from ledger.credits.records import AwardRecord, DisputeRecord
-from ledger.credits.reports import STANDING_DAYS
-from ledger.credits.sql import awards, claims, disputes
-
-# The batched reads every member query makes are built once: a statement built per call
-# costs its construction each time, and leaves cyclic garbage for the collector.
-_MEMBERS: BindParameter[str] = bindparam("members", expanding=True)
-_BALANCES = (
-    select(awards.c.member, func.sum(awards.c.net))
-    .where(awards.c.member.in_(_MEMBERS))
-    .group_by(awards.c.member)
-)
-_STANDINGS = (
-    select(awards.c.member, func.sum(awards.c.net))
-    .where(
-        awards.c.member.in_(_MEMBERS),
-        awards.c.activity_on >= bindparam("start"),
-        awards.c.activity_on <= bindparam("end"),
-    )
-    .group_by(awards.c.member)
-)
-
-
-async def balances_of(conn: AsyncConnection, members: Collection[str]) -> dict[str, int]:
-    """Lifetime balances of ``members`` (0 for a member with no awards)."""
-    rows = (await conn.execute(_BALANCES, {"members": list(members)})).all()
-    found = {member: int(total) for member, total in rows}
-    return {member: found.get(member, 0) for member in members}
-
-
-async def standings_of(conn: AsyncConnection, members: Collection[str], on: date) -> dict[str, int]:
-    """Rolling 12-month standing of ``members`` on ``on`` (``reports.active_standing``)."""
-    start = on - timedelta(days=STANDING_DAYS - 1)
-    params = {"members": list(members), "start": start.isoformat(), "end": on.isoformat()}
-    found = {member: int(total) for member, total in (await conn.execute(_STANDINGS, params)).all()}
-    return {member: found.get(member, 0) for member in members}
-
-
-async def awards_at(conn: AsyncConnection, seqs: Collection[int]) -> dict[int, AwardRecord]:
-    """The awards made at ``seqs``."""
-    query = select(awards).where(awards.c.seq.in_(list(seqs)))
-    return {row.seq: award_record(row) for row in (await conn.execute(query)).all()}
-
-
-async def disputes_of_awards(
-    conn: AsyncConnection, award_seqs: Collection[int]
-) -> dict[int, list[DisputeRecord]]:
-    """Every dispute of each award in ``award_seqs``, oldest first."""
-    query = select(disputes).where(disputes.c.award.in_(list(award_seqs))).order_by(disputes.c.seq)
-    found: dict[int, list[DisputeRecord]] = defaultdict(list)
-    for row in (await conn.execute(query)).all():
-        found[row.award].append(dispute_record(row))
-    return found
-
-
-def awards_query(member: str | None, activity: str | None) -> Select[Any]:
-    """Awards, optionally of one member and one activity."""
-    query = select(awards)
-    if member is not None:
-        query = query.where(awards.c.member == member)
-    if activity is not None:
-        query = query.where(awards.c.activity == activity)
-    return query
-
-
-def claims_query(member: str | None, status: str | None, counterparty: str | None) -> Select[Any]:
-    """Claims, optionally by one member, in one status, naming one counterparty."""
-    query = select(claims)
-    if member is not None:
-        query = query.where(claims.c.member == member)
-    if status is not None:
-        query = query.where(claims.c.status == status)
-    if counterparty is not None:
-        query = query.where(claims.c.counterparty == counterparty)
-    return query
-
-
-def disputes_query(award: int | None, open_only: bool) -> Select[Any]:
-    """Disputes, optionally of one award, optionally only those not yet ruled on."""
-    query = select(disputes)
-    if award is not None:
-        query = query.where(disputes.c.award == award)
-    if open_only:
-        query = query.where(disputes.c.resolved_by.is_(None))
-    return query
 
 
 async def groups_of_members(

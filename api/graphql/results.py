@@ -17,7 +17,7 @@ from api.graphql.types_governance import JoinRequest, Proposal, WorkingGroup
 from api.graphql.types_log import Receipt
 from api.graphql.types_members import Member
 from governance import queries as gov_queries
-from ledger.credits import queries
+from ledger.credits import store
 
 Load = Callable[[Info, Any], Awaitable[Any]]
 
@@ -78,7 +78,7 @@ ANSWERS: dict[str, Answer] = {
         Claim,
         "claim_seq",
         int,
-        _read(queries.claim),
+        _read(store.claim),
     ),
     "award": Answer(
         "AwardAccepted",
@@ -87,7 +87,7 @@ ANSWERS: dict[str, Answer] = {
         Award,
         "award_seq",
         int,
-        _read(queries.award),
+        _read(store.award),
     ),
     "dispute": Answer(
         "DisputeAccepted",
@@ -96,7 +96,7 @@ ANSWERS: dict[str, Answer] = {
         Dispute,
         "dispute_seq",
         int,
-        _read(queries.dispute),
+        _read(store.dispute),
     ),
     "session": Answer(
         "SessionAccepted",
@@ -105,7 +105,7 @@ ANSWERS: dict[str, Answer] = {
         Session,
         None,
         int,
-        _read(queries.session),
+        _read(store.session),
     ),
     "rule_table": Answer(
         "RuleTableAccepted",
@@ -114,7 +114,7 @@ ANSWERS: dict[str, Answer] = {
         RuleTable,
         "version",
         int,
-        _read(queries.rule_table),
+        _read(store.rule_table),
     ),
     "member": Answer(
         "MemberAccepted",

@@ -9,7 +9,7 @@ from api.graphql.context import Info
 from api.graphql.fields import RecordType, copy_fields, field, record_type
 from api.graphql.types_log import Entry
 from ledger.credits.records import AwardRecord, ClaimRecord, DisputeRecord, SessionRecord
-from ledger.credits.reports import StatementLine as DomainLine
+from ledger.credits.records import StatementLine as DomainLine
 from ledger.credits.rules import Rule as DomainRule
 from ledger.credits.rules import RuleTable as DomainTable
 

@@ -1,22 +1,29 @@
 """Checks of rule tables, session registers, claims, declines and awards.
 
 Each check reads the projections and raises; none writes. The signer is ``scope.me``.
+Adoptions, declines and awards read their state (``AdoptionState``, ``DeclineState``,
+``AwardState``) first, gates' answers included, and a pure rule (``adoption_rule``,
+``decline_rule``, ``award_rule``) raises from it. Sessions and claims ask the convenor
+gate whether their group exists between their other refusals, and stay one function each.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from ledger.credits import queries
+from ledger.credits import store
 from ledger.credits.bodies import (
     AwardBody,
     ClaimBody,
+    DeclineBody,
     parse_award,
     parse_claim,
     parse_decline,
     parse_session,
 )
+from ledger.credits.caps import Cap, check_caps
 from ledger.credits.errors import (
     AlreadyAwardedError,
     ClaimClosedError,
@@ -27,38 +34,47 @@ from ledger.credits.errors import (
     WrongAmountError,
     WrongRouteError,
 )
-from ledger.credits.records import AWARDED, DECLINED, ClaimRecord
+from ledger.credits.records import AWARDED, DECLINED, ClaimRecord, SessionRecord
 from ledger.credits.rules import (
     BOARD,
     CONVENOR,
     COUNTERPARTY,
     ORGANISER,
     Rule,
+    RuleTable,
     parse_rule_table,
 )
 from ledger.credits.scope import (
     Basis,
     Scope,
+    caps_of,
     check_activity_date,
-    check_caps_for,
     load_basis,
     rule_table,
 )
 from ledger.errors import ConflictError, NotAuthorisedError, NotFoundError
+from ledger.members import MemberRecord
 
 
-async def check_rules_adopted(scope: Scope, value: Mapping[str, Any]) -> None:
+@dataclass(frozen=True)
+class AdoptionState:
+    """What adopting a rule table is checked against: the version in force (``None`` before
+    any) and whether the decision the table names passed adopting exactly that table."""
+
+    current: int | None
+    decided: bool
+
+
+def adoption_rule(state: AdoptionState, table: RuleTable, signer: MemberRecord) -> None:
     """A board member adopts the next version: v1 without a decision, later ones with one.
 
     Raises ``NotAuthorisedError`` for a signer off the board, ``ConflictError`` for a version
     out of order or a v1 naming a decision, ``DecisionRequiredError`` when the decision gate
     does not confirm a passed decision adopting exactly this table.
     """
-    table = parse_rule_table(value)
-    if not scope.signer.is_board:
+    if not signer.is_board:
         raise NotAuthorisedError("only a board member (steward) adopts a rule table")
-    current = await queries.rule_table(scope.conn)
-    expected = 1 if current is None else current.version + 1
+    expected = 1 if state.current is None else state.current + 1
     if table.version != expected:
         raise ConflictError(f"the next rule table version is {expected}, not {table.version}")
     if table.version == 1:
@@ -69,14 +85,25 @@ async def check_rules_adopted(scope: Scope, value: Mapping[str, Any]) -> None:
         raise DecisionRequiredError(
             f"rule table version {table.version} needs a passed governance decision"
         )
-    gate = scope.policy.decisions
-    if not await gate.passed_rule_table_decision(
-        scope.ctx, table.decision, table.version, table.digest()
-    ):
+    if not state.decided:
         raise DecisionRequiredError(
             f"entry {table.decision} is not a passed decision adopting rule table version "
             f"{table.version} (digest {table.digest()})"
         )
+
+
+async def check_rules_adopted(scope: Scope, value: Mapping[str, Any]) -> None:
+    """``adoption_rule`` on the table in force and the decision gate's answer."""
+    table = parse_rule_table(value)
+    current = await store.rule_table(scope.conn)
+    decided = False
+    if table.version > 1 and table.decision is not None:
+        gate = scope.policy.decisions
+        decided = await gate.passed_rule_table_decision(
+            scope.ctx, table.decision, table.version, table.digest()
+        )
+    state = AdoptionState(None if current is None else current.version, decided)
+    adoption_rule(state, table, scope.signer)
 
 
 def _require_member(scope: Scope, member: str, what: str) -> None:
@@ -132,7 +159,7 @@ async def check_claim(scope: Scope, value: Mapping[str, Any]) -> None:
     _check_claim_parties(scope, rule, claim)
     if claim.group is not None:
         await scope.policy.convenors.require_group(scope.ctx, claim.group)
-    earlier = await queries.evidence_in_use(scope.conn, scope.me, claim.evidence_sha256)
+    earlier = await store.evidence_in_use(scope.conn, scope.me, claim.evidence_sha256)
     if earlier is not None:
         raise DuplicateEvidenceError(f"this evidence was already used for claim {earlier}")
     basis = Basis(
@@ -147,8 +174,8 @@ async def check_claim(scope: Scope, value: Mapping[str, Any]) -> None:
         bid=claim.bid,
         group=claim.group,
     )
-    await check_caps_for(
-        scope, table=table, rule=rule, basis=basis, credits=rule.amount(claim.quantity)
+    check_caps(
+        await caps_of(scope, table=table, rule=rule, basis=basis), rule.amount(claim.quantity)
     )
 
 
@@ -166,22 +193,27 @@ def _check_claim_parties(scope: Scope, rule: Rule, claim: ClaimBody) -> None:
         raise WrongRouteError(f"{rule.activity} is not claimed per bid; leave bid out")
 
 
-async def _require_approver(scope: Scope, rule: Rule, claim: ClaimRecord) -> None:
-    """Raise ``NotAuthorisedError`` unless the signer may approve ``claim`` under ``rule``."""
-    if rule.approver == COUNTERPARTY and scope.me != claim.counterparty:
+def _require_approver(rule: Rule, claim: ClaimRecord, signer: MemberRecord, convenes: bool) -> None:
+    """Raise ``NotAuthorisedError`` unless ``signer`` may approve ``claim`` under ``rule``
+    (``convenes``: the gate's answer whether they convene the claim's group)."""
+    if rule.approver == COUNTERPARTY and signer.member != claim.counterparty:
         raise NotAuthorisedError(f"only the counterparty, {claim.counterparty}, confirms this")
-    if rule.approver == CONVENOR and not await scope.policy.convenors.is_convenor(
-        scope.ctx, scope.me, claim.group
-    ):
+    if rule.approver == CONVENOR and not convenes:
         raise NotAuthorisedError(
             f"only a convenor of {claim.group or 'a working group'} or a board member approves"
         )
-    if rule.approver == BOARD and not scope.signer.is_board:
+    if rule.approver == BOARD and not signer.is_board:
         raise NotAuthorisedError("only a board member approves this activity")
 
 
-async def _open_claim(scope: Scope, seq: int) -> ClaimRecord:
-    claim = await queries.claim(scope.conn, seq)
+async def _convenes(scope: Scope, rule: Rule, claim: ClaimRecord) -> bool:
+    """The convenor gate's answer, asked only of a rule a convenor approves under."""
+    if rule.approver != CONVENOR:
+        return False
+    return await scope.policy.convenors.is_convenor(scope.ctx, scope.me, claim.group)
+
+
+def _open_claim(seq: int, claim: ClaimRecord | None) -> ClaimRecord:
     if claim is None:
         raise NotFoundError(f"there is no claim at entry {seq}")
     if claim.status == AWARDED:
@@ -191,25 +223,63 @@ async def _open_claim(scope: Scope, seq: int) -> ClaimRecord:
     return claim
 
 
-async def check_decline(scope: Scope, value: Mapping[str, Any]) -> None:
+@dataclass(frozen=True)
+class DeclineState:
+    """What declining claim ``seq`` is checked against: the claim (``None`` if there is
+    none), the rule it was made under and whether the signer convenes its group."""
+
+    seq: int
+    claim: ClaimRecord | None
+    rule: Rule | None = None
+    convenes: bool = False
+
+
+def decline_rule(state: DeclineState, decline: DeclineBody, signer: MemberRecord) -> None:
     """An approver declines an open claim, or the claimant withdraws it.
 
     Raises ``NotFoundError``, ``AlreadyAwardedError``/``ClaimClosedError`` for a closed claim,
     ``NotAuthorisedError`` for anyone else or a reason that is not theirs to give.
     """
-    decline = parse_decline(value)
-    claim = await _open_claim(scope, decline.claim)
-    if scope.me == claim.member:
+    claim = _open_claim(state.seq, state.claim)
+    if signer.member == claim.member:
         if decline.reason != "withdrawn":
             raise NotAuthorisedError("a claimant can only withdraw their own claim")
         return
     if decline.reason == "withdrawn":
         raise NotAuthorisedError("only the claimant withdraws a claim")
-    rule = (await rule_table(scope.ctx, scope.conn, claim.rule_version)).rule(claim.activity)
-    await _require_approver(scope, rule, claim)
+    if state.rule is not None:
+        _require_approver(state.rule, claim, signer, state.convenes)
 
 
-async def check_award(scope: Scope, value: Mapping[str, Any]) -> None:
+async def check_decline(scope: Scope, value: Mapping[str, Any]) -> None:
+    """``decline_rule`` on the claim, its rule and the convenor gate's answer."""
+    decline = parse_decline(value)
+    claim = await store.claim(scope.conn, decline.claim)
+    state = DeclineState(decline.claim, claim)
+    if claim is not None:
+        table = await rule_table(scope.ctx, scope.conn, claim.rule_version)
+        rule = table.rule(claim.activity)
+        state = DeclineState(decline.claim, claim, rule, await _convenes(scope, rule, claim))
+    decline_rule(state, decline, scope.signer)
+
+
+@dataclass(frozen=True)
+class AwardState:
+    """What an award is checked against: its basis (``None`` if the claim or session it
+    names is missing) and the rule of the basis's version; the claim, or the session and
+    any earlier award to the member for it; whether the signer convenes the claim's group;
+    the caps the award counts against."""
+
+    basis: Basis | None
+    rule: Rule | None = None
+    claim: ClaimRecord | None = None
+    session: SessionRecord | None = None
+    earlier: int | None = None
+    convenes: bool = False
+    caps: tuple[Cap, ...] = ()
+
+
+def award_rule(state: AwardState, award: AwardBody, signer: MemberRecord) -> None:
     """The approver the rule names awards credits on a claim or a session register.
 
     Raises ``NotFoundError`` for a missing basis or an attendee not on the register,
@@ -217,40 +287,58 @@ async def check_award(scope: Scope, value: Mapping[str, Any]) -> None:
     ``NotAuthorisedError`` for a signer who is not the approver, ``WrongAmountError`` when the
     award does not match its basis and rule, ``OverCapError``.
     """
-    award = parse_award(value)
-    basis = await load_basis(scope.conn, award)
-    if basis is None:
+    basis, rule = state.basis, state.rule
+    if basis is None or rule is None:
         raise NotFoundError(f"there is no {award.basis} at entry {award.basis_seq}")
-    if award.member == scope.me:
+    if award.member == signer.member:
         raise SelfApprovalError("no one confirms, approves or awards their own credits")
-    table = await rule_table(scope.ctx, scope.conn, basis.rule_version)
-    rule = table.rule(basis.activity)
     if basis.kind == "claim":
-        await _check_claim_award(scope, rule, award)
+        claim = _open_claim(award.basis_seq, state.claim)
+        if award.member != claim.member:
+            raise WrongAmountError(
+                f"claim {claim.seq} was made by {claim.member}, not {award.member}"
+            )
+        _require_approver(rule, claim, signer, state.convenes)
     else:
-        await _check_session_award(scope, award)
+        _session_award_rule(state, award, signer)
     _match(award, basis, rule)
-    await check_caps_for(scope, table=table, rule=rule, basis=basis, credits=award.credits)
+    check_caps(list(state.caps), award.credits)
 
 
-async def _check_claim_award(scope: Scope, rule: Rule, award: AwardBody) -> None:
-    claim = await _open_claim(scope, award.basis_seq)
-    if award.member != claim.member:
-        raise WrongAmountError(f"claim {claim.seq} was made by {claim.member}, not {award.member}")
-    await _require_approver(scope, rule, claim)
-
-
-async def _check_session_award(scope: Scope, award: AwardBody) -> None:
-    session = await queries.session(scope.conn, award.basis_seq)
-    if session is None:  # load_basis found it; kept for the type checker
+def _session_award_rule(state: AwardState, award: AwardBody, signer: MemberRecord) -> None:
+    session = state.session
+    if session is None:  # the basis was found; kept for the type checker
         raise NotFoundError(f"there is no session at entry {award.basis_seq}")
-    if scope.me != session.organiser:
+    if signer.member != session.organiser:
         raise NotAuthorisedError(f"only {session.organiser}, who recorded the register, awards it")
     if award.member not in session.attendees:
         raise NotFoundError(f"{award.member} is not on the register of session {session.seq}")
-    earlier = await queries.award_for_basis(scope.conn, "session", session.seq, award.member)
-    if earlier is not None:
-        raise AlreadyAwardedError(f"{award.member} was awarded for this session at entry {earlier}")
+    if state.earlier is not None:
+        raise AlreadyAwardedError(
+            f"{award.member} was awarded for this session at entry {state.earlier}"
+        )
+
+
+async def check_award(scope: Scope, value: Mapping[str, Any]) -> None:
+    """``award_rule`` on the award's basis, its rule, the claim or session, the convenor
+    gate's answer and the caps."""
+    award = parse_award(value)
+    basis = await load_basis(scope.conn, award)
+    state = AwardState(None) if basis is None else await _award_state(scope, award, basis)
+    award_rule(state, award, scope.signer)
+
+
+async def _award_state(scope: Scope, award: AwardBody, basis: Basis) -> AwardState:
+    table = await rule_table(scope.ctx, scope.conn, basis.rule_version)
+    rule = table.rule(basis.activity)
+    caps = tuple(await caps_of(scope, table=table, rule=rule, basis=basis))
+    if basis.kind == "claim":
+        claim = await store.claim(scope.conn, basis.seq)
+        convenes = claim is not None and await _convenes(scope, rule, claim)
+        return AwardState(basis, rule, claim=claim, convenes=convenes, caps=caps)
+    session = await store.session(scope.conn, basis.seq)
+    earlier = await store.award_for_basis(scope.conn, "session", basis.seq, award.member)
+    return AwardState(basis, rule, session=session, earlier=earlier, caps=caps)
 
 
 def _match(award: AwardBody, basis: Basis, rule: Rule) -> None:

@@ -13,7 +13,8 @@ from fractions import Fraction
 from typing import Any
 
 from ledger.credits.distribution import decimal_string
-from ledger.credits.reports import Confirmation, StatementLine, Total
+from ledger.credits.records import StatementLine
+from ledger.credits.reports import Confirmation, Total
 from ledger.credits.social import HOURS_PER_UNIT, MEASURES, SocialValueLine, SocialValueReport
 
 

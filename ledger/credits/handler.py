@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from ledger.credits import sql
+from ledger.credits import store
 from ledger.credits.acts import CREDIT_ACTS_BY_KIND
 from ledger.credits.gates import ConvenorGate, DecisionGate
 from ledger.credits.scope import Policy, Scope, connection
 from ledger.members import KeyRecord
 from ledger.sequencer import Context
+from ledger.sql import Connection
 from ledger.statement import Entry, SignedStatement
 
 
@@ -54,14 +53,14 @@ class CreditsHandler:
         act = CREDIT_ACTS_BY_KIND[entry.statement.kind]
         await act.apply(ctx, connection(ctx), entry, key.member)
 
-    async def reset(self, conn: AsyncConnection) -> None:
+    async def reset(self, conn: Connection) -> None:
         """Delete every credit projection row, before ``apply`` replays the whole log."""
-        await sql.reset(conn)
+        await store.reset(conn)
 
-    async def dump(self, conn: AsyncConnection) -> dict[str, list[tuple[Any, ...]]]:
+    async def dump(self, conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
         """Every credit projection row, table by table (to compare with a replay)."""
-        return await sql.dump(conn)
+        return await store.dump(conn)
 
-    async def check_kept(self, conn: AsyncConnection) -> list[str]:
+    async def check_kept(self, conn: Connection) -> list[str]:
         """Nothing: every credit table is a projection, rebuilt by a replay."""
         return []

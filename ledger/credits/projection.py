@@ -1,4 +1,4 @@
-"""Projecting accepted credit entries into the SQL tables (``CreditsHandler.apply``).
+"""Projecting accepted credit entries into the store (``CreditsHandler.apply``).
 
 Every value written comes from the entry and from rows earlier entries wrote, never from the
 clock or a gate, so replaying the log rebuilds the same rows.
@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from ledger.credits import sql
+from ledger.credits import store
 from ledger.credits.bodies import (
     parse_adjustment,
     parse_award,
@@ -37,20 +35,19 @@ from ledger.credits.rules import parse_rule_table
 from ledger.credits.scope import load_basis, remember_table, rule_table
 from ledger.errors import StoreError
 from ledger.sequencer import Context
+from ledger.sql import Connection
 from ledger.statement import Entry
 
-Apply = Callable[[Context, AsyncConnection, Entry, str], Awaitable[None]]
+Apply = Callable[[Context, Connection, Entry, str], Awaitable[None]]
 
 
-async def project_rules_adopted(
-    ctx: Context, conn: AsyncConnection, entry: Entry, signer: str
-) -> None:
+async def project_rules_adopted(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     table = parse_rule_table(entry.statement.body)
-    await sql.insert_rule_table(conn, seq=entry.seq, table=table, logged_at=entry.logged_at)
+    await store.insert_rule_table(conn, seq=entry.seq, table=table, logged_at=entry.logged_at)
     remember_table(ctx, table)
 
 
-async def project_session(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_session(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_session(entry.statement.body)
     table = await rule_table(ctx, conn)
     record = SessionRecord(
@@ -63,10 +60,10 @@ async def project_session(ctx: Context, conn: AsyncConnection, entry: Entry, sig
         title=body.title,
         attendees=body.attendees,
     )
-    await sql.insert_session(conn, record, entry.logged_at)
+    await store.insert_session(conn, record, entry.logged_at)
 
 
-async def project_claim(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_claim(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_claim(entry.statement.body)
     table = await rule_table(ctx, conn)
     record = ClaimRecord(
@@ -83,10 +80,10 @@ async def project_claim(ctx: Context, conn: AsyncConnection, entry: Entry, signe
         status=OPEN,
         closed_by=None,
     )
-    await sql.insert_claim(conn, record, entry.logged_at)
+    await store.insert_claim(conn, record, entry.logged_at)
 
 
-async def project_award(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_award(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_award(entry.statement.body)
     basis = await load_basis(conn, body)
     if basis is None:
@@ -109,42 +106,42 @@ async def project_award(ctx: Context, conn: AsyncConnection, entry: Entry, signe
         reversed_by=None,
         logged_at=entry.logged_at,
     )
-    await sql.insert_award(conn, record)
+    await store.insert_award(conn, record)
     if basis.kind == "claim":
-        await sql.close_claim(conn, claim=basis.seq, status=AWARDED, by=entry.seq)
+        await store.close_claim(conn, claim=basis.seq, status=AWARDED, by=entry.seq)
 
 
-async def project_declined(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_declined(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_decline(entry.statement.body)
-    await sql.close_claim(conn, claim=body.claim, status=DECLINED, by=entry.seq)
+    await store.close_claim(conn, claim=body.claim, status=DECLINED, by=entry.seq)
 
 
-async def project_reversed(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_reversed(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_reversal(entry.statement.body)
     record = CorrectionRecord(
         entry.seq, body.award, REVERSED, -body.credits, body.reason, signer, entry.logged_at
     )
-    await sql.insert_correction(conn, record)
+    await store.insert_correction(conn, record)
 
 
-async def project_adjusted(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_adjusted(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_adjustment(entry.statement.body)
     record = CorrectionRecord(
         entry.seq, body.award, ADJUSTED, body.credits, body.reason, signer, entry.logged_at
     )
-    await sql.insert_correction(conn, record)
+    await store.insert_correction(conn, record)
 
 
-async def project_disputed(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_disputed(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_dispute(entry.statement.body)
     record = DisputeRecord(
         entry.seq, body.award, signer, body.reason, entry.logged_at, None, None, None
     )
-    await sql.insert_dispute(conn, record)
+    await store.insert_dispute(conn, record)
 
 
-async def project_resolved(ctx: Context, conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_resolved(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_resolution(entry.statement.body)
-    await sql.resolve_dispute(
+    await store.resolve_dispute(
         conn, dispute=body.dispute, by=entry.seq, outcome=body.outcome, resolver=signer
     )

@@ -1,4 +1,4 @@
-"""Projected credit records as plain values (what the SQL module returns; no rows leak out)."""
+"""Projected credit records as plain values: what ``ledger.credits.store`` returns, not rows."""
 
 from __future__ import annotations
 
@@ -91,3 +91,35 @@ class DisputeRecord:
     resolved_by: int | None
     outcome: str | None
     resolver: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StatementLine:
+    """A statement line: ``awarded``, or ``reversed``/``adjusted`` (of entry ``award``)."""
+
+    seq: int
+    kind: str
+    award: int
+    activity_on: date
+    logged_at: str
+    activity: str
+    rule_version: int
+    quantity: int
+    approver: str
+    credits: int
+    reason: str | None
+    balance: int
+
+
+@dataclass(frozen=True)
+class StatementPage:
+    """A page of a member's statement lines, in log order.
+
+    ``more`` says there are lines beyond the page in the direction it was read. ``balance``
+    is the member's balance when the page shows where the statement ends (``None`` when
+    that takes another read: use ``balance``).
+    """
+
+    lines: list[StatementLine]
+    more: bool
+    balance: int | None

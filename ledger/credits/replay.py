@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from ledger.credits import queries
+from ledger.credits import store
 from ledger.errors import AuditError
+from ledger.sql import Connection
 from ledger.statement import Entry
 
 
@@ -36,9 +35,9 @@ def replay_balances(entries: Iterable[Entry]) -> dict[str, int]:
     return balances
 
 
-async def compare_with_projection(conn: AsyncConnection, replayed: dict[str, int]) -> list[str]:
+async def compare_with_projection(conn: Connection, replayed: dict[str, int]) -> list[str]:
     """Each member whose projected balance differs from ``replayed``, in words (empty: equal)."""
-    projected = await queries.balances(conn)
+    projected = await store.balances(conn)
     differences = []
     for member in sorted(projected.keys() | replayed.keys()):
         logged, stored = replayed.get(member, 0), projected.get(member, 0)

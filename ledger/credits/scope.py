@@ -5,17 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from ledger.credits import queries
+from ledger.credits import store
 from ledger.credits.bodies import AwardBody
-from ledger.credits.caps import caps_for, check_caps, month_of
+from ledger.credits.caps import Cap, caps_for, month_of
 from ledger.credits.errors import NoRuleTableError, OutOfWindowError
 from ledger.credits.gates import BoardConvenors, ConvenorGate, DecisionGate, NoDecisions
 from ledger.credits.rules import Rule, RuleTable
 from ledger.errors import NotFoundError, StoreError
 from ledger.members import MemberRecord
 from ledger.sequencer import Context
+from ledger.sql import Connection
 
 _TABLES = "credits.rule_tables"
 _CURRENT = 0
@@ -36,7 +35,7 @@ class Scope:
     """One statement being checked: its context, SQL connection, signer and the policy."""
 
     ctx: Context
-    conn: AsyncConnection
+    conn: Connection
     signer: MemberRecord
     policy: Policy
 
@@ -46,10 +45,10 @@ class Scope:
         return self.signer.member
 
 
-def connection(ctx: Context) -> AsyncConnection:
+def connection(ctx: Context) -> Connection:
     """The SQL connection of the batch; raises ``StoreError`` on a store without SQL."""
     conn = ctx.tx.connection
-    if not isinstance(conn, AsyncConnection):
+    if not isinstance(conn, Connection):
         raise StoreError("credits need an SQL store (SQLite or PostgreSQL)")
     return conn
 
@@ -59,7 +58,7 @@ def _cache(ctx: Context) -> dict[int, RuleTable]:
     return cache
 
 
-async def rule_table(ctx: Context, conn: AsyncConnection, version: int | None = None) -> RuleTable:
+async def rule_table(ctx: Context, conn: Connection, version: int | None = None) -> RuleTable:
     """Rule table ``version`` (``None``: the one in force), cached for the batch.
 
     Raises ``NoRuleTableError`` before any table is adopted, ``NotFoundError`` for a version
@@ -68,7 +67,7 @@ async def rule_table(ctx: Context, conn: AsyncConnection, version: int | None = 
     cache = _cache(ctx)
     key = _CURRENT if version is None else version
     if key not in cache:
-        table = await queries.rule_table(conn, version)
+        table = await store.rule_table(conn, version)
         if table is None and version is None:
             raise NoRuleTableError("no credit rule table has been adopted yet")
         if table is None:
@@ -114,13 +113,13 @@ class Basis:
     group: str | None
 
 
-async def load_basis(conn: AsyncConnection, award: AwardBody) -> Basis | None:
+async def load_basis(conn: Connection, award: AwardBody) -> Basis | None:
     """The claim or session an award names, as a ``Basis`` (``None`` if there is none).
 
     For a session the member is the award's member (the check makes sure they attended).
     """
     if award.basis == "claim":
-        claim = await queries.claim(conn, award.basis_seq)
+        claim = await store.claim(conn, award.basis_seq)
         if claim is None:
             return None
         return Basis(
@@ -135,7 +134,7 @@ async def load_basis(conn: AsyncConnection, award: AwardBody) -> Basis | None:
             bid=claim.bid,
             group=claim.group,
         )
-    session = await queries.session(conn, award.basis_seq)
+    session = await store.session(conn, award.basis_seq)
     if session is None:
         return None
     return Basis(
@@ -152,15 +151,11 @@ async def load_basis(conn: AsyncConnection, award: AwardBody) -> Basis | None:
     )
 
 
-async def check_caps_for(
-    scope: Scope, *, table: RuleTable, rule: Rule, basis: Basis, credits: int
-) -> None:
-    """Refuse ``credits`` more to ``basis.member`` if a cap of ``table`` would be passed.
-
-    Raises ``OverCapError`` naming the cap and the room left.
-    """
+async def caps_of(scope: Scope, *, table: RuleTable, rule: Rule, basis: Basis) -> list[Cap]:
+    """The caps of ``table`` that a new award to ``basis.member`` counts against, with the
+    credits already used under each (``caps.check_caps`` refuses an award over one)."""
     month = month_of(basis.day)
-    used = await queries.usage(
+    used = await store.usage(
         scope.conn,
         member=basis.member,
         activity=rule.activity,
@@ -168,7 +163,7 @@ async def check_caps_for(
         counterparty=basis.counterparty,
         bid=basis.bid,
     )
-    caps = caps_for(
+    return caps_for(
         rule=rule,
         monthly_cap=table.monthly_cap_per_member,
         usage=used,
@@ -177,4 +172,3 @@ async def check_caps_for(
         counterparty=basis.counterparty,
         bid=basis.bid,
     )
-    check_caps(caps, credits)

@@ -17,13 +17,10 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from ledger.credits.sql import awards, corrections
+from ledger.credits import store
 from ledger.errors import OutOfRangeError
 from ledger.members import Registry
-from ledger.sql import checkpoints
+from ledger.sql import Connection
 
 HOURS_PER_UNIT: dict[str, tuple[str, Fraction]] = {
     "mentoring.hour": ("mentoring", Fraction(1)),
@@ -79,20 +76,8 @@ def quarter_dates(year: int, quarter: int) -> tuple[date, date]:
     return start, date.fromordinal(end.toordinal() - 1)
 
 
-async def _checkpoint(conn: AsyncConnection, size: int | None) -> tuple[int, str]:
-    query = select(checkpoints.c.size, checkpoints.c.root)
-    if size is None:
-        query = query.order_by(checkpoints.c.size.desc()).limit(1)
-    else:
-        query = query.where(checkpoints.c.size == size)
-    row = (await conn.execute(query)).first()
-    if row is None:
-        raise OutOfRangeError(f"no checkpoint {'yet' if size is None else f'of size {size}'}")
-    return int(row.size), bytes(row.root).hex()
-
-
 async def social_value_report(
-    conn: AsyncConnection, registry: Registry, *, year: int, quarter: int, at: int | None = None
+    conn: Connection, registry: Registry, *, year: int, quarter: int, at: int | None = None
 ) -> SocialValueReport:
     """Hours of mentoring, bid support, consultancy and workshops in a quarter, by the
     recipient's borough and member kind, counting only entries in the checkpoint of size
@@ -101,22 +86,20 @@ async def social_value_report(
     Raises ``OutOfRangeError`` if there is no such checkpoint, ``ValueError`` for a bad quarter.
     """
     start, end = quarter_dates(year, quarter)
-    size, root = await _checkpoint(conn, at)
-    in_quarter = (
-        awards.c.seq < size,
-        awards.c.activity.in_(list(HOURS_PER_UNIT)),
-        awards.c.activity_on >= start.isoformat(),
-        awards.c.activity_on <= end.isoformat(),
+    found = await store.checkpoint(conn, at)
+    if found is None:
+        raise OutOfRangeError(f"no checkpoint {'yet' if at is None else f'of size {at}'}")
+    size, root = found
+    counted = await store.awards_below(
+        conn, size, activities=list(HOURS_PER_UNIT), start=start, end=end
     )
-    rows = (await conn.execute(select(awards).where(*in_quarter))).all()
-    changes = await _changes(conn, size, in_quarter)
     cells: dict[tuple[str, str, str], tuple[Fraction, Fraction]] = defaultdict(
         lambda: (Fraction(0), Fraction(0))
     )
-    for row in rows:
-        measure, per_unit = HOURS_PER_UNIT[row.activity]
-        units = Fraction(row.quantity * (row.credits + changes.get(row.seq, 0)), row.credits)
-        record = registry.members.get(row.member)
+    for award, change in counted:
+        measure, per_unit = HOURS_PER_UNIT[award.activity]
+        units = Fraction(award.quantity * (award.credits + change), award.credits)
+        record = registry.members.get(award.member)
         key = (record.borough, record.member_kind) if record else ("(none)", "(none)")
         old_units, old_hours = cells[(*key, measure)]
         cells[(*key, measure)] = (old_units + units, old_hours + units * per_unit)
@@ -125,16 +108,3 @@ async def social_value_report(
         for (borough, kind, measure), (units, hours) in sorted(cells.items())
     ]
     return SocialValueReport(year, quarter, start, end, size, root, lines)
-
-
-async def _changes(
-    conn: AsyncConnection, size: int, in_quarter: tuple[ColumnElement[bool], ...]
-) -> dict[int, int]:
-    """Net corrections with seq < ``size`` per award of the quarter."""
-    query = (
-        select(corrections.c.award, func.sum(corrections.c.credits))
-        .join(awards, awards.c.seq == corrections.c.award)
-        .where(corrections.c.seq < size, *in_quarter)
-        .group_by(corrections.c.award)
-    )
-    return {award: int(total) for award, total in (await conn.execute(query)).all()}

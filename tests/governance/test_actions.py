@@ -11,7 +11,7 @@ import pytest
 from governance import client, reports
 from governance.errors import ProposalRulesError, TextMissingError
 from ledger.credits import client as credit_client
-from ledger.credits import reports as credit_reports
+from ledger.credits import store as credit_store
 from ledger.credits.errors import DecisionRequiredError
 from ledger.credits.rules import RuleTable, rule_table_from_community
 from ledger.errors import ConflictError, NotFoundError
@@ -160,5 +160,5 @@ async def test_rule_table_adopted_only_by_a_passed_assembly_decision(
             credit_client.adopt_rules(replace(v2, decision=decision)),
         )
         async with g.read() as conn:
-            current = await credit_reports.current_rule_table(conn)
+            current = await credit_store.rule_table(conn)
         assert current is not None and current.version == 2 and current.decision == decision

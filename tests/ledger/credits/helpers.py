@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ledger.credits import client, reports
+from ledger.credits import client, store
 from ledger.credits.gates import ConvenorGate, DecisionGate
 from ledger.credits.handler import CreditsHandler
 from ledger.credits.rules import rule_table_from_community
@@ -71,9 +71,9 @@ class Credits(Members):
 
     async def award_body(self, claim_seq: int) -> dict[str, Any]:
         async with self.read() as conn:
-            claim = await reports.claim(conn, claim_seq)
+            claim = await store.claim(conn, claim_seq)
             assert claim is not None
-            table = await reports.rule_table(conn, claim.rule_version)
+            table = await store.rule_table(conn, claim.rule_version)
             assert table is not None
         return client.award_for_record(claim, table)
 
@@ -100,15 +100,15 @@ class Credits(Members):
 
     async def session_award_bodies(self, seq: int, body: dict[str, Any]) -> list[dict[str, Any]]:
         async with self.read() as conn:
-            session = await reports.session(conn, seq)
+            session = await store.session(conn, seq)
             assert session is not None
-            table = await reports.rule_table(conn, session.rule_version)
+            table = await store.rule_table(conn, session.rule_version)
             assert table is not None
         return client.awards_for_session(session_seq=seq, session_body=body, table=table)
 
     async def balance(self, member: str) -> int:
         async with self.read() as conn:
-            return await reports.balance(conn, member)
+            return await store.balance(conn, member)
 
 
 @asynccontextmanager

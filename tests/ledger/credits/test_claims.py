@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from ledger.credits import client, reports
+from ledger.credits import client, reports, store
 from ledger.credits.errors import (
     AlreadyAwardedError,
     ClaimClosedError,
@@ -38,7 +38,7 @@ async def test_counterparty_confirms_by_signing_the_award(database_url: str) -> 
         assert award == claim + 1
         assert await c.balance("croydon-print") == 6
         async with c.read() as conn:
-            record = await reports.claim(conn, claim)
+            record = await store.claim(conn, claim)
             lines = await reports.statement(conn, "croydon-print")
         assert record is not None and (record.status, record.closed_by) == ("awarded", award)
         assert [(x.seq, x.activity, x.quantity, x.approver, x.credits) for x in lines] == [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.credits import client, reports
+from ledger.credits import client, reports, store
 from ledger.credits.errors import (
     AlreadyReversedError,
     OutOfWindowError,
@@ -60,7 +60,7 @@ async def test_reversal_needs_a_second_signer_and_happens_once(database_url: str
         await c.refused("steward", ADJUSTED, adjust, AlreadyReversedError, "was reversed")
         async with c.read() as conn:
             lines = await reports.statement(conn, "croydon-print")
-            record = await reports.claim(conn, award - 1)
+            record = await store.claim(conn, award - 1)
         assert [(x.seq, x.kind, x.award, x.credits, x.approver, x.balance) for x in lines] == [
             (award, "awarded", award, 2, "board-b", 2),
             (reversal, "reversed", award, -2, "steward", 0),

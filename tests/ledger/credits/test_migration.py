@@ -1,4 +1,4 @@
-"""Migration 0002 creates exactly the tables and indexes ``ledger.credits.sql`` describes."""
+"""Migration 0002 creates exactly the tables and indexes ``ledger.credits.store`` describes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import UniqueConstraint, inspect
 
-from ledger.credits import sql
+from ledger.credits import store
 from ledger.sql import make_engine
 from tests.conftest import SQL_BACKENDS
 
@@ -24,7 +24,7 @@ def _shape(sync_conn: Any) -> dict[str, Any]:
             ),
             sorted(str(u["name"]) for u in inspector.get_unique_constraints(table.name)),
         )
-        for table in sql.TABLES
+        for table in store.TABLES
     }
 
 
@@ -42,6 +42,6 @@ async def test_migration_matches_the_tables(database_url: str) -> None:
             sorted(str(i.name) for i in table.indexes),
             sorted(str(u.name) for u in table.constraints if isinstance(u, UniqueConstraint)),
         )
-        for table in sql.TABLES
+        for table in store.TABLES
     }
     assert migrated == expected

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.credits import client, queries, sql
+from ledger.credits import client, store
 from ledger.credits.handler import CreditsHandler
 from ledger.credits.replay import compare_with_projection, replay_balances
 from ledger.errors import AuditError, LedgerError
@@ -33,10 +33,10 @@ async def check_projection(c: Credits) -> dict[str, int]:
     replayed = replay_balances(entries)
     async with c.read() as conn:
         assert await compare_with_projection(conn, replayed) == []
-        before = await sql.dump(conn)
+        before = await store.dump(conn)
     await rebuild(c.store, [CreditsHandler()])
     async with c.read() as conn:
-        assert await sql.dump(conn) == before
+        assert await store.dump(conn) == before
     return replayed
 
 
@@ -67,7 +67,7 @@ async def _op(c: Credits, awards: list[int], op: tuple[str, int, int, int]) -> N
     elif awards and name == "reverse":
         award = awards[a % len(awards)]
         async with c.read() as conn:
-            record = await queries.award(conn, award)
+            record = await store.award(conn, award)
         assert record is not None
         body = client.reverse(award_seq=award, credits=record.net, reason="error")
         await c.submit(signer, "credit.reversed", body)
@@ -84,7 +84,7 @@ async def _op(c: Credits, awards: list[int], op: tuple[str, int, int, int]) -> N
         award = awards[a % len(awards)]
         body = client.dispute(award_seq=award, reason="other")
         async with c.read() as conn:
-            record = await queries.award(conn, award)
+            record = await store.award(conn, award)
         assert record is not None
         opened = await c.submit(record.member, "credit.disputed", body)
         outcome = "upheld" if n % 2 else "dismissed"

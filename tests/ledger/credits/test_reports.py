@@ -10,7 +10,7 @@ from itertools import product
 
 import pytest
 
-from ledger.credits import client, export, reports, social
+from ledger.credits import client, export, reports, social, store
 from ledger.errors import OutOfRangeError
 from tests.conftest import SQL_BACKENDS
 from tests.ledger.credits.helpers import Credits, credits_world
@@ -144,7 +144,7 @@ async def test_statement_pages_are_cut_from_the_whole_statement(database_url: st
     async with scenario(database_url) as (c, _):
         async with c.read() as conn:
             whole = {m: await reports.statement(conn, m) for m in members}
-            totals = {m: await reports.balance(conn, m) for m in members}
+            totals = {m: await store.balance(conn, m) for m in members}
             seqs = sorted({line.seq for lines in whole.values() for line in lines})
             bounds = [None, -1, *seqs, seqs[-1] + 1]
             checked = 0
@@ -153,7 +153,7 @@ async def test_statement_pages_are_cut_from_the_whole_statement(database_url: st
             groups = [members, *([m] for m in members)]
             shapes = product((0, 1, 2, 5), (True, False), bounds, bounds, groups)
             for size, forward, after, before, group in shapes:
-                pages = await reports.statement_pages(
+                pages = await store.statement_pages(
                     conn, group, size=size, forward=forward, after=after, before=before
                 )
                 for member in group:
@@ -169,9 +169,9 @@ async def test_statement_pages_are_cut_from_the_whole_statement(database_url: st
                     assert page.more == (len(chosen) > size)
                     assert page.balance in (None, totals[member])
                     checked += 1
-            tail = await reports.statement_pages(conn, members, size=2, forward=False)
+            tail = await store.statement_pages(conn, members, size=2, forward=False)
             with pytest.raises(ValueError):
-                await reports.statement_pages(conn, members, size=-1, forward=True)
+                await store.statement_pages(conn, members, size=-1, forward=True)
         assert checked == 4 * 2 * len(bounds) ** 2 * len(members) * 2
         assert {m: page.balance for m, page in tail.items()} == totals  # known from the page
         assert totals == {"croydon-print": 8, "sutton-books": 8, "student-1": 12, "merton-care": 0}

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from ledger.credits import client, reports
+from ledger.credits import client, reports, store
 from ledger.credits.errors import (
     DecisionRequiredError,
     NoRuleTableError,
@@ -67,7 +67,7 @@ async def test_version_one_at_init(database_url: str) -> None:
         await c.submit("steward", ADOPT, body)
         await c.refused("steward", ADOPT, body, ConflictError, "next rule table version is 2")
         async with c.read() as conn:
-            assert await reports.current_rule_table(conn) == V1
+            assert await store.rule_table(conn) == V1
 
 
 async def test_default_gate_refuses_every_new_version(database_url: str) -> None:
