@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from governance import queries
+from governance import store
 from governance.bodies import (
     ASSEMBLY,
     CONVENOR,
@@ -33,7 +33,7 @@ async def check_group_created(scope: Scope, value: Mapping[str, Any]) -> None:
     body = parse_group(value)
     if not scope.signer.is_board:
         raise NotAuthorisedError("only a board member creates a working group")
-    if await queries.group(scope.conn, body.group) is not None:
+    if await store.group(scope.conn, body.group) is not None:
         raise ConflictError(f"working group {body.group!r} exists already")
 
 
@@ -51,15 +51,15 @@ async def check_join_requested(scope: Scope, value: Mapping[str, Any]) -> None:
     """
     body = parse_join_request(value)
     await _working_group(scope, body.group)
-    if await queries.membership(scope.conn, body.group, scope.me) is not None:
+    if await store.membership(scope.conn, body.group, scope.me) is not None:
         raise ConflictError(f"{scope.me} is in {body.group} already")
-    earlier = await queries.open_request(scope.conn, body.group, scope.me)
+    earlier = await store.open_request(scope.conn, body.group, scope.me)
     if earlier is not None:
         raise ConflictError(f"{scope.me} asked to join {body.group} at entry {earlier.seq}")
 
 
 async def _open_request(scope: Scope, seq: int) -> RequestRecord:
-    request = await queries.request(scope.conn, seq)
+    request = await store.request(scope.conn, seq)
     if request is None:
         raise NotFoundError(f"there is no join request at entry {seq}")
     if request.status != REQUEST_OPEN:
@@ -103,7 +103,7 @@ async def check_left(scope: Scope, value: Mapping[str, Any]) -> None:
     """
     body = parse_leave(value)
     await _working_group(scope, body.group)
-    if await queries.membership(scope.conn, body.group, scope.me) is None:
+    if await store.membership(scope.conn, body.group, scope.me) is None:
         raise NotFoundError(f"{scope.me} is not in {body.group}")
 
 
@@ -119,7 +119,7 @@ async def check_role_set(scope: Scope, value: Mapping[str, Any]) -> None:
     await _working_group(scope, body.group)
     if not can_sign(scope.ctx.registry, body.member):
         raise NotFoundError(f"{body.member!r} is not a member who can sign")
-    current = await queries.membership(scope.conn, body.group, body.member)
+    current = await store.membership(scope.conn, body.group, body.member)
     if current is not None and current.role == body.role:
         raise ConflictError(f"{body.member} is {body.role} of {body.group} already")
     if scope.signer.is_board:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from governance import queries
+from governance import store
 from governance.actions import AdoptRuleTable, AdoptTerms, ElectConvenor, action_json
 from governance.bodies import (
     ALL_VOTED,
@@ -37,13 +37,14 @@ from governance.records import CLOSED, OPEN, ProposalRecord
 from governance.scope import (
     Scope,
     can_sign,
+    count_of,
     electorate,
     load_proposal,
     require_convenor,
     require_group,
+    require_text,
 )
 from governance.seal import check_key_pair
-from governance.texts import require_text
 from ledger.credits import queries as credit_queries
 from ledger.encoding import format_time
 from ledger.errors import ConflictError, MalformedStatementError, NotFoundError
@@ -78,7 +79,7 @@ async def check_opened(scope: Scope, value: Mapping[str, Any]) -> None:
 async def _check_action(scope: Scope, opening: Opening) -> None:
     action = opening.action
     if isinstance(action, AdoptTerms):
-        current = await queries.current_terms(scope.conn, action.group)
+        current = await store.current_terms(scope.conn, action.group)
         expected = 1 if current is None else current.version + 1
         if action.version != expected:
             raise ConflictError(f"the next terms of reference version is {expected}")
@@ -94,7 +95,7 @@ async def _check_action(scope: Scope, opening: Opening) -> None:
         return
     else:
         return
-    live = await queries.live_action(
+    live = await store.live_action(
         scope.conn,
         action_type=str(action_json(action)["type"]),
         group=opening.group,
@@ -155,7 +156,7 @@ async def check_cast(scope: Scope, value: Mapping[str, Any]) -> None:
 
 async def _refuse_outsider(scope: Scope, opening: Opening) -> None:
     if opening.group != ASSEMBLY:
-        member = await queries.membership(scope.conn, opening.group, scope.me)
+        member = await store.membership(scope.conn, opening.group, scope.me)
         if member is not None and member.role == OBSERVER:
             raise ObserverError(f"{scope.me} observes {opening.group}; observers never vote")
     raise NotEligibleError(f"{scope.me} is not in the electorate frozen when this proposal opened")
@@ -180,7 +181,7 @@ async def check_closed(scope: Scope, value: Mapping[str, Any]) -> None:
     if close.reason == EARLY and at_time:
         raise VotingWindowError("the closing time has passed: close with reason closing_time")
     if close.reason == ALL_VOTED:
-        voted = await queries.voter_count(scope.conn, record.seq)
+        voted = await store.voter_count(scope.conn, record.seq)
         if voted < len(opening.electorate):
             raise ConflictError(f"{voted} of {len(opening.electorate)} electors have voted")
     if opening.seal_key is None:
@@ -209,7 +210,7 @@ async def check_decided(scope: Scope, value: Mapping[str, Any]) -> None:
         raise ConflictError("review_on must be a date after today")
     await require_text(scope.conn, decision.statement_sha256, "outcome statement")
     try:
-        count = await queries.count_of(scope.conn, record)
+        count = await count_of(scope.conn, record)
     except GovernanceError as e:  # e.g. an algorithm version this code no longer runs
         raise ConflictError(f"proposal {record.seq} cannot be counted here: {e}") from e
     if count.result != decision.result or count.transcript_sha256 != decision.transcript_sha256:
@@ -229,7 +230,7 @@ async def check_decided(scope: Scope, value: Mapping[str, Any]) -> None:
 
 async def _may_convene(scope: Scope, action: ElectConvenor) -> bool:
     """Whether the member an election names is a voting member of its group who can sign."""
-    member = await queries.membership(scope.conn, action.group, action.member)
+    member = await store.membership(scope.conn, action.group, action.member)
     return (
         member is not None
         and member.role != OBSERVER

@@ -2,7 +2,7 @@
 
 Pure functions; sign the result with ``ledger.statement.sign_statement`` and submit it. Texts
 named by hash (proposal bodies, terms of reference, outcome statements) must be stored with
-``governance.texts.store_text`` before the statement naming them is submitted.
+``governance.store.store_text`` before the statement naming them is submitted.
 """
 
 from __future__ import annotations

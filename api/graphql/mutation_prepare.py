@@ -25,7 +25,7 @@ from governance.actions import parse_action
 from governance.errors import GovernanceError
 from governance.methods import TieRule
 from governance.scope import is_convenor, load_proposal
-from governance.texts import store_text as keep_text
+from governance.store import store_text as keep_text
 from ledger.encoding import parse_time, utc_now
 from ledger.errors import LedgerError
 

@@ -8,11 +8,11 @@ from api.graphql import reads
 from api.graphql.context import Info
 from api.graphql.pagination import Connection, Page, from_list, from_query, relay
 from api.graphql.types_governance import Proposal, WorkingGroup
-from governance import queries, reports
-from governance.queries import proposal_record
+from governance import reports, store
 from governance.records import GroupRecord
-from governance.sql import groups as groups_table
-from governance.sql import proposals as proposals_table
+from governance.store import groups as groups_table
+from governance.store import proposal_record
+from governance.store import proposals as proposals_table
 
 
 @relay("group")
@@ -38,7 +38,7 @@ async def group(info: Info, slug: str) -> WorkingGroup | None:
     """The working group ``slug``."""
     await info.context.log_reader()
     async with info.context.read() as conn:
-        record = await queries.group(conn, slug)
+        record = await store.group(conn, slug)
     return None if record is None else WorkingGroup.from_domain(record)
 
 

@@ -14,9 +14,16 @@ from typing import Any
 from sqlalchemy import BindParameter, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from governance.queries import ballot_record, proposal_record
 from governance.records import BallotRecord, MembershipRecord, ProposalRecord, TermsRecord
-from governance.sql import ballots, memberships, proposals, terms, texts
+from governance.store import (
+    ballot_record,
+    ballots,
+    memberships,
+    proposal_record,
+    proposals,
+    terms,
+    texts,
+)
 from ledger.credits.queries import award_record, dispute_record
 from ledger.credits.records import AwardRecord, DisputeRecord
 from ledger.credits.reports import STANDING_DAYS

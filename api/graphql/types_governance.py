@@ -18,8 +18,7 @@ from api.graphql.pagination import (
     from_query,
     relay,
 )
-from governance import queries, reports
-from governance import sql as gsql
+from governance import reports, store
 from governance.actions import action_json
 from governance.count import Count, count_proposal
 from governance.errors import ResultsHiddenError
@@ -123,7 +122,7 @@ class WorkingGroup:
         p: Page,
     ) -> Connection[JoinRequest]:
         async with info.context.read() as conn:
-            found = await queries.open_requests(conn, self.slug)
+            found = await store.open_requests(conn, self.slug)
         return from_list(p, found, lambda r: r.seq, JoinRequest.from_domain)
 
 
@@ -348,8 +347,8 @@ class Proposal:
                 conn,
                 p,
                 reads.ballots_query(self.seq, member),
-                gsql.ballots.c.seq,
-                lambda row: Ballot.from_domain(queries.ballot_record(row), hidden=hidden),
+                store.ballots.c.seq,
+                lambda row: Ballot.from_domain(store.ballot_record(row), hidden=hidden),
             )
 
     @field(description="Who has not voted yet (members only).")

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from governance import client, drafts, queries, reports
+from governance import client, drafts, reports, store
 from governance.count import Count
 from governance.gates import GovernanceDecisions, GroupConvenors
 from governance.handler import GovernanceHandler
@@ -158,11 +158,11 @@ class Gov:
 
     async def ballots(self, seq: int) -> list[BallotRecord]:
         async with self.read() as conn:
-            return await queries.ballots_of(conn, seq)
+            return await store.ballots_of(conn, seq)
 
     async def role(self, group: str, member: str) -> str | None:
         async with self.read() as conn:
-            record = await queries.membership(conn, group, member)
+            record = await store.membership(conn, group, member)
         return None if record is None else record.role
 
 
