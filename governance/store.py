@@ -15,6 +15,8 @@ find, so members can always read what they vote on.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from collections.abc import Collection
 from datetime import date
 from typing import Any, Final
 
@@ -54,7 +56,8 @@ from governance.records import (
 from ledger.encoding import b64decode, format_time, utc_now
 from ledger.errors import MalformedStatementError, StoreError
 from ledger.sequencer import Context
-from ledger.sql import Connection
+from ledger.sql import Connection, keyset
+from ledger.store import Window
 
 # -- tables ----------------------------------------------------------------------------
 
@@ -323,10 +326,18 @@ async def update_proposal(conn: Connection, seq: int, **values: Any) -> None:
 # -- reads -----------------------------------------------------------------------------
 
 
+def _group_record(row: Any) -> GroupRecord:
+    return GroupRecord(row.slug, row.name, row.created_seq)
+
+
+def _membership(row: Any) -> MembershipRecord:
+    return MembershipRecord(row.working_group, row.member, row.role, row.since_seq)
+
+
 async def group(conn: Connection, slug: str) -> GroupRecord | None:
     """The working group ``slug`` (``None`` for the assembly or an unknown slug)."""
     row = (await conn.execute(select(groups).where(groups.c.slug == slug))).first()
-    return None if row is None else GroupRecord(row.slug, row.name, row.created_seq)
+    return None if row is None else _group_record(row)
 
 
 async def membership(conn: Connection, group: str, member: str) -> MembershipRecord | None:
@@ -335,7 +346,7 @@ async def membership(conn: Connection, group: str, member: str) -> MembershipRec
         memberships.c.working_group == group, memberships.c.member == member
     )
     row = (await conn.execute(query)).first()
-    return None if row is None else MembershipRecord(group, member, row.role, row.since_seq)
+    return None if row is None else _membership(row)
 
 
 async def members(conn: Connection, group: str) -> list[MembershipRecord]:
@@ -345,10 +356,7 @@ async def members(conn: Connection, group: str) -> list[MembershipRecord]:
         .where(memberships.c.working_group == group)
         .order_by(memberships.c.member)
     )
-    return [
-        MembershipRecord(group, row.member, row.role, row.since_seq)
-        for row in (await conn.execute(query)).all()
-    ]
+    return [_membership(row) for row in (await conn.execute(query)).all()]
 
 
 async def groups_of(conn: Connection, member: str) -> list[MembershipRecord]:
@@ -358,10 +366,7 @@ async def groups_of(conn: Connection, member: str) -> list[MembershipRecord]:
         .where(memberships.c.member == member)
         .order_by(memberships.c.working_group)
     )
-    return [
-        MembershipRecord(row.working_group, member, row.role, row.since_seq)
-        for row in (await conn.execute(query)).all()
-    ]
+    return [_membership(row) for row in (await conn.execute(query)).all()]
 
 
 async def convenor(conn: Connection, group: str) -> str | None:
@@ -417,8 +422,7 @@ async def current_terms(conn: Connection, group: str) -> TermsRecord | None:
     return None if row is None else TermsRecord(group, row.version, row.sha256, row.decision)
 
 
-def proposal_record(row: Any) -> ProposalRecord:
-    """A ``ProposalRecord`` from a row of ``governance_proposals``."""
+def _proposal(row: Any) -> ProposalRecord:
     key = None if row.seal_private_key is None else b64decode(row.seal_private_key)
     return ProposalRecord(
         seq=row.seq,
@@ -441,7 +445,7 @@ def proposal_record(row: Any) -> ProposalRecord:
 async def proposal(conn: Connection, seq: int) -> ProposalRecord | None:
     """The proposal opened at ``seq``."""
     row = (await conn.execute(select(proposals).where(proposals.c.seq == seq))).first()
-    return None if row is None else proposal_record(row)
+    return None if row is None else _proposal(row)
 
 
 async def live_action(
@@ -466,11 +470,10 @@ async def passed_rule_table(conn: Connection, decision: int) -> ProposalRecord |
         proposals.c.working_group == ASSEMBLY,
     )
     row = (await conn.execute(query)).first()
-    return None if row is None else proposal_record(row)
+    return None if row is None else _proposal(row)
 
 
-def ballot_record(row: Any) -> BallotRecord:
-    """A ``BallotRecord`` from a row of ``governance_ballots``."""
+def _ballot(row: Any) -> BallotRecord:
     return BallotRecord(
         seq=row.seq,
         proposal=row.proposal,
@@ -486,7 +489,7 @@ def ballot_record(row: Any) -> BallotRecord:
 async def ballots_of(conn: Connection, proposal: int) -> list[BallotRecord]:
     """Every ballot logged for ``proposal``, superseded ones included, in log order."""
     query = select(ballots).where(ballots.c.proposal == proposal).order_by(ballots.c.seq)
-    return [ballot_record(row) for row in (await conn.execute(query)).all()]
+    return [_ballot(row) for row in (await conn.execute(query)).all()]
 
 
 async def voters(conn: Connection, proposal: int) -> set[str]:
@@ -499,6 +502,108 @@ async def voter_count(conn: Connection, proposal: int) -> int:
     """How many members have voted on ``proposal``."""
     query = select(func.count(distinct(ballots.c.member))).where(ballots.c.proposal == proposal)
     return int((await conn.execute(query)).scalar_one())
+
+
+# -- batched and paged reads (the API's loaders and lists) --------------------------
+
+
+async def groups_page(conn: Connection, window: Window) -> tuple[list[GroupRecord], bool]:
+    """Working groups in ``window`` by creation entry, and whether more lie beyond."""
+    rows, more = await keyset(conn, select(groups), groups.c.created_seq, window)
+    return [_group_record(row) for row in rows], more
+
+
+async def groups_of_members(
+    conn: Connection, members: Collection[str]
+) -> dict[str, list[MembershipRecord]]:
+    """Every working group each of ``members`` is in, by group slug."""
+    query = (
+        select(memberships)
+        .where(memberships.c.member.in_(list(members)))
+        .order_by(memberships.c.working_group)
+    )
+    found: dict[str, list[MembershipRecord]] = defaultdict(list)
+    for row in (await conn.execute(query)).all():
+        found[row.member].append(_membership(row))
+    return found
+
+
+async def members_of_groups(
+    conn: Connection, slugs: Collection[str]
+) -> dict[str, list[MembershipRecord]]:
+    """Everyone in each of the groups ``slugs`` with their role, by member id."""
+    query = (
+        select(memberships)
+        .where(memberships.c.working_group.in_(list(slugs)))
+        .order_by(memberships.c.member)
+    )
+    found: dict[str, list[MembershipRecord]] = defaultdict(list)
+    for row in (await conn.execute(query)).all():
+        found[row.working_group].append(_membership(row))
+    return found
+
+
+async def terms_of_groups(conn: Connection, slugs: Collection[str]) -> dict[str, TermsRecord]:
+    """The terms of reference in force for each of the groups ``slugs`` (those that have any)."""
+    query = select(terms).where(terms.c.working_group.in_(list(slugs))).order_by(terms.c.version)
+    return {
+        row.working_group: TermsRecord(row.working_group, row.version, row.sha256, row.decision)
+        for row in (await conn.execute(query)).all()
+    }
+
+
+async def proposals_at(conn: Connection, seqs: Collection[int]) -> dict[int, ProposalRecord]:
+    """The proposals opened at ``seqs``."""
+    query = select(proposals).where(proposals.c.seq.in_(list(seqs)))
+    return {row.seq: _proposal(row) for row in (await conn.execute(query)).all()}
+
+
+async def proposals_page(
+    conn: Connection, window: Window, *, group: str | None, status: str | None
+) -> tuple[list[ProposalRecord], bool]:
+    """Proposals in ``window`` in log order, optionally of one group (``assembly`` too) and in
+    one status, and whether more lie beyond."""
+    query = select(proposals)
+    if group is not None:
+        query = query.where(proposals.c.working_group == group)
+    if status is not None:
+        query = query.where(proposals.c.status == status)
+    rows, more = await keyset(conn, query, proposals.c.seq, window)
+    return [_proposal(row) for row in rows], more
+
+
+async def voter_counts(conn: Connection, seqs: Collection[int]) -> dict[int, int]:
+    """How many members have voted on each proposal in ``seqs``."""
+    query = (
+        select(ballots.c.proposal, func.count(distinct(ballots.c.member)))
+        .where(ballots.c.proposal.in_(list(seqs)))
+        .group_by(ballots.c.proposal)
+    )
+    found: dict[int, int] = {int(p): int(n) for p, n in (await conn.execute(query)).all()}
+    return {seq: found.get(seq, 0) for seq in seqs}
+
+
+async def ballots_of_proposals(
+    conn: Connection, seqs: Collection[int]
+) -> dict[int, list[BallotRecord]]:
+    """Every ballot of each proposal in ``seqs``, superseded ones included, in log order."""
+    query = select(ballots).where(ballots.c.proposal.in_(list(seqs))).order_by(ballots.c.seq)
+    found: dict[int, list[BallotRecord]] = defaultdict(list)
+    for row in (await conn.execute(query)).all():
+        found[row.proposal].append(_ballot(row))
+    return found
+
+
+async def ballots_page(
+    conn: Connection, window: Window, *, proposal: int, member: str | None
+) -> tuple[list[BallotRecord], bool]:
+    """The ballots of ``proposal`` in ``window`` in log order, optionally of one member, and
+    whether more lie beyond."""
+    query = select(ballots).where(ballots.c.proposal == proposal)
+    if member is not None:
+        query = query.where(ballots.c.member == member)
+    rows, more = await keyset(conn, query, ballots.c.seq, window)
+    return [_ballot(row) for row in rows], more
 
 
 # -- kept texts ------------------------------------------------------------------------
@@ -526,6 +631,12 @@ async def load_text(conn: Connection, sha256: str) -> str | None:
     """The text whose hex SHA-256 is ``sha256``, or ``None`` if it was never kept or erased."""
     query = select(texts.c.text).where(texts.c.sha256 == sha256)
     return (await conn.execute(query)).scalar_one_or_none()
+
+
+async def texts_of(conn: Connection, digests: Collection[str]) -> dict[str, str]:
+    """The kept texts whose SHA-256 (hex) is in ``digests``."""
+    query = select(texts.c.sha256, texts.c.text).where(texts.c.sha256.in_(list(digests)))
+    return {str(row.sha256): str(row.text) for row in (await conn.execute(query)).all()}
 
 
 async def has_text(conn: Connection, sha256: str) -> bool:

@@ -7,7 +7,6 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from api.graphql import reads
 from api.graphql.context import Info
 from api.graphql.fields import copy_fields, field
 from api.graphql.pagination import (
@@ -15,7 +14,7 @@ from api.graphql.pagination import (
     Page,
     from_list,
     from_list_by_name,
-    from_query,
+    from_rows,
     relay,
 )
 from governance import reports, store
@@ -343,13 +342,8 @@ class Proposal:
     ) -> Connection[Ballot]:
         hidden = _hidden(self.record)
         async with info.context.read() as conn:
-            return await from_query(
-                conn,
-                p,
-                reads.ballots_query(self.seq, member),
-                store.ballots.c.seq,
-                lambda row: Ballot.from_domain(store.ballot_record(row), hidden=hidden),
-            )
+            found = await store.ballots_page(conn, p.window, proposal=self.seq, member=member)
+        return from_rows(p, found, lambda b: b.seq, lambda b: Ballot.from_domain(b, hidden=hidden))
 
     @field(description="Who has not voted yet (members only).")
     async def reminder(self, info: Info) -> Reminder:
