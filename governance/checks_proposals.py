@@ -31,7 +31,6 @@ from governance.errors import (
     TallyMismatchError,
     VotingWindowError,
 )
-from governance.methods import get_method
 from governance.opening import Opening, parse_opening
 from governance.records import CLOSED, OPEN, ProposalRecord
 from governance.scope import (
@@ -45,6 +44,7 @@ from governance.scope import (
     require_text,
 )
 from governance.seal import check_key_pair
+from governance.tally import get_method
 from ledger.credits import queries as credit_queries
 from ledger.encoding import format_time
 from ledger.errors import ConflictError, MalformedStatementError, NotFoundError

@@ -23,7 +23,6 @@ from governance.bodies import (
     parse_role,
     parse_vote,
 )
-from governance.count import read_ballot
 from governance.errors import SpoiledBallotError
 from governance.opening import parse_opening
 from governance.records import (
@@ -36,6 +35,7 @@ from governance.records import (
     WITHDRAWN,
     ProposalRecord,
 )
+from governance.tally.proposal_count import read_ballot
 from ledger.encoding import b64encode, canonical_json, format_time
 from ledger.errors import StoreError
 from ledger.sql import Connection

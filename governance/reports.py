@@ -8,13 +8,13 @@ proposal's ballots and results are refused with ``ResultsHiddenError`` until it 
 from __future__ import annotations
 
 from governance import export, store
-from governance.count import Count
 from governance.errors import ResultsHiddenError
-from governance.methods import Json
 from governance.records import OPEN, ProposalRecord, TermsRecord
-from governance.recount import RECOUNT_KINDS, RecountReport, recount
 from governance.reminders import Reminder, agree_votes_needed, not_voted
 from governance.scope import count_of, electorate, load_proposal
+from governance.tally import Json
+from governance.tally.proposal_count import Count
+from governance.tally.recount_log import RECOUNT_KINDS, RecountReport, recount
 from ledger.members import MEMBER_KINDS, Registry
 from ledger.sql import Connection
 from ledger.statement import Entry
@@ -101,7 +101,7 @@ async def terms(conn: Connection, group: str) -> tuple[TermsRecord, str | None] 
 
 
 async def recount_store(reader: LogReader) -> RecountReport:
-    """Recount every decision in the log ``reader`` holds (``governance.recount.recount``),
+    """Recount every decision in the log ``reader`` holds (``governance.tally.recount_log``),
     reading only the member and governance entries the recount needs."""
     rows = await reader.entries_of_kinds(MEMBER_KINDS | RECOUNT_KINDS, 0)
     return recount(Entry.parse(row.data) for row in rows)

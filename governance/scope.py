@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from governance import store
 from governance.bodies import ASSEMBLY, VOTING_ROLES
-from governance.count import Count, count_proposal
 from governance.errors import NotConvenorError, TextMissingError
 from governance.records import ProposalRecord
+from governance.tally.proposal_count import Count, count_proposal
 from ledger.errors import NotFoundError
 from ledger.members import MemberRecord, Registry
 from ledger.sequencer import Context
@@ -88,7 +88,7 @@ async def load_proposal(conn: Connection, seq: int) -> ProposalRecord:
 
 
 async def count_of(conn: Connection, record: ProposalRecord) -> Count:
-    """Count a proposal from its projected ballots (``governance.count.count_proposal``).
+    """Count a proposal from its projected ballots (``governance.tally.proposal_count``).
 
     Raises ``ResultsHiddenError`` for a hidden proposal whose key is not yet published.
     """

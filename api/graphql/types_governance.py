@@ -19,7 +19,6 @@ from api.graphql.pagination import (
 )
 from governance import reports, store
 from governance.actions import action_json
-from governance.count import Count, count_proposal
 from governance.errors import ResultsHiddenError
 from governance.records import (
     OPEN,
@@ -31,6 +30,7 @@ from governance.records import (
     TermsRecord,
 )
 from governance.reminders import Reminder as DomainReminder
+from governance.tally.proposal_count import Count, count_proposal
 from ledger.encoding import b64encode, format_time
 
 

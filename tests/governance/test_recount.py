@@ -11,7 +11,7 @@ import pytest
 from governance import client, store
 from governance.errors import RecountError
 from governance.handler import GovernanceHandler
-from governance.recount import recount
+from governance.tally.recount_log import recount
 from ledger.authoring import StatementFactory
 from ledger.credits.handler import CreditsHandler
 from ledger.encoding import parse_time

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from governance import client, drafts, reports, store
-from governance.count import Count
 from governance.gates import GovernanceDecisions, GroupConvenors
 from governance.handler import GovernanceHandler
 from governance.records import BallotRecord, ProposalRecord
 from governance.seal import SealKeyStore
+from governance.tally.proposal_count import Count
 from ledger.credits.handler import CreditsHandler
 from ledger.errors import LedgerError
 from ledger.sequencer import Handler
