@@ -7,7 +7,7 @@ from typing import Any
 
 from governance import store
 from governance.acts import GOVERNANCE_ACTS_BY_KIND, VOTE
-from governance.checks_proposals import OPEN_PROPOSALS
+from governance.checks import OPEN_PROPOSALS
 from governance.projection import ballot_row
 from governance.scope import Scope
 from ledger.members import KeyRecord
