@@ -7,15 +7,18 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from governance import projection as project
-from governance.checks_groups import (
+from governance.checks import (
+    check_cast,
+    check_closed,
+    check_decided,
     check_group_created,
     check_join_approved,
     check_join_declined,
     check_join_requested,
     check_left,
+    check_opened,
     check_role_set,
 )
-from governance.checks_proposals import check_cast, check_closed, check_decided, check_opened
 from governance.projection import Apply
 from governance.scope import Scope
 from ledger.acts import Act, by_kind

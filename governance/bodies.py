@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-from governance.methods.base import Json
+from governance.tally.base import Json
 from ledger.credits.bodies import parse_date
 from ledger.encoding import b64decode
 from ledger.errors import MalformedStatementError

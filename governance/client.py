@@ -2,7 +2,7 @@
 
 Pure functions; sign the result with ``ledger.statement.sign_statement`` and submit it. Texts
 named by hash (proposal bodies, terms of reference, outcome statements) must be stored with
-``governance.texts.store_text`` before the statement naming them is submitted.
+``governance.store.store_text`` before the statement naming them is submitted.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from typing import Any
 
 from governance.actions import Action, AdoptRuleTable, AdoptTerms, ElectConvenor, NoAction
 from governance.bodies import ALL_VOTED, CLOSING_TIME, EARLY, text_digest
-from governance.count import Count
-from governance.methods import ALGORITHM_VERSIONS, TieRule
 from governance.opening import (
     Opening,
     RuleSpec,
@@ -23,6 +21,8 @@ from governance.opening import (
     parse_opening,
 )
 from governance.seal import seal_ballot
+from governance.tally import ALGORITHM_VERSIONS, TieRule
+from governance.tally.proposal_count import Count
 from ledger.credits.rules import RuleTable
 from ledger.encoding import JSONValue, b64encode
 

@@ -12,20 +12,18 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from governance import client, queries
+from governance import client, store
 from governance.actions import AdoptTerms
 from governance.bodies import text_digest
 from governance.errors import ResultsHiddenError
-from governance.scope import electorate, load_proposal
+from governance.scope import count_of, electorate, load_proposal
 from governance.seal import SealKeyStore
-from governance.texts import store_text
 from ledger.members import Registry
+from ledger.sql import Connection
 
 
 async def open_body(
-    conn: AsyncConnection,
+    conn: Connection,
     registry: Registry,
     *,
     body_text: str,
@@ -45,18 +43,18 @@ async def open_body(
     if isinstance(action, AdoptTerms):
         if terms_text is None or text_digest(terms_text) != action.sha256:
             raise ValueError("give terms_text, the text the adopt_terms action names")
-        await store_text(conn, terms_text)
+        await store.store_text(conn, terms_text)
     if hidden and seal_keys is None:
         raise ValueError("a hidden proposal needs a SealKeyStore")
     seal_key = seal_keys.create() if hidden and seal_keys is not None else None
     voters = await electorate(conn, registry, str(fields["group"]))
     body = client.open_proposal(body_text=body_text, electorate=voters, seal_key=seal_key, **fields)
-    await store_text(conn, body_text)
+    await store.store_text(conn, body_text)
     return body
 
 
 async def vote_body(
-    conn: AsyncConnection, *, proposal: int, member: str, ballot: Mapping[str, Any]
+    conn: Connection, *, proposal: int, member: str, ballot: Mapping[str, Any]
 ) -> client.Body:
     """``governance.vote.cast`` by ``member``: sealed to the proposal's key if it is hidden."""
     record = await load_proposal(conn, proposal)
@@ -67,7 +65,7 @@ async def vote_body(
 
 
 async def close_body(
-    conn: AsyncConnection, *, proposal: int, reason: str, seal_keys: SealKeyStore | None = None
+    conn: Connection, *, proposal: int, reason: str, seal_keys: SealKeyStore | None = None
 ) -> client.Body:
     """``governance.proposal.closed``; a hidden proposal's private key comes from ``seal_keys``.
 
@@ -85,11 +83,11 @@ async def close_body(
 
 
 async def decision_body(
-    conn: AsyncConnection, *, proposal: int, statement_text: str, review_on: date
+    conn: Connection, *, proposal: int, statement_text: str, review_on: date
 ) -> client.Body:
     """``governance.decision.recorded`` for a closed proposal, counted from its ballots; stores
     the outcome statement. Raises ``ResultsHiddenError`` if a hidden proposal is still open."""
     record = await load_proposal(conn, proposal)
-    count = await queries.count_of(conn, record)
-    await store_text(conn, statement_text)
+    count = await count_of(conn, record)
+    await store.store_text(conn, statement_text)
     return client.record_decision(count=count, statement_text=statement_text, review_on=review_on)

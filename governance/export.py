@@ -10,9 +10,9 @@ import csv
 import io
 from collections.abc import Sequence
 
-from governance.count import Count
 from governance.errors import InvalidRulesError, ResultsHiddenError
 from governance.records import BallotRecord, ProposalRecord
+from governance.tally.proposal_count import Count
 from ledger.encoding import canonical_json
 
 RANKED_METHODS = frozenset({"irv", "schulze"})

@@ -7,10 +7,10 @@ Plug them into credits with
 
 from __future__ import annotations
 
-from governance import queries
+from governance import store
 from governance.actions import AdoptRuleTable
 from governance.bodies import ASSEMBLY
-from governance.scope import connection, is_convenor, require_group
+from governance.scope import is_convenor, require_group
 from ledger.errors import NotFoundError
 from ledger.sequencer import Context
 
@@ -23,7 +23,7 @@ class GovernanceDecisions:
     ) -> bool:
         """True if entry ``seq`` records a passed assembly decision whose proposal adopts rule
         table ``version`` with exactly this ``RuleTable.digest()``."""
-        record = await queries.passed_rule_table(connection(ctx), seq)
+        record = await store.passed_rule_table(store.connection(ctx), seq)
         if record is None:
             return False
         action = record.opening.action
@@ -39,10 +39,10 @@ class GroupConvenors:
 
     async def is_convenor(self, ctx: Context, member: str, group: str | None) -> bool:
         """True if ``member`` is on the board or convenes ``group`` (``None``: any group)."""
-        return await is_convenor(connection(ctx), ctx.registry, member, group)
+        return await is_convenor(store.connection(ctx), ctx.registry, member, group)
 
     async def require_group(self, ctx: Context, group: str) -> None:
         """Raise ``NotFoundError`` unless ``group`` is a working group (not the assembly)."""
         if group == ASSEMBLY:
             raise NotFoundError("the assembly is not a working group: name one, or none")
-        await require_group(connection(ctx), group)
+        await require_group(store.connection(ctx), group)

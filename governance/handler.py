@@ -5,16 +5,14 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from governance import sql
+from governance import store
 from governance.acts import GOVERNANCE_ACTS_BY_KIND, VOTE
-from governance.checks_proposals import OPEN_PROPOSALS
+from governance.checks import OPEN_PROPOSALS
 from governance.projection import ballot_row
-from governance.scope import Scope, connection
-from governance.texts import mismatched_texts
+from governance.scope import Scope
 from ledger.members import KeyRecord
 from ledger.sequencer import Context
+from ledger.sql import Connection
 from ledger.statement import Entry, SignedStatement
 
 _ENDS_VOTING = frozenset({"governance.proposal.closed", "governance.decision.recorded"})
@@ -23,7 +21,7 @@ _BALLOTS = "governance.ballots"
 
 
 async def _write_ballots(ctx: Context) -> None:
-    await sql.insert_ballots(connection(ctx), ctx.scratch.pop(_BALLOTS))
+    await store.insert_ballots(store.connection(ctx), ctx.scratch.pop(_BALLOTS))
 
 
 class GovernanceHandler:
@@ -39,7 +37,7 @@ class GovernanceHandler:
         """
         if signed.statement.kind != VOTE:  # only votes leave the ballots table as it stands
             await ctx.flush()
-        scope = Scope(ctx, connection(ctx), ctx.registry.signer(key))
+        scope = Scope(ctx, store.connection(ctx), ctx.registry.signer(key))
         await GOVERNANCE_ACTS_BY_KIND[signed.statement.kind].check(scope, signed.statement.body)
 
     async def apply(self, ctx: Context, entry: Entry, key: KeyRecord) -> None:
@@ -57,19 +55,19 @@ class GovernanceHandler:
             ctx.scratch.get(OPEN_PROPOSALS, {}).pop(entry.statement.body.get("proposal"), None)
         apply = GOVERNANCE_ACTS_BY_KIND[entry.statement.kind].apply
         if apply is not None:  # a vote's is None: its ballot was kept for the batch above
-            await apply(connection(ctx), entry, key.member)
+            await apply(store.connection(ctx), entry, key.member)
 
-    async def reset(self, conn: AsyncConnection) -> None:
+    async def reset(self, conn: Connection) -> None:
         """Delete every governance projection row (texts stay), before a replay of the log."""
-        await sql.reset(conn)
+        await store.reset(conn)
 
-    async def dump(self, conn: AsyncConnection) -> dict[str, list[tuple[Any, ...]]]:
+    async def dump(self, conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
         """Every governance projection row, table by table (to compare with a replay)."""
-        return await sql.dump(conn)
+        return await store.dump(conn)
 
-    async def check_kept(self, conn: AsyncConnection) -> list[str]:
+    async def check_kept(self, conn: Connection) -> list[str]:
         """Each kept text that does not hash to the SHA-256 the log names it by."""
         return [
             f"governance_texts: the text kept as {digest} does not hash to it"
-            for digest in await mismatched_texts(conn)
+            for digest in await store.mismatched_texts(conn)
         ]

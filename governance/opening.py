@@ -39,8 +39,8 @@ from governance.actions import (
 )
 from governance.bodies import SEAL_KEY_BYTES
 from governance.errors import InvalidRulesError, ProposalRulesError, UnknownMethodError
-from governance.methods import METHODS, Rules, TieRule, get_method
-from governance.methods.base import TIE_RULES
+from governance.tally import METHODS, Rules, TieRule, get_method
+from governance.tally.base import TIE_RULES
 from ledger.encoding import JSONValue, b64decode, b64encode, canonical_json, format_time, parse_time
 from ledger.errors import MalformedStatementError
 from ledger.fields import HEX_SHA256, MEMBER_ID, SLUG, Body

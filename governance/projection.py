@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from governance import queries, sql
+from governance import store
 from governance.actions import AdoptRuleTable, AdoptTerms, ElectConvenor, action_json
 from governance.bodies import (
     CONVENOR,
@@ -25,7 +23,6 @@ from governance.bodies import (
     parse_role,
     parse_vote,
 )
-from governance.count import read_ballot
 from governance.errors import SpoiledBallotError
 from governance.opening import parse_opening
 from governance.records import (
@@ -38,22 +35,23 @@ from governance.records import (
     WITHDRAWN,
     ProposalRecord,
 )
+from governance.tally.proposal_count import read_ballot
 from ledger.encoding import b64encode, canonical_json, format_time
 from ledger.errors import StoreError
+from ledger.sql import Connection
 from ledger.statement import Entry
 
-Apply = Callable[[AsyncConnection, Entry, str], Awaitable[None]]
+Apply = Callable[[Connection, Entry, str], Awaitable[None]]
 
 
 def _json(value: object) -> str:
     return canonical_json(value).decode("utf-8")
 
 
-async def project_group_created(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_group_created(conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_group(entry.statement.body)
-    await sql.insert_row(
+    await store.insert_group(
         conn,
-        sql.groups,
         slug=body.group,
         name=body.name,
         created_seq=entry.seq,
@@ -61,11 +59,10 @@ async def project_group_created(conn: AsyncConnection, entry: Entry, signer: str
     )
 
 
-async def project_join_requested(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_join_requested(conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_join_request(entry.statement.body)
-    await sql.insert_row(
+    await store.insert_join_request(
         conn,
-        sql.join_requests,
         seq=entry.seq,
         working_group=body.group,
         member=signer,
@@ -76,47 +73,46 @@ async def project_join_requested(conn: AsyncConnection, entry: Entry, signer: st
     )
 
 
-async def project_join_approved(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_join_approved(conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_request_ref(entry.statement.kind, entry.statement.body)
-    request = await queries.request(conn, body.request)
+    request = await store.request(conn, body.request)
     if request is None:
         raise StoreError(f"entry {entry.seq} approves a request the projection lacks")
-    await sql.close_request(conn, request=request.seq, status=APPROVED, by=entry.seq)
-    await sql.set_role(
+    await store.close_request(conn, request=request.seq, status=APPROVED, by=entry.seq)
+    await store.set_role(
         conn, group=request.group, member=request.member, role=request.role, since_seq=entry.seq
     )
 
 
-async def project_join_declined(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_join_declined(conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_request_ref(entry.statement.kind, entry.statement.body)
-    request = await queries.request(conn, body.request)
+    request = await store.request(conn, body.request)
     if request is None:
         raise StoreError(f"entry {entry.seq} declines a request the projection lacks")
     status = WITHDRAWN if request.member == signer else DECLINED
-    await sql.close_request(conn, request=request.seq, status=status, by=entry.seq)
+    await store.close_request(conn, request=request.seq, status=status, by=entry.seq)
 
 
-async def project_left(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_left(conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_leave(entry.statement.body)
-    await sql.leave(conn, group=body.group, member=signer)
+    await store.leave(conn, group=body.group, member=signer)
 
 
-async def project_role_set(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_role_set(conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_role(entry.statement.body)
     if body.role == CONVENOR:
-        await sql.demote_convenor(conn, group=body.group, seq=entry.seq)
-    await sql.set_role(
+        await store.demote_convenor(conn, group=body.group, seq=entry.seq)
+    await store.set_role(
         conn, group=body.group, member=body.member, role=body.role, since_seq=entry.seq
     )
 
 
-async def project_opened(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_opened(conn: Connection, entry: Entry, signer: str) -> None:
     opening = parse_opening(entry.statement.body)
     action = opening.action
     version = action.version if isinstance(action, AdoptRuleTable | AdoptTerms) else None
-    await sql.insert_row(
+    await store.insert_proposal(
         conn,
-        sql.proposals,
         seq=entry.seq,
         working_group=opening.group,
         opener=signer,
@@ -149,18 +145,18 @@ def ballot_row(entry: Entry, signer: str) -> dict[str, Any]:
     }
 
 
-async def _load(conn: AsyncConnection, seq: int, entry: Entry) -> ProposalRecord:
-    record = await queries.proposal(conn, seq)
+async def _load(conn: Connection, seq: int, entry: Entry) -> ProposalRecord:
+    record = await store.proposal(conn, seq)
     if record is None:
         raise StoreError(f"entry {entry.seq} names proposal {seq}, which the projection lacks")
     return record
 
 
-async def project_closed(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_closed(conn: Connection, entry: Entry, signer: str) -> None:
     close = parse_close(entry.statement.body)
     record = await _load(conn, close.proposal, entry)
     key = close.seal_private_key
-    await sql.update_proposal(
+    await store.update_proposal(
         conn,
         record.seq,
         status=CLOSED,
@@ -172,10 +168,10 @@ async def project_closed(conn: AsyncConnection, entry: Entry, signer: str) -> No
         await _reveal(conn, record, key)
 
 
-async def _reveal(conn: AsyncConnection, record: ProposalRecord, key: bytes) -> None:
+async def _reveal(conn: Connection, record: ProposalRecord, key: bytes) -> None:
     """Write the opened content of every sealed ballot, and why a spoiled one does not count."""
     rules = record.opening.tally_rules(record.seed)
-    for ballot in await queries.ballots_of(conn, record.seq):
+    for ballot in await store.ballots_of(conn, record.seq):
         try:
             content = read_ballot(
                 ballot.cast(),
@@ -186,16 +182,16 @@ async def _reveal(conn: AsyncConnection, record: ProposalRecord, key: bytes) -> 
             )
         except SpoiledBallotError as e:  # shown as it opened, with why it does not count
             opened = None if e.opened is None else _json(e.opened)
-            await sql.reveal_ballot(conn, seq=ballot.seq, ballot=opened, spoiled=str(e))
+            await store.reveal_ballot(conn, seq=ballot.seq, ballot=opened, spoiled=str(e))
             continue
-        await sql.reveal_ballot(conn, seq=ballot.seq, ballot=_json(content), spoiled=None)
+        await store.reveal_ballot(conn, seq=ballot.seq, ballot=_json(content), spoiled=None)
 
 
-async def project_decided(conn: AsyncConnection, entry: Entry, signer: str) -> None:
+async def project_decided(conn: Connection, entry: Entry, signer: str) -> None:
     decision = parse_decision(entry.statement.body)
     record = await _load(conn, decision.proposal, entry)
     result = decision.result
-    await sql.update_proposal(
+    await store.update_proposal(
         conn,
         record.seq,
         status=DECIDED,
@@ -211,13 +207,12 @@ async def project_decided(conn: AsyncConnection, entry: Entry, signer: str) -> N
         await _apply_action(conn, record, entry)
 
 
-async def _apply_action(conn: AsyncConnection, record: ProposalRecord, entry: Entry) -> None:
+async def _apply_action(conn: Connection, record: ProposalRecord, entry: Entry) -> None:
     """Carry out a passed decision's action (a rule table is adopted later, by the board)."""
     action, seq = record.opening.action, entry.seq
     if isinstance(action, AdoptTerms):
-        await sql.insert_row(
+        await store.insert_terms(
             conn,
-            sql.terms,
             working_group=action.group,
             version=action.version,
             sha256=action.sha256,
@@ -225,7 +220,7 @@ async def _apply_action(conn: AsyncConnection, record: ProposalRecord, entry: En
             logged_at=entry.logged_at,
         )
     elif isinstance(action, ElectConvenor):
-        await sql.demote_convenor(conn, group=action.group, seq=seq)
-        await sql.set_role(
+        await store.demote_convenor(conn, group=action.group, seq=seq)
+        await store.set_role(
             conn, group=action.group, member=action.member, role=CONVENOR, since_seq=seq
         )

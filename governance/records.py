@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any, Final
 
 from governance.bodies import Result
-from governance.count import CastBallot
 from governance.opening import Opening
+from governance.tally.proposal_count import CastBallot
 
 OPEN: Final = "open"
 CLOSED: Final = "closed"

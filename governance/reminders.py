@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from governance.actions import MOTION_METHODS
 from governance.errors import InvalidRulesError
-from governance.methods import Rules, get_method
+from governance.tally import Rules, get_method
 
 _AGREE: Mapping[str, object] = {"choice": "agree"}
 

@@ -7,28 +7,26 @@ proposal's ballots and results are refused with ``ResultsHiddenError`` until it 
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from governance import export, queries
-from governance.count import Count
+from governance import export, store
 from governance.errors import ResultsHiddenError
-from governance.methods import Json
 from governance.records import OPEN, ProposalRecord, TermsRecord
-from governance.recount import RECOUNT_KINDS, RecountReport, recount
 from governance.reminders import Reminder, agree_votes_needed, not_voted
-from governance.scope import electorate, load_proposal
-from governance.texts import load_text
+from governance.scope import count_of, electorate, load_proposal
+from governance.tally import Json
+from governance.tally.proposal_count import Count
+from governance.tally.recount_log import RECOUNT_KINDS, RecountReport, recount
 from ledger.members import MEMBER_KINDS, Registry
+from ledger.sql import Connection
 from ledger.statement import Entry
 from ledger.store import LogReader
 
 
-async def electorate_now(conn: AsyncConnection, registry: Registry, group: str) -> list[str]:
+async def electorate_now(conn: Connection, registry: Registry, group: str) -> list[str]:
     """Who would be in the electorate of a proposal opened in ``group`` now, sorted."""
     return await electorate(conn, registry, group)
 
 
-async def proposal(conn: AsyncConnection, seq: int) -> ProposalRecord:
+async def proposal(conn: Connection, seq: int) -> ProposalRecord:
     """The proposal opened at ``seq``; raises ``NotFoundError``."""
     return await load_proposal(conn, seq)
 
@@ -41,27 +39,27 @@ def _require_visible(record: ProposalRecord) -> None:
         )
 
 
-async def results(conn: AsyncConnection, seq: int) -> Count:
+async def results(conn: Connection, seq: int) -> Count:
     """The count of proposal ``seq``: provisional while open, final once closed.
 
     Raises ``NotFoundError``, or ``ResultsHiddenError`` for a hidden proposal still open.
     """
     record = await load_proposal(conn, seq)
     _require_visible(record)
-    return await queries.count_of(conn, record)
+    return await count_of(conn, record)
 
 
-async def reminders(conn: AsyncConnection, seq: int) -> Reminder:
+async def reminders(conn: Connection, seq: int) -> Reminder:
     """Who in the electorate of proposal ``seq`` has not voted, and (an open motion whose
     results are not hidden) how many more agree votes it needs. Raises ``NotFoundError``."""
     record = await load_proposal(conn, seq)
     opening = record.opening
-    voters = await queries.voters(conn, seq)
+    voters = await store.voters(conn, seq)
     missing = not_voted(opening.electorate, voters)
     needed = None
     visible = not opening.hidden or record.seal_private_key is not None
     if visible and record.status == OPEN and opening.method in ("proposal", "consent"):
-        count = await queries.count_of(conn, record)
+        count = await count_of(conn, record)
         needed = agree_votes_needed(
             opening.method,
             opening.tally_rules(record.seed),
@@ -71,39 +69,39 @@ async def reminders(conn: AsyncConnection, seq: int) -> Reminder:
     return Reminder(seq, len(opening.electorate), len(voters), missing, needed)
 
 
-async def ballots_csv(conn: AsyncConnection, seq: int) -> str:
+async def ballots_csv(conn: Connection, seq: int) -> str:
     """Every ballot of proposal ``seq`` as CSV (``governance.export.ballots_csv``)."""
     record = await load_proposal(conn, seq)
-    return export.ballots_csv(record, await queries.ballots_of(conn, seq))
+    return export.ballots_csv(record, await store.ballots_of(conn, seq))
 
 
-async def ballots_blt(conn: AsyncConnection, seq: int) -> str:
+async def ballots_blt(conn: Connection, seq: int) -> str:
     """The counted ranked ballots of proposal ``seq`` as BLT (``governance.export``)."""
     record = await load_proposal(conn, seq)
     _require_visible(record)
-    return export.ballots_blt(record, await queries.count_of(conn, record))
+    return export.ballots_blt(record, await count_of(conn, record))
 
 
-async def transcript_json(conn: AsyncConnection, seq: int) -> bytes:
+async def transcript_json(conn: Connection, seq: int) -> bytes:
     """The transcript of proposal ``seq`` as canonical JSON (hidden ones once closed)."""
     return export.transcript_json(await results(conn, seq))
 
 
-async def transcript(conn: AsyncConnection, seq: int) -> dict[str, Json]:
+async def transcript(conn: Connection, seq: int) -> dict[str, Json]:
     """The transcript of proposal ``seq`` as a JSON object."""
     return dict((await results(conn, seq)).transcript)
 
 
-async def terms(conn: AsyncConnection, group: str) -> tuple[TermsRecord, str | None] | None:
+async def terms(conn: Connection, group: str) -> tuple[TermsRecord, str | None] | None:
     """The terms of reference of ``group`` in force, with their text if it is still kept."""
-    record = await queries.current_terms(conn, group)
+    record = await store.current_terms(conn, group)
     if record is None:
         return None
-    return record, await load_text(conn, record.sha256)
+    return record, await store.load_text(conn, record.sha256)
 
 
 async def recount_store(reader: LogReader) -> RecountReport:
-    """Recount every decision in the log ``reader`` holds (``governance.recount.recount``),
+    """Recount every decision in the log ``reader`` holds (``governance.tally.recount_log``),
     reading only the member and governance entries the recount needs."""
     rows = await reader.entries_of_kinds(MEMBER_KINDS | RECOUNT_KINDS, 0)
     return recount(Entry.parse(row.data) for row in rows)

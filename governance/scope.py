@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from governance import queries
+from governance import store
 from governance.bodies import ASSEMBLY, VOTING_ROLES
-from governance.errors import NotConvenorError
+from governance.errors import NotConvenorError, TextMissingError
 from governance.records import ProposalRecord
-from ledger.errors import NotFoundError, StoreError
+from governance.tally.proposal_count import Count, count_proposal
+from ledger.errors import NotFoundError
 from ledger.members import MemberRecord, Registry
 from ledger.sequencer import Context
+from ledger.sql import Connection
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Scope:
     """One statement being checked: its context, SQL connection and signer."""
 
     ctx: Context
-    conn: AsyncConnection
+    conn: Connection
     signer: MemberRecord
 
     @property
@@ -29,23 +29,13 @@ class Scope:
         return self.signer.member
 
 
-def connection(ctx: Context) -> AsyncConnection:
-    """The SQL connection of the batch; raises ``StoreError`` on a store without SQL."""
-    conn = ctx.tx.connection
-    if not isinstance(conn, AsyncConnection):
-        raise StoreError("governance needs an SQL store (SQLite or PostgreSQL)")
-    return conn
-
-
 def can_sign(registry: Registry, member: str) -> bool:
     """Whether ``member`` is a member with at least one active key."""
     record = registry.members.get(member)
     return record is not None and any(registry.keys[k].active for k in record.keys)
 
 
-async def is_convenor(
-    conn: AsyncConnection, registry: Registry, member: str, group: str | None
-) -> bool:
+async def is_convenor(conn: Connection, registry: Registry, member: str, group: str | None) -> bool:
     """Whether ``member`` convenes ``group``: board members convene every group and alone
     convene the assembly; ``None`` asks whether they convene any group at all."""
     record = registry.members.get(member)
@@ -54,10 +44,10 @@ async def is_convenor(
     if record.is_board:
         return True
     if group is None:
-        return any(m.role == "convenor" for m in await queries.groups_of(conn, member))
+        return any(m.role == "convenor" for m in await store.groups_of(conn, member))
     if group == ASSEMBLY:
         return False
-    return await queries.convenor(conn, group) == member
+    return await store.convenor(conn, group) == member
 
 
 async def require_convenor(scope: Scope, group: str, what: str) -> None:
@@ -67,27 +57,46 @@ async def require_convenor(scope: Scope, group: str, what: str) -> None:
         raise NotConvenorError(f"only {who} {what}")
 
 
-async def require_group(conn: AsyncConnection, group: str) -> None:
+async def require_group(conn: Connection, group: str) -> None:
     """Raise ``NotFoundError`` unless ``group`` is the assembly or a working group."""
-    if group != ASSEMBLY and await queries.group(conn, group) is None:
+    if group != ASSEMBLY and await store.group(conn, group) is None:
         raise NotFoundError(f"there is no working group {group!r}")
 
 
-async def electorate(conn: AsyncConnection, registry: Registry, group: str) -> list[str]:
+async def require_text(conn: Connection, sha256: str, what: str) -> None:
+    """Raise ``TextMissingError`` unless the text hashing to ``sha256`` is kept."""
+    if not await store.has_text(conn, sha256):
+        raise TextMissingError(f"the text of the {what} ({sha256}) has not been stored")
+
+
+async def electorate(conn: Connection, registry: Registry, group: str) -> list[str]:
     """Who may vote in ``group`` now, sorted: every member who can sign, for the assembly;
     the members and convenor (never observers) who can sign, for a working group."""
     if group == ASSEMBLY:
         candidates = list(registry.members)
     else:
-        candidates = [
-            m.member for m in await queries.members(conn, group) if m.role in VOTING_ROLES
-        ]
+        candidates = [m.member for m in await store.members(conn, group) if m.role in VOTING_ROLES]
     return sorted(m for m in candidates if can_sign(registry, m))
 
 
-async def load_proposal(conn: AsyncConnection, seq: int) -> ProposalRecord:
+async def load_proposal(conn: Connection, seq: int) -> ProposalRecord:
     """The proposal opened at ``seq``; raises ``NotFoundError``."""
-    record = await queries.proposal(conn, seq)
+    record = await store.proposal(conn, seq)
     if record is None:
         raise NotFoundError(f"there is no proposal at entry {seq}")
     return record
+
+
+async def count_of(conn: Connection, record: ProposalRecord) -> Count:
+    """Count a proposal from its projected ballots (``governance.tally.proposal_count``).
+
+    Raises ``ResultsHiddenError`` for a hidden proposal whose key is not yet published.
+    """
+    cast = [ballot.cast() for ballot in await store.ballots_of(conn, record.seq)]
+    return count_proposal(
+        record.opening,
+        proposal=record.seq,
+        seed=record.seed,
+        ballots=cast,
+        private_key=record.seal_private_key,
+    )

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from api.graphql import reads
+from governance import store as governance_store
 from governance.records import BallotRecord, MembershipRecord, ProposalRecord, TermsRecord
 from ledger import directory
 from ledger.credits import store
@@ -145,34 +145,34 @@ class Loaders:
     @cached_property
     def groups_of(self) -> DataLoader[str, list[MembershipRecord]]:
         """Group memberships by member id."""
-        return _loader(self._engine, reads.groups_of_members, [])
+        return _loader(self._engine, governance_store.groups_of_members, [])
 
     @cached_property
     def members_of(self) -> DataLoader[str, list[MembershipRecord]]:
         """Memberships by group slug."""
-        return _loader(self._engine, reads.members_of_groups, [])
+        return _loader(self._engine, governance_store.members_of_groups, [])
 
     @cached_property
     def terms(self) -> DataLoader[str, TermsRecord | None]:
         """Terms of reference in force by group slug."""
-        return _loader(self._engine, reads.terms_of_groups, None)
+        return _loader(self._engine, governance_store.terms_of_groups, None)
 
     @cached_property
     def proposal(self) -> DataLoader[int, ProposalRecord | None]:
         """Proposals by seq."""
-        return _loader(self._engine, reads.proposals_at, None)
+        return _loader(self._engine, governance_store.proposals_at, None)
 
     @cached_property
     def ballots(self) -> DataLoader[int, list[BallotRecord]]:
         """Every ballot of a proposal (superseded ones too), by proposal seq."""
-        return _loader(self._engine, reads.ballots_of_proposals, [])
+        return _loader(self._engine, governance_store.ballots_of_proposals, [])
 
     @cached_property
     def text(self) -> DataLoader[str, str | None]:
         """Kept texts (proposal bodies, terms, outcome statements) by SHA-256."""
-        return _loader(self._engine, reads.texts_of, None)
+        return _loader(self._engine, governance_store.texts_of, None)
 
     @cached_property
     def voters(self) -> DataLoader[int, int]:
         """How many have voted, by proposal seq."""
-        return _loader(self._engine, reads.voter_counts, 0)
+        return _loader(self._engine, governance_store.voter_counts, 0)

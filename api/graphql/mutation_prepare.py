@@ -23,9 +23,9 @@ from api.graphql.refusals import Denied
 from governance import drafts
 from governance.actions import parse_action
 from governance.errors import GovernanceError
-from governance.methods import TieRule
 from governance.scope import is_convenor, load_proposal
-from governance.texts import store_text as keep_text
+from governance.store import store_text as keep_text
+from governance.tally import TieRule
 from ledger.encoding import parse_time, utc_now
 from ledger.errors import LedgerError
 

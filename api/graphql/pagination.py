@@ -266,14 +266,3 @@ def from_rows(
     order and whether more lie beyond."""
     rows, more = found
     return paged(p, rows, key, node, more)
-
-
-async def from_query(
-    conn: Any, p: Page, query: Any, column: Any, node: Callable[[Any], T]
-) -> Connection[T]:
-    """Transitional: a page of ``query`` by keyset on ``column`` (moving into the stores)."""
-    from ledger.sql import keyset
-
-    rows, more = await keyset(conn, query, column, p.window)
-    name = column.key
-    return paged(p, rows, lambda row: int(getattr(row, name)), node, more)

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from api.graphql import reads
 from api.graphql.context import Info
-from api.graphql.pagination import Connection, Page, from_list, from_query, relay
+from api.graphql.pagination import Connection, Page, from_list, from_rows, relay
 from api.graphql.types_governance import Proposal, WorkingGroup
-from governance import queries, reports
-from governance.queries import proposal_record
-from governance.records import GroupRecord
-from governance.sql import groups as groups_table
-from governance.sql import proposals as proposals_table
+from governance import reports, store
 
 
 @relay("group")
@@ -23,22 +16,16 @@ async def groups(
 ) -> Connection[WorkingGroup]:
     """Working groups in the order they were created."""
     await info.context.log_reader()
-    query = select(groups_table)
     async with info.context.read() as conn:
-        return await from_query(
-            conn,
-            p,
-            query,
-            groups_table.c.created_seq,
-            lambda row: WorkingGroup.from_domain(GroupRecord(row.slug, row.name, row.created_seq)),
-        )
+        found = await store.groups_page(conn, p.window)
+    return from_rows(p, found, lambda g: g.created_seq, WorkingGroup.from_domain)
 
 
 async def group(info: Info, slug: str) -> WorkingGroup | None:
     """The working group ``slug``."""
     await info.context.log_reader()
     async with info.context.read() as conn:
-        record = await queries.group(conn, slug)
+        record = await store.group(conn, slug)
     return None if record is None else WorkingGroup.from_domain(record)
 
 
@@ -53,13 +40,8 @@ async def proposals(
     """Proposals in log order; filter by group (``assembly`` too) and status."""
     await info.context.log_reader()
     async with info.context.read() as conn:
-        return await from_query(
-            conn,
-            p,
-            reads.proposals_query(group, status),
-            proposals_table.c.seq,
-            lambda row: Proposal.from_domain(proposal_record(row)),
-        )
+        found = await store.proposals_page(conn, p.window, group=group, status=status)
+    return from_rows(p, found, lambda r: r.seq, Proposal.from_domain)
 
 
 async def proposal(info: Info, seq: int) -> Proposal | None:

@@ -16,7 +16,7 @@ from api.graphql.types_credits import Award, Claim, Dispute, RuleTable, Session
 from api.graphql.types_governance import JoinRequest, Proposal, WorkingGroup
 from api.graphql.types_log import Receipt
 from api.graphql.types_members import Member
-from governance import queries as gov_queries
+from governance import store as governance_store
 from ledger.credits import store
 
 Load = Callable[[Info, Any], Awaitable[Any]]
@@ -132,7 +132,7 @@ ANSWERS: dict[str, Answer] = {
         WorkingGroup,
         "slug",
         str,
-        _read(gov_queries.group),
+        _read(governance_store.group),
     ),
     "join_request": Answer(
         "JoinRequestAccepted",
@@ -141,7 +141,7 @@ ANSWERS: dict[str, Answer] = {
         JoinRequest,
         "request_seq",
         int,
-        _read(gov_queries.request),
+        _read(governance_store.request),
     ),
     "proposal": Answer(
         "ProposalAccepted",
@@ -150,7 +150,7 @@ ANSWERS: dict[str, Answer] = {
         Proposal,
         "proposal_seq",
         int,
-        _read(gov_queries.proposal),
+        _read(governance_store.proposal),
     ),
 }
 """Every success type, by the ``Act.answer`` that names it."""

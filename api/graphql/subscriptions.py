@@ -15,9 +15,8 @@ from api.graphql.fields import subscription
 from api.graphql.limits import coded_errors
 from api.graphql.types_governance import Tally, require_visible
 from api.graphql.types_log import Checkpoint
-from governance import queries
 from governance.records import OPEN
-from governance.scope import load_proposal
+from governance.scope import count_of, load_proposal
 
 
 @strawberry.type(description="Live feeds (graphql-transport-ws).")
@@ -42,7 +41,7 @@ class Subscription:
         async for _ in info.context.state.feed.updates():
             async with info.context.read() as conn:
                 record = await load_proposal(conn, proposal)
-                count = await queries.count_of(conn, record)
+                count = await count_of(conn, record)
             final = record.status != OPEN
             if count.transcript_sha256 != last or final:
                 last = count.transcript_sha256

@@ -7,7 +7,6 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from api.graphql import reads
 from api.graphql.context import Info
 from api.graphql.fields import copy_fields, field
 from api.graphql.pagination import (
@@ -15,13 +14,11 @@ from api.graphql.pagination import (
     Page,
     from_list,
     from_list_by_name,
-    from_query,
+    from_rows,
     relay,
 )
-from governance import queries, reports
-from governance import sql as gsql
+from governance import reports, store
 from governance.actions import action_json
-from governance.count import Count, count_proposal
 from governance.errors import ResultsHiddenError
 from governance.records import (
     OPEN,
@@ -33,6 +30,7 @@ from governance.records import (
     TermsRecord,
 )
 from governance.reminders import Reminder as DomainReminder
+from governance.tally.proposal_count import Count, count_proposal
 from ledger.encoding import b64encode, format_time
 
 
@@ -123,7 +121,7 @@ class WorkingGroup:
         p: Page,
     ) -> Connection[JoinRequest]:
         async with info.context.read() as conn:
-            found = await queries.open_requests(conn, self.slug)
+            found = await store.open_requests(conn, self.slug)
         return from_list(p, found, lambda r: r.seq, JoinRequest.from_domain)
 
 
@@ -344,13 +342,8 @@ class Proposal:
     ) -> Connection[Ballot]:
         hidden = _hidden(self.record)
         async with info.context.read() as conn:
-            return await from_query(
-                conn,
-                p,
-                reads.ballots_query(self.seq, member),
-                gsql.ballots.c.seq,
-                lambda row: Ballot.from_domain(queries.ballot_record(row), hidden=hidden),
-            )
+            found = await store.ballots_page(conn, p.window, proposal=self.seq, member=member)
+        return from_rows(p, found, lambda b: b.seq, lambda b: Ballot.from_domain(b, hidden=hidden))
 
     @field(description="Who has not voted yet (members only).")
     async def reminder(self, info: Info) -> Reminder:

@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from governance.methods import Rules
+from governance.tally import Rules
 
 Ballot = Mapping[str, object]
 

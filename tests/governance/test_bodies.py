@@ -13,8 +13,8 @@ from governance import client
 from governance.actions import AdoptRuleTable, ElectConvenor, NoAction
 from governance.bodies import parse_close, parse_decision, parse_group, parse_role, parse_vote
 from governance.errors import ProposalRulesError
-from governance.methods import METHODS
 from governance.opening import electorate_digest, parse_opening
+from governance.tally import METHODS
 from ledger.errors import MalformedStatementError
 
 T0 = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)

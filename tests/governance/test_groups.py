@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from governance import client, queries
+from governance import client, store
 from governance.errors import NotConvenorError
 from ledger.credits import client as credit_client
 from ledger.credits.rules import rule_table_from_community
@@ -74,9 +74,9 @@ async def test_create_join_leave(database_url: str, tmp_path: Path) -> None:
         withdrawn = await g.submit("dan", REQUESTED, ask)
         await g.submit("dan", DECLINED, client.decline_join(request=withdrawn))
         async with g.read() as conn:
-            statuses = [(await queries.request(conn, s)) for s in (declined, withdrawn)]
+            statuses = [(await store.request(conn, s)) for s in (declined, withdrawn)]
             assert [r.status for r in statuses if r] == ["declined", "withdrawn"]
-            assert await queries.open_requests(conn, GROUP) == []
+            assert await store.open_requests(conn, GROUP) == []
 
         await g.refused("dan", LEFT, client.leave_group(group=GROUP), NotFoundError, "not in")
         await g.submit("ben", LEFT, client.leave_group(group=GROUP))

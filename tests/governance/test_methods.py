@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from governance.errors import UnknownMethodError
-from governance.methods import ALGORITHM_VERSIONS, METHODS, Rules, get_method
+from governance.tally import ALGORITHM_VERSIONS, METHODS, Rules, get_method
 from tests.governance.helpers import (
     Ballot,
     approval_ballots,

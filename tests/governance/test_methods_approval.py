@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from governance.errors import InvalidBallotError
-from governance.methods import METHODS
+from governance.tally import METHODS
 from tests.governance.helpers import make_rules, repeat
 
 APPROVAL = METHODS["approval"]

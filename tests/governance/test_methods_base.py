@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from governance.errors import InvalidRulesError
-from governance.methods import Rules, Tally
+from governance.tally import Rules, Tally
 from tests.governance.helpers import is_plain_json, make_rules
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from governance.errors import InvalidBallotError, InvalidRulesError
-from governance.methods import METHODS
+from governance.tally import METHODS
 from tests.governance.helpers import Ballot, make_rules
 
 DOT = METHODS["dot"]

@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from governance.errors import InvalidBallotError
-from governance.methods import METHODS, Rules
+from governance.tally import METHODS, Rules
 from tests.governance.helpers import make_rules, rankings
 
 IRV = METHODS["irv"]

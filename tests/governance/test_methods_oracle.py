@@ -32,8 +32,8 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from governance.methods import METHODS, Rules, Tally, seeded_order
-from governance.methods._ties import first_in_order
+from governance.tally import METHODS, Rules, Tally, seeded_order
+from governance.tally._ties import first_in_order
 from tests.governance.helpers import (
     Ballot,
     approval_ballots,

@@ -8,8 +8,8 @@ from fractions import Fraction
 import pytest
 
 from governance.errors import InvalidBallotError, TallyError
-from governance.methods import METHODS, PROPOSAL_CHOICES, Tally
-from governance.methods.proposal import read_choice
+from governance.tally import METHODS, PROPOSAL_CHOICES, Tally
+from governance.tally.proposal import read_choice
 from tests.governance.helpers import make_rules, repeat
 
 AGREE = {"choice": "agree"}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from governance.methods import METHODS
-from governance.methods.schulze import pairwise, potential_winners, strongest_paths
+from governance.tally import METHODS
+from governance.tally.schulze import pairwise, potential_winners, strongest_paths
 from tests.governance.helpers import make_rules, rankings
 
 SCHULZE = METHODS["schulze"]

@@ -7,7 +7,7 @@ from fractions import Fraction
 import pytest
 
 from governance.errors import InvalidBallotError, InvalidRulesError
-from governance.methods import METHODS
+from governance.tally import METHODS
 from tests.governance.helpers import make_rules, repeat
 
 SINGLE = METHODS["single"]

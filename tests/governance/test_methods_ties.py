@@ -7,8 +7,8 @@ import hashlib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from governance.methods import seeded_order
-from governance.methods._ties import first_in_order, last_in_order, tie_order, tie_record
+from governance.tally import seeded_order
+from governance.tally._ties import first_in_order, last_in_order, tie_order, tie_record
 from tests.governance.helpers import make_rules
 
 

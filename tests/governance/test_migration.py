@@ -1,4 +1,4 @@
-"""The migrations create exactly the tables and indexes ``governance.sql`` describes, and a
+"""The migrations create exactly the tables and indexes ``governance.store`` describes, and a
 voter's current ballot is found without reading the ballots it superseded."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.dialects import sqlite
 
-from governance import sql
+from governance import store
 from ledger.migrate import upgrade
 from ledger.sql import make_engine, sqlite_url
 from tests.conftest import SQL_BACKENDS
 
-TABLES = (*sql.TABLES, sql.texts)
+TABLES = (*store.TABLES, store.texts)
 
 
 def _shape(sync_conn: Any) -> dict[str, Any]:
@@ -61,7 +61,7 @@ async def test_a_ballot_cast_again_finds_the_current_one_by_the_partial_index(
     engine = make_engine(sqlite_url(path))
     await upgrade(engine)
     await engine.dispose()
-    update = str(sql.SUPERSEDE.compile(dialect=sqlite.dialect()))
+    update = str(store.SUPERSEDE.compile(dialect=sqlite.dialect()))
     with sqlite3.connect(path) as conn:
         steps = [row[-1] for row in conn.execute("EXPLAIN QUERY PLAN " + update, (9, 3, "m-1"))]
         index_sql = conn.execute(

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from governance import client
-from governance.methods import get_method
+from governance.tally import get_method
 from ledger.migrate import upgrade
 from ledger.sql import make_engine, sqlite_url
 from tests.governance.world import governance_world

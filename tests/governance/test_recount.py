@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from governance import client, sql
+from governance import client, store
 from governance.errors import RecountError
 from governance.handler import GovernanceHandler
-from governance.recount import recount
+from governance.tally.recount_log import recount
 from ledger.authoring import StatementFactory
 from ledger.credits.handler import CreditsHandler
 from ledger.encoding import parse_time
@@ -85,10 +85,10 @@ async def test_recount_and_rebuild(database_url: str, tmp_path: Path) -> None:
             seqs["elect"],
         ]
         async with g.read() as conn:
-            before = await sql.dump(conn)
+            before = await store.dump(conn)
         await _rebuild(g)
         async with g.read() as conn:
-            assert await sql.dump(conn) == before
+            assert await store.dump(conn) == before
         assert await g.role(GROUP, "cat") == "convenor"
 
 

@@ -11,7 +11,6 @@ import pytest
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
 from governance import client
-from governance.count import CastBallot, count_proposal
 from governance.errors import (
     ResultsHiddenError,
     SealKeyError,
@@ -20,6 +19,7 @@ from governance.errors import (
 )
 from governance.opening import Opening, parse_opening
 from governance.seal import SealKeyStore, check_key_pair, open_ballot, seal_ballot
+from governance.tally.proposal_count import CastBallot, count_proposal
 from ledger.encoding import canonical_json
 
 T0 = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from governance.texts import erase_text, load_text, store_text
+from governance.store import erase_text, load_text, store_text
 from ledger.errors import MalformedStatementError
 from ledger.sql import make_engine
 from tests.conftest import SQL_BACKENDS

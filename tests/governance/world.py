@@ -9,12 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from governance import client, drafts, queries, reports
-from governance.count import Count
+from governance import client, drafts, reports, store
 from governance.gates import GovernanceDecisions, GroupConvenors
 from governance.handler import GovernanceHandler
 from governance.records import BallotRecord, ProposalRecord
 from governance.seal import SealKeyStore
+from governance.tally.proposal_count import Count
 from ledger.credits.handler import CreditsHandler
 from ledger.errors import LedgerError
 from ledger.sequencer import Handler
@@ -112,11 +112,11 @@ class Gov(Members):
 
     async def ballots(self, seq: int) -> list[BallotRecord]:
         async with self.read() as conn:
-            return await queries.ballots_of(conn, seq)
+            return await store.ballots_of(conn, seq)
 
     async def role(self, group: str, member: str) -> str | None:
         async with self.read() as conn:
-            record = await queries.membership(conn, group, member)
+            record = await store.membership(conn, group, member)
         return None if record is None else record.role
 
 

@@ -3,10 +3,10 @@
 Pure: reads only the member entries (to know whose key signed a ballot),
 ``governance.proposal.opened``, ``governance.vote.cast``,
 ``governance.proposal.closed`` and ``governance.decision.recorded`` entries, in log order.
-For each decision it counts the proposal's ballots (``governance.count``) and compares the
-result and the transcript hash. It also reports ballots the log should never have accepted: a
-voter outside the frozen electorate, a ballot before opening, after the closing time or after
-the close, and a published seal key that is not the proposal's.
+For each decision it counts the proposal's ballots (``governance.tally.proposal_count``) and
+compares the result and the transcript hash. It also reports ballots the log should never have
+accepted: a voter outside the frozen electorate, a ballot before opening, after the closing time
+or after the close, and a published seal key that is not the proposal's.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from governance.bodies import Result, parse_close, parse_decision, parse_vote
-from governance.count import CastBallot, Count, count_proposal
 from governance.errors import RecountError, SealMismatchError
 from governance.opening import Opening, parse_opening
 from governance.seal import check_key_pair
+from governance.tally.proposal_count import CastBallot, Count, count_proposal
 from ledger.encoding import parse_time
 from ledger.errors import LedgerError
 from ledger.members import MEMBER_KINDS, Registry

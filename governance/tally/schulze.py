@@ -1,6 +1,6 @@
 """Ranked choice by the Schulze method (beatpath), winning-votes variant.
 
-Ballot: ``{"ranking": [<option index>, ...]}``; see ``governance.methods._ranked``.
+Ballot: ``{"ranking": [<option index>, ...]}``; see ``governance.tally._ranked``.
 
 Counting rule (M. Schulze, "A new monotonic, clone-independent, reversal symmetric, and
 Condorcet-consistent single-winner election method", Social Choice and Welfare 36 (2011)
@@ -23,12 +23,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Final
 
-from governance.methods._count import (
+from governance.tally._quorum import (
     Decision,
     choose_winner,
 )
-from governance.methods._ranked import RankedMethod
-from governance.methods.base import Json, Rules
+from governance.tally._ranked import RankedMethod
+from governance.tally.base import Json, Rules
 
 ALGORITHM_VERSION: Final = "schulze/1"
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from governance.errors import TallyError
-from governance.methods._ties import first_in_order, tie_order, tie_record
-from governance.methods.base import Json, Outcome, Rules, Tally
+from governance.tally._ties import first_in_order, tie_order, tie_record
+from governance.tally.base import Json, Outcome, Rules, Tally
 
 
 def fraction_json(value: Fraction) -> list[int]:

@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from governance.errors import InvalidBallotError
-from governance.methods._ballots import check_option_rules, read_fields, read_option_map
-from governance.methods._count import check_ballot_count, highest_total_tally
-from governance.methods.base import Rules, Tally
+from governance.tally._ballots import check_option_rules, read_fields, read_option_map
+from governance.tally._quorum import check_ballot_count, highest_total_tally
+from governance.tally.base import Rules, Tally
 
 ALGORITHM_VERSION: Final = "score/1"
 

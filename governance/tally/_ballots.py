@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 
 from governance.errors import InvalidBallotError, InvalidRulesError
-from governance.methods.base import Rules
+from governance.tally.base import Rules
 
 
 def check_option_rules(rules: Rules, method: str) -> None:

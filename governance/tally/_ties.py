@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Collection, Sequence
 from typing import Literal
 
-from governance.methods.base import Json, Rules
+from governance.tally.base import Json, Rules
 
 
 def seeded_order(seed: bytes, n_options: int) -> tuple[int, ...]:

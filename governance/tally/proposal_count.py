@@ -28,9 +28,9 @@ from typing import Any
 
 from governance.bodies import Result
 from governance.errors import InvalidBallotError, ResultsHiddenError, SpoiledBallotError
-from governance.methods import Json, Rules, Tally, get_method
 from governance.opening import Opening
 from governance.seal import open_ballot
+from governance.tally import Json, Rules, Tally, get_method
 from ledger.encoding import canonical_json
 
 

@@ -1,4 +1,6 @@
-"""Voting methods: pure, deterministic tallies with a pinned algorithm version and a transcript.
+"""Tallies, all pure: the voting methods (deterministic, with a pinned algorithm version and a
+transcript), counting one proposal from its ballots (``proposal_count``) and recounting every
+decision from the log (``recount_log``).
 
 ``METHODS`` maps each method's name to its implementation; ``ALGORITHM_VERSIONS`` maps it to the
 version a tally records, and ``get_method`` refuses a recount under a version this code does not
@@ -12,15 +14,15 @@ from types import MappingProxyType
 from typing import Final
 
 from governance.errors import UnknownMethodError
-from governance.methods._ties import seeded_order
-from governance.methods.approval import Approval
-from governance.methods.base import TIE_RULES, Json, Method, Outcome, Rules, Tally, TieRule
-from governance.methods.dot import Dot
-from governance.methods.irv import InstantRunoff
-from governance.methods.proposal import PROPOSAL_CHOICES, ProposalMethod
-from governance.methods.schulze import Schulze
-from governance.methods.score import Score
-from governance.methods.single import SingleChoice
+from governance.tally._ties import seeded_order
+from governance.tally.approval import Approval
+from governance.tally.base import TIE_RULES, Json, Method, Outcome, Rules, Tally, TieRule
+from governance.tally.dot import Dot
+from governance.tally.irv import InstantRunoff
+from governance.tally.proposal import PROPOSAL_CHOICES, ProposalMethod
+from governance.tally.schulze import Schulze
+from governance.tally.score import Score
+from governance.tally.single import SingleChoice
 
 _ALL: tuple[Method, ...] = (
     ProposalMethod(consent=False),

@@ -11,15 +11,15 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
 from governance.errors import InvalidBallotError
-from governance.methods._ballots import check_option_rules, read_fields, read_option_list
-from governance.methods._count import (
+from governance.tally._ballots import check_option_rules, read_fields, read_option_list
+from governance.tally._quorum import (
     Decision,
     check_ballot_count,
     option_tally,
     quorum_met,
     unmet_quorum_tally,
 )
-from governance.methods.base import Json, Rules, Tally
+from governance.tally.base import Json, Rules, Tally
 
 RankedCount = Callable[[Counter[tuple[int, ...]], Rules], tuple[list[dict[str, Json]], Decision]]
 

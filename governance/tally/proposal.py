@@ -22,9 +22,9 @@ from collections.abc import Mapping, Sequence
 from typing import Final, Literal
 
 from governance.errors import InvalidBallotError
-from governance.methods._ballots import read_fields
-from governance.methods._count import check_ballot_count, fraction_json, quorum_met, quorum_record
-from governance.methods.base import Json, Outcome, Rules, Tally
+from governance.tally._ballots import read_fields
+from governance.tally._quorum import check_ballot_count, fraction_json, quorum_met, quorum_record
+from governance.tally.base import Json, Outcome, Rules, Tally
 
 Choice = Literal["agree", "abstain", "disagree", "block"]
 PROPOSAL_CHOICES: Final[tuple[Choice, ...]] = ("agree", "abstain", "disagree", "block")

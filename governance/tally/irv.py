@@ -1,6 +1,6 @@
 """Ranked choice by instant runoff (IRV, also called the alternative vote).
 
-Ballot: ``{"ranking": [<option index>, ...]}``; see ``governance.methods._ranked``.
+Ballot: ``{"ranking": [<option index>, ...]}``; see ``governance.tally._ranked``.
 
 Counting rule, round by round (no quorum, or no ballots, means no winner):
 
@@ -26,12 +26,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Final
 
-from governance.methods._count import (
+from governance.tally._quorum import (
     Decision,
 )
-from governance.methods._ranked import RankedMethod
-from governance.methods._ties import last_in_order, tie_order, tie_record
-from governance.methods.base import Json, Rules
+from governance.tally._ranked import RankedMethod
+from governance.tally._ties import last_in_order, tie_order, tie_record
+from governance.tally.base import Json, Rules
 
 ALGORITHM_VERSION: Final = "irv/1"
 

@@ -33,7 +33,7 @@ class Rules:
     consent votes have no options and ignore it. ``quorum``: the least fraction of the electorate
     that must cast a ballot, ``0 <= quorum <= 1``. ``threshold``: a proposal passes only when
     agree / (agree + disagree) is strictly greater, ``0 <= threshold < 1``. ``tie_rule`` and
-    ``seed``: see ``governance.methods._ties``. ``consent``: a proposal also fails on any block.
+    ``seed``: see ``governance.tally._ties``. ``consent``: a proposal also fails on any block.
     ``min_choices`` / ``max_choices``: how many options an approval ballot approves
     (``max_choices=None`` means all). ``dots``: each member's dot-vote budget. ``max_score``: the
     highest score a score ballot may give an option.
