@@ -37,7 +37,8 @@ ORIGIN = "kill9.coopledger.example/log"
 CLIENTS = 32
 KILLS = 10
 LOAD_SECONDS = (0.5, 2.0)
-"""How long the clients load the server before each kill (a random time in this range)."""
+"""How long the clients load the server before each kill (a random time in this range),
+counted from its first answer of the round."""
 START_SECONDS = 60
 
 
@@ -142,6 +143,15 @@ async def _load(urls: list[str], ledgers: Ledgers, stop: asyncio.Event, round_no
     await asyncio.gather(*(one(i) for i in range(CLIENTS)))
 
 
+async def _under_load(ledgers: Ledgers, seconds: float) -> None:
+    """Wait until a server has answered a statement of this round (a slow machine may take a
+    while), then ``seconds`` more: the kill then meets a server under load."""
+    answered, deadline = len(ledgers.receipts), time.monotonic() + START_SECONDS
+    while len(ledgers.receipts) == answered and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(seconds)
+
+
 async def _resend_lost(url: str, ledgers: Ledgers) -> None:
     lost = [s for nonce, s in ledgers.sent.items() if nonce not in ledgers.receipts]
     async with httpx.AsyncClient(base_url=url) as client:
@@ -170,7 +180,7 @@ def test_kill_9_under_load_loses_nothing_acknowledged(database_url: str, tmp_pat
             async def load_then_kill(round_no: int = round_no) -> None:
                 stop = asyncio.Event()
                 work = asyncio.ensure_future(_load([server.url], ledgers, stop, round_no))
-                await asyncio.sleep(chance.uniform(*LOAD_SECONDS))
+                await _under_load(ledgers, chance.uniform(*LOAD_SECONDS))
                 stop.set()  # no new statements; those in flight meet the kill
                 server.kill()
                 await work
@@ -204,7 +214,7 @@ def test_two_servers_one_killed_mid_batch(postgres_url: str, tmp_path: Path) -> 
                 stop = asyncio.Event()
                 urls = [steady.url, killed.url]
                 work = asyncio.ensure_future(_load(urls, ledgers, stop, round_no))
-                await asyncio.sleep(chance.uniform(*LOAD_SECONDS))
+                await _under_load(ledgers, chance.uniform(*LOAD_SECONDS))
                 killed.kill()  # mid-batch: the steady server's clients go on meanwhile
                 await asyncio.sleep(0.3)
                 stop.set()
