@@ -7,6 +7,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from governance import projection as project
+from governance.bodies import (
+    CloseBody,
+    DecisionBody,
+    GroupBody,
+    JoinRequestBody,
+    LeaveBody,
+    RequestBody,
+    RoleBody,
+    VoteBody,
+)
 from governance.checks_groups import (
     check_group_created,
     check_join_approved,
@@ -16,6 +26,7 @@ from governance.checks_groups import (
     check_role_set,
 )
 from governance.checks_proposals import check_cast, check_closed, check_decided, check_opened
+from governance.opening import Opening
 from governance.projection import Apply
 from governance.scope import Scope
 from ledger.acts import Act, by_kind
@@ -34,6 +45,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="group",
         check=check_group_created,
         apply=project.project_group_created,
+        body=GroupBody,
     ),
     Act(
         "governance.group.join_requested",
@@ -43,6 +55,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="group",
         check=check_join_requested,
         apply=project.project_join_requested,
+        body=JoinRequestBody,
     ),
     Act(
         "governance.group.join_approved",
@@ -52,6 +65,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="request",
         check=check_join_approved,
         apply=project.project_join_approved,
+        body=RequestBody,
     ),
     Act(
         "governance.group.join_declined",
@@ -61,6 +75,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="request",
         check=check_join_declined,
         apply=project.project_join_declined,
+        body=RequestBody,
     ),
     Act(
         "governance.group.left",
@@ -70,6 +85,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="group",
         check=check_left,
         apply=project.project_left,
+        body=LeaveBody,
     ),
     Act(
         "governance.group.role_set",
@@ -79,6 +95,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="group",
         check=check_role_set,
         apply=project.project_role_set,
+        body=RoleBody,
     ),
     Act(
         "governance.proposal.opened",
@@ -88,6 +105,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject=None,
         check=check_opened,
         apply=project.project_opened,
+        body=Opening,
     ),
     Act(
         VOTE,
@@ -97,6 +115,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="proposal",
         check=check_cast,
         apply=None,  # ballots come in bulk: the handler writes a batch's together
+        body=VoteBody,
     ),
     Act(
         "governance.proposal.closed",
@@ -106,6 +125,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="proposal",
         check=check_closed,
         apply=project.project_closed,
+        body=CloseBody,
     ),
     Act(
         "governance.decision.recorded",
@@ -115,6 +135,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="proposal",
         check=check_decided,
         apply=project.project_decided,
+        body=DecisionBody,
     ),
 )
 """Every governance kind, in the order the API lists its mutations."""

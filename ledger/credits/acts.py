@@ -8,6 +8,16 @@ from typing import Any
 
 from ledger.acts import Act, by_kind
 from ledger.credits import projection as project
+from ledger.credits.bodies import (
+    AdjustmentBody,
+    AwardBody,
+    ClaimBody,
+    DeclineBody,
+    DisputeBody,
+    ResolutionBody,
+    ReversalBody,
+    SessionBody,
+)
 from ledger.credits.checks import (
     check_award,
     check_claim,
@@ -22,6 +32,7 @@ from ledger.credits.corrections import (
     check_reversal,
 )
 from ledger.credits.projection import Apply
+from ledger.credits.rules import RuleTable
 from ledger.credits.scope import Scope
 
 Check = Callable[[Scope, Mapping[str, Any]], Awaitable[None]]
@@ -36,6 +47,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject="version",
         check=check_rules_adopted,
         apply=project.project_rules_adopted,
+        body=RuleTable,
     ),
     Act(
         "credit.session_recorded",
@@ -45,6 +57,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject=None,
         check=check_session,
         apply=project.project_session,
+        body=SessionBody,
     ),
     Act(
         "credit.claimed",
@@ -54,6 +67,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject=None,
         check=check_claim,
         apply=project.project_claim,
+        body=ClaimBody,
     ),
     Act(
         "credit.declined",
@@ -63,6 +77,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject="claim",
         check=check_decline,
         apply=project.project_declined,
+        body=DeclineBody,
     ),
     Act(
         "credit.awarded",
@@ -72,6 +87,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject=None,
         check=check_award,
         apply=project.project_award,
+        body=AwardBody,
     ),
     Act(
         "credit.reversed",
@@ -81,6 +97,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject="award",
         check=check_reversal,
         apply=project.project_reversed,
+        body=ReversalBody,
     ),
     Act(
         "credit.adjusted",
@@ -90,6 +107,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject="award",
         check=check_adjustment,
         apply=project.project_adjusted,
+        body=AdjustmentBody,
     ),
     Act(
         "credit.disputed",
@@ -99,6 +117,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject=None,
         check=check_dispute,
         apply=project.project_disputed,
+        body=DisputeBody,
     ),
     Act(
         "credit.dispute_resolved",
@@ -108,6 +127,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject="dispute",
         check=check_resolution,
         apply=project.project_resolved,
+        body=ResolutionBody,
     ),
 )
 """Every credit kind, in the order the API lists its mutations."""
