@@ -6,17 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from governance import bodies
 from governance import projection as project
-from governance.bodies import (
-    CloseBody,
-    DecisionBody,
-    GroupBody,
-    JoinRequestBody,
-    LeaveBody,
-    RequestBody,
-    RoleBody,
-    VoteBody,
-)
 from governance.checks_groups import (
     check_group_created,
     check_join_approved,
@@ -45,7 +36,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="group",
         check=check_group_created,
         apply=project.project_group_created,
-        body=GroupBody,
+        body=bodies.GroupBody,
     ),
     Act(
         "governance.group.join_requested",
@@ -55,7 +46,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="group",
         check=check_join_requested,
         apply=project.project_join_requested,
-        body=JoinRequestBody,
+        body=bodies.JoinRequestBody,
     ),
     Act(
         "governance.group.join_approved",
@@ -65,7 +56,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="request",
         check=check_join_approved,
         apply=project.project_join_approved,
-        body=RequestBody,
+        body=bodies.RequestBody,
     ),
     Act(
         "governance.group.join_declined",
@@ -75,7 +66,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="request",
         check=check_join_declined,
         apply=project.project_join_declined,
-        body=RequestBody,
+        body=bodies.RequestBody,
     ),
     Act(
         "governance.group.left",
@@ -85,7 +76,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="group",
         check=check_left,
         apply=project.project_left,
-        body=LeaveBody,
+        body=bodies.LeaveBody,
     ),
     Act(
         "governance.group.role_set",
@@ -95,7 +86,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="group",
         check=check_role_set,
         apply=project.project_role_set,
-        body=RoleBody,
+        body=bodies.RoleBody,
     ),
     Act(
         "governance.proposal.opened",
@@ -115,7 +106,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="proposal",
         check=check_cast,
         apply=None,  # ballots come in bulk: the handler writes a batch's together
-        body=VoteBody,
+        body=bodies.VoteBody,
     ),
     Act(
         "governance.proposal.closed",
@@ -125,7 +116,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="proposal",
         check=check_closed,
         apply=project.project_closed,
-        body=CloseBody,
+        body=bodies.CloseBody,
     ),
     Act(
         "governance.decision.recorded",
@@ -135,7 +126,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="proposal",
         check=check_decided,
         apply=project.project_decided,
-        body=DecisionBody,
+        body=bodies.DecisionBody,
     ),
 )
 """Every governance kind, in the order the API lists its mutations."""

@@ -7,17 +7,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from ledger.acts import Act, by_kind
+from ledger.credits import bodies
 from ledger.credits import projection as project
-from ledger.credits.bodies import (
-    AdjustmentBody,
-    AwardBody,
-    ClaimBody,
-    DeclineBody,
-    DisputeBody,
-    ResolutionBody,
-    ReversalBody,
-    SessionBody,
-)
 from ledger.credits.checks import (
     check_award,
     check_claim,
@@ -57,7 +48,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject=None,
         check=check_session,
         apply=project.project_session,
-        body=SessionBody,
+        body=bodies.SessionBody,
     ),
     Act(
         "credit.claimed",
@@ -67,7 +58,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject=None,
         check=check_claim,
         apply=project.project_claim,
-        body=ClaimBody,
+        body=bodies.ClaimBody,
     ),
     Act(
         "credit.declined",
@@ -77,7 +68,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject="claim",
         check=check_decline,
         apply=project.project_declined,
-        body=DeclineBody,
+        body=bodies.DeclineBody,
     ),
     Act(
         "credit.awarded",
@@ -87,7 +78,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject=None,
         check=check_award,
         apply=project.project_award,
-        body=AwardBody,
+        body=bodies.AwardBody,
     ),
     Act(
         "credit.reversed",
@@ -97,7 +88,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject="award",
         check=check_reversal,
         apply=project.project_reversed,
-        body=ReversalBody,
+        body=bodies.ReversalBody,
     ),
     Act(
         "credit.adjusted",
@@ -107,7 +98,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject="award",
         check=check_adjustment,
         apply=project.project_adjusted,
-        body=AdjustmentBody,
+        body=bodies.AdjustmentBody,
     ),
     Act(
         "credit.disputed",
@@ -117,7 +108,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject=None,
         check=check_dispute,
         apply=project.project_disputed,
-        body=DisputeBody,
+        body=bodies.DisputeBody,
     ),
     Act(
         "credit.dispute_resolved",
@@ -127,7 +118,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject="dispute",
         check=check_resolution,
         apply=project.project_resolved,
-        body=ResolutionBody,
+        body=bodies.ResolutionBody,
     ),
 )
 """Every credit kind, in the order the API lists its mutations."""
