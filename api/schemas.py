@@ -37,6 +37,10 @@ def schemas() -> dict[str, str]:
     return found
 
 
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the schemas into DIR, or compare them with ``--check``; the exit code."""
     parser = argparse.ArgumentParser(prog="python -m api.schemas", description=__doc__)
@@ -49,14 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, text in wanted.items():
             (args.directory / name).write_text(text, encoding="utf-8")
         return 0
-    present = {p.name for p in args.directory.glob("*.json")}
-    stale = sorted(
-        name
-        for name in present | wanted.keys()
-        if name not in present
-        or name not in wanted
-        or (args.directory / name).read_text(encoding="utf-8") != wanted[name]
-    )
+    named = wanted.keys() | {p.name for p in args.directory.glob("*.json")}
+    stale = [n for n in sorted(named) if _read(args.directory / n) != wanted.get(n)]
     for name in stale:
         sys.stderr.write(f"{args.directory / name} is out of date\n")
     if stale:

@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, Final
 
 from ledger.errors import MalformedStatementError
@@ -156,46 +157,12 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def parse_group(value: Mapping[str, Any]) -> GroupBody:
-    """Read a group creation; the slug ``assembly`` is reserved."""
-    return parse(GroupBody, "governance.group.created", value)
-
-
-def parse_join_request(value: Mapping[str, Any]) -> JoinRequestBody:
-    """Read a join request."""
-    return parse(JoinRequestBody, "governance.group.join_requested", value)
-
-
-def parse_request_ref(kind: str, value: Mapping[str, Any]) -> RequestBody:
-    """Read an approval or a decline of a join request."""
-    return parse(RequestBody, kind, value)
-
-
-def parse_leave(value: Mapping[str, Any]) -> LeaveBody:
-    """Read a leave."""
-    return parse(LeaveBody, "governance.group.left", value)
-
-
-def parse_role(value: Mapping[str, Any]) -> RoleBody:
-    """Read a role change."""
-    return parse(RoleBody, "governance.group.role_set", value)
-
-
-def parse_vote(value: Mapping[str, Any]) -> VoteBody:
-    """Read a vote: ``{"proposal", "ballot": {...}}`` or ``{"proposal", "sealed": base64}``."""
-    return parse(VoteBody, "governance.vote.cast", value)
-
-
-def parse_close(value: Mapping[str, Any]) -> CloseBody:
-    """Read a close."""
-    return parse(CloseBody, "governance.proposal.closed", value)
-
-
-def parse_decision(value: Mapping[str, Any]) -> DecisionBody:
-    """Read a decision."""
-    return parse(DecisionBody, "governance.decision.recorded", value)
-
-
-def parse_result(value: Mapping[str, Any]) -> Result:
-    """Read a decision's ``result``."""
-    return parse(Result, "governance.decision.recorded result", value)
+parse_group = partial(parse, GroupBody, "governance.group.created")
+parse_join_request = partial(parse, JoinRequestBody, "governance.group.join_requested")
+parse_request_ref = partial(parse, RequestBody)
+parse_leave = partial(parse, LeaveBody, "governance.group.left")
+parse_role = partial(parse, RoleBody, "governance.group.role_set")
+parse_vote = partial(parse, VoteBody, "governance.vote.cast")
+parse_close = partial(parse, CloseBody, "governance.proposal.closed")
+parse_decision = partial(parse, DecisionBody, "governance.decision.recorded")
+parse_result = partial(parse, Result, "governance.decision.recorded result")

@@ -23,10 +23,11 @@ Pure: raises ``MalformedStatementError`` or ``ProposalRulesError`` (one of its s
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from fractions import Fraction
+from functools import partial
 from math import gcd
 from typing import Any, Final
 
@@ -103,7 +104,10 @@ class RuleSpec(Declared):
 
 @dataclass(frozen=True)
 class Opening(Declared):
-    """A ``governance.proposal.opened`` body; its rules are checked to suit its method."""
+    """A ``governance.proposal.opened`` body. ``parse`` refuses (``MalformedStatementError``)
+    a missing, extra or mistyped field, an unsorted electorate or a wrong electorate hash, and
+    (``ProposalRulesError``) an unknown algorithm version or rules the method cannot count
+    under."""
 
     group: str = text(SLUG, max_length=64)
     title: str = text(max_length=200, line=True)
@@ -195,11 +199,4 @@ def check_method_rules(method: str, spec: RuleSpec, n_options: int) -> None:
         raise ProposalRulesError(f"rules do not suit {method}: {e}") from e
 
 
-def parse_opening(value: Mapping[str, Any]) -> Opening:
-    """Read an opening body and check that its rules suit its method.
-
-    Raises ``MalformedStatementError`` for a missing, extra or mistyped field, an unsorted
-    electorate or a wrong electorate hash; ``ProposalRulesError`` for an unknown method, an
-    algorithm version other than the one implemented, or rules the method cannot count under.
-    """
-    return parse(Opening, KIND, value)
+parse_opening = partial(parse, Opening, KIND)

@@ -2,10 +2,11 @@
 
 A body type is a frozen dataclass whose fields are made by the spec functions below
 (``text``, ``integer``, ``boolean``, ``one_of``, ``calendar_date``, ``time``, ``texts``,
-``integers``, ``base64``, ``json_object``, ``nested``, ``tagged``). From that one declaration
-``parse`` reads and checks a body (each refusal names the field and what was wrong),
-``to_json`` writes the body a client signs and ``json_schema`` describes it. A rule that
-spans fields is the body type's ``validate(self, kind)`` method, run after the fields are read.
+``integers``, ``base64``, ``json_object``, ``nested``; ``spec`` for any other ``Spec``).
+From that one declaration ``parse`` reads and checks a body (each refusal names the field
+and what was wrong), ``to_json`` writes the body a client signs and ``json_schema``
+describes it. A rule that spans fields is the body type's ``validate(self, kind)`` method,
+run after the fields are read.
 
 A field made with ``optional=True`` may be absent (``None``, and left out by ``to_json``);
 one made with ``nullable=True`` is always present and may be ``null``.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -66,6 +67,8 @@ class Spec:
 
 @dataclass(frozen=True)
 class Text(Spec):
+    """A non-empty string, at most ``max_length`` long, matching ``pattern`` if given."""
+
     pattern: re.Pattern[str] | None = None
     max_length: int = 200
     line: bool = False
@@ -91,6 +94,8 @@ class Text(Spec):
 
 @dataclass(frozen=True)
 class Integer(Spec):
+    """An integer (booleans refused) within the bounds given."""
+
     minimum: int | None = None
     maximum: int | None = None
 
@@ -114,6 +119,8 @@ class Integer(Spec):
 
 @dataclass(frozen=True)
 class Boolean(Spec):
+    """``true`` or ``false``."""
+
     def read(self, kind: str, name: str, value: Any) -> bool:
         if not isinstance(value, bool):
             raise fail(kind, name, "must be true or false")
@@ -125,6 +132,8 @@ class Boolean(Spec):
 
 @dataclass(frozen=True)
 class OneOf(Spec):
+    """A string from a closed set."""
+
     choices: Collection[str]
 
     def read(self, kind: str, name: str, value: Any) -> str:
@@ -138,6 +147,8 @@ class OneOf(Spec):
 
 @dataclass(frozen=True)
 class CalendarDate(Spec):
+    """A ``YYYY-MM-DD`` calendar date, read as a ``date``."""
+
     def read(self, kind: str, name: str, value: Any) -> date:
         text = Text(_DATE, max_length=10).read(kind, name, value)
         try:
@@ -154,6 +165,8 @@ class CalendarDate(Spec):
 
 @dataclass(frozen=True)
 class Time(Spec):
+    """An RFC 3339 UTC time, read as a ``datetime``."""
+
     def read(self, kind: str, name: str, value: Any) -> datetime:
         return parse_time(Text(max_length=40).read(kind, name, value), what=name)
 
@@ -166,6 +179,8 @@ class Time(Spec):
 
 @dataclass(frozen=True)
 class Texts(Spec):
+    """A list of strings (each matching ``pattern`` if given), read as a tuple."""
+
     pattern: re.Pattern[str] | None = None
     min_items: int = 0
     max_items: int = 1000
@@ -205,6 +220,8 @@ class Texts(Spec):
 
 @dataclass(frozen=True)
 class Integers(Spec):
+    """A list of integers of at least ``minimum``, read as a tuple."""
+
     minimum: int = 0
 
     def read(self, kind: str, name: str, value: Any) -> tuple[int, ...]:
@@ -223,6 +240,8 @@ class Integers(Spec):
 
 @dataclass(frozen=True)
 class Base64(Spec):
+    """Canonical standard base64 (of ``length`` bytes if given), read as ``bytes``."""
+
     length: int | None = None
     max_length: int = 200
     what: str | None = None
@@ -241,6 +260,8 @@ class Base64(Spec):
 
 @dataclass(frozen=True)
 class JsonObject(Spec):
+    """Any JSON object, read as a ``dict``."""
+
     def read(self, kind: str, name: str, value: Any) -> dict[str, Any]:
         if not isinstance(value, Mapping):
             raise fail(kind, name, "must be an object")
@@ -305,77 +326,37 @@ def spec(kind: Spec, *, optional: bool = False, nullable: bool = False, key: str
     return dataclasses.field(metadata=metadata)
 
 
-def text(
-    pattern: re.Pattern[str] | None = None, *, max_length: int = 200, line: bool = False, **kw: Any
-) -> Any:
-    """A non-empty string, at most ``max_length`` long, matching ``pattern`` if given."""
-    return spec(Text(pattern, max_length, line), **kw)
+def _field_of(kind: Callable[..., Spec]) -> Callable[..., Any]:
+    def make(
+        *args: Any, optional: bool = False, nullable: bool = False, key: str = "", **kw: Any
+    ) -> Any:
+        return spec(kind(*args, **kw), optional=optional, nullable=nullable, key=key)
+
+    make.__doc__ = kind.__doc__
+    return make
 
 
-def integer(*, minimum: int | None = None, maximum: int | None = None, **kw: Any) -> Any:
-    """An integer (booleans refused) within the bounds given."""
-    return spec(Integer(minimum, maximum), **kw)
+text = _field_of(Text)
+integer = _field_of(Integer)
+boolean = _field_of(Boolean)
+one_of = _field_of(OneOf)
+calendar_date = _field_of(CalendarDate)
+time = _field_of(Time)
+texts = _field_of(Texts)
+integers = _field_of(Integers)
+base64 = _field_of(Base64)
+json_object = _field_of(JsonObject)
+nested = _field_of(Nested)
 
 
-def boolean(**kw: Any) -> Any:
-    """``true`` or ``false``."""
-    return spec(Boolean(), **kw)
-
-
-def one_of(choices: Collection[str], **kw: Any) -> Any:
-    """A string from a closed set."""
-    return spec(OneOf(choices), **kw)
-
-
-def calendar_date(**kw: Any) -> Any:
-    """A ``YYYY-MM-DD`` calendar date, read as a ``date``."""
-    return spec(CalendarDate(), **kw)
-
-
-def time(**kw: Any) -> Any:
-    """An RFC 3339 UTC time, read as a ``datetime``."""
-    return spec(Time(), **kw)
-
-
-def texts(
-    pattern: re.Pattern[str] | None = None,
-    *,
-    min_items: int = 0,
-    max_items: int = 1000,
-    unique: bool = True,
-    **kw: Any,
-) -> Any:
-    """A list of strings (each matching ``pattern`` if given), read as a tuple."""
-    return spec(Texts(pattern, min_items, max_items, unique), **kw)
-
-
-def integers(*, minimum: int = 0, **kw: Any) -> Any:
-    """A list of integers of at least ``minimum``, read as a tuple."""
-    return spec(Integers(minimum), **kw)
-
-
-def base64(*, length: int | None = None, max_length: int = 200, what: str = "", **kw: Any) -> Any:
-    """Canonical standard base64 of ``length`` bytes if given, read as ``bytes``."""
-    return spec(Base64(length, max_length, what or None), **kw)
-
-
-def json_object(**kw: Any) -> Any:
-    """Any JSON object, read as a ``dict``."""
-    return spec(JsonObject(), **kw)
-
-
-def nested(body: type, **kw: Any) -> Any:
-    """An object of the body type ``body``."""
-    return spec(Nested(body), **kw)
-
-
-def tagged(*types: type, **kw: Any) -> Any:
-    """An object of one of ``types``, named by its ``type`` field."""
-    return spec(Tagged(types), **kw)
+_FIELDS: dict[type, list[tuple[str, dataclasses.Field[Any]]]] = {}
 
 
 def _fields(body: type) -> list[tuple[str, dataclasses.Field[Any]]]:
-    return [(f.metadata["key"] or f.name, f) for f in dataclasses.fields(body)]
+    """Each field of ``body`` with its JSON key (worked out once per body type)."""
+    if body not in _FIELDS:
+        _FIELDS[body] = [(f.metadata["key"] or f.name, f) for f in dataclasses.fields(body)]
+    return _FIELDS[body]
 
 
 def parse(body: type[T], kind: str, value: Mapping[str, Any]) -> T:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from ledger.errors import MalformedStatementError
@@ -163,41 +163,11 @@ class ResolutionBody(Declared):
     note: str = text(max_length=280)
 
 
-def parse_session(value: Mapping[str, Any]) -> SessionBody:
-    """Read a session register."""
-    return parse(SessionBody, "credit.session_recorded", value)
-
-
-def parse_claim(value: Mapping[str, Any]) -> ClaimBody:
-    """Read a claim."""
-    return parse(ClaimBody, "credit.claimed", value)
-
-
-def parse_award(value: Mapping[str, Any]) -> AwardBody:
-    """Read an award."""
-    return parse(AwardBody, "credit.awarded", value)
-
-
-def parse_decline(value: Mapping[str, Any]) -> DeclineBody:
-    """Read a decline."""
-    return parse(DeclineBody, "credit.declined", value)
-
-
-def parse_reversal(value: Mapping[str, Any]) -> ReversalBody:
-    """Read a reversal."""
-    return parse(ReversalBody, "credit.reversed", value)
-
-
-def parse_adjustment(value: Mapping[str, Any]) -> AdjustmentBody:
-    """Read an adjustment."""
-    return parse(AdjustmentBody, "credit.adjusted", value)
-
-
-def parse_dispute(value: Mapping[str, Any]) -> DisputeBody:
-    """Read a dispute."""
-    return parse(DisputeBody, "credit.disputed", value)
-
-
-def parse_resolution(value: Mapping[str, Any]) -> ResolutionBody:
-    """Read a ruling."""
-    return parse(ResolutionBody, "credit.dispute_resolved", value)
+parse_session = partial(parse, SessionBody, "credit.session_recorded")
+parse_claim = partial(parse, ClaimBody, "credit.claimed")
+parse_award = partial(parse, AwardBody, "credit.awarded")
+parse_decline = partial(parse, DeclineBody, "credit.declined")
+parse_reversal = partial(parse, ReversalBody, "credit.reversed")
+parse_adjustment = partial(parse, AdjustmentBody, "credit.adjusted")
+parse_dispute = partial(parse, DisputeBody, "credit.disputed")
+parse_resolution = partial(parse, ResolutionBody, "credit.dispute_resolved")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ledger.credits.errors import UnknownActivityError
@@ -110,9 +111,7 @@ class RuleTable(Declared):
         return hashlib.sha256(canonical_json(value)).hexdigest()
 
 
-def parse_rule_table(value: Mapping[str, Any]) -> RuleTable:
-    """Read a ``credit.rules_adopted`` body (each activity once)."""
-    return parse(RuleTable, KIND, value)
+parse_rule_table = partial(parse, RuleTable, KIND)
 
 
 def rule_table_from_community(community: Mapping[str, Any]) -> RuleTable:
