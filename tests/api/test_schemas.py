@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,17 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from api.schemas import ACTS, main, schemas
+from governance.bodies import CloseBody, JoinRequestBody, LeaveBody, RequestBody
 from ledger.acts import by_kind
+from ledger.credits.bodies import (
+    AdjustmentBody,
+    ClaimBody,
+    DeclineBody,
+    DisputeBody,
+    ResolutionBody,
+    ReversalBody,
+    SessionBody,
+)
 from ledger.encoding import canonical_json
 from ledger.fields import json_schema, parse, to_json
 
@@ -22,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SIGNED = json.loads((ROOT / "tests" / "data" / "signed_bodies.json").read_text())
 """Bodies as the hand-written builders signed them: a demo log, and the kinds it lacks."""
 BY_KIND = by_kind(ACTS)
+G = "markets-data-trust"
 
 
 def _roundtrip(kind: str, body: dict[str, Any]) -> None:
@@ -36,6 +48,28 @@ def test_the_signed_bodies_cover_every_kind() -> None:
 @pytest.mark.parametrize("entry", SIGNED, ids=lambda e: e["kind"])
 def test_a_signed_body_reads_and_writes_back_byte_for_byte(entry: dict[str, Any]) -> None:
     _roundtrip(entry["kind"], entry["body"])
+
+
+def test_the_body_types_build_what_the_builders_signed() -> None:
+    signed = {canonical_json(e["body"]) for e in SIGNED}
+    built = [
+        DeclineBody(claim=40, reason="insufficient_evidence"),
+        AdjustmentBody(award=44, credits=-2, reason="wrong_quantity"),
+        ReversalBody(award=44, credits=4, reason="error"),
+        DisputeBody(award=44, reason="wrong_quantity"),
+        ResolutionBody(dispute=46, outcome="upheld", note="two hours, not four"),
+        ClaimBody("bid.support.hour", 2, "ab" * 32, date(2026, 3, 2), "m-0123456789", "bid-7", G),
+        SessionBody(
+            "workshop.attended", date(2026, 3, 2), ("m-0123456789", "m-abcdef0123"), "Open data", G
+        ),
+        RequestBody(request=12),
+        LeaveBody(group=G),
+        JoinRequestBody(group=G, role="observer"),
+        CloseBody(proposal=30, reason="early"),
+        CloseBody(proposal=30, reason="closing_time", seal_private_key=bytes(range(32))),
+    ]
+    for body in built:
+        assert canonical_json(body.to_json()) in signed, body
 
 
 def test_the_worked_example_in_formats_reads_back() -> None:

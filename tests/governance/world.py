@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from governance import client, drafts, queries, reports
+from governance import drafts, queries, reports
+from governance.bodies import GroupBody, RoleBody
 from governance.count import Count
 from governance.gates import GovernanceDecisions, GroupConvenors
 from governance.handler import GovernanceHandler
@@ -92,12 +93,12 @@ class Gov:
     ) -> None:
         """The board creates ``slug`` and sets every role directly."""
         await self.submit(
-            "steward", "governance.group.created", client.create_group(group=slug, name=slug)
+            "steward", "governance.group.created", GroupBody(group=slug, name=slug).to_json()
         )
         roles = [(convenor, "convenor")] + [(m, "member") for m in members]
         roles += [(m, "observer") for m in observers]
         for member, role in roles:
-            body = client.set_role(group=slug, member=member, role=role)
+            body = RoleBody(group=slug, member=member, role=role).to_json()
             await self.submit("steward", "governance.group.role_set", body)
 
     async def open_body(self, group: str = GROUP, **fields: Any) -> dict[str, Any]:

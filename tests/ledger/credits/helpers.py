@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ledger.credits import client, reports
+from ledger.credits.bodies import ClaimBody, SessionBody
 from ledger.credits.gates import ConvenorGate, DecisionGate
 from ledger.credits.handler import CreditsHandler
 from ledger.credits.rules import rule_table_from_community
@@ -103,7 +104,7 @@ class Credits:
         group: str | None = None,
     ) -> dict[str, Any]:
         self._evidence += 1
-        return client.claim(
+        return ClaimBody(
             activity=activity,
             quantity=quantity,
             evidence_sha256=evidence(f"evidence {self._evidence}"),
@@ -111,7 +112,7 @@ class Credits:
             counterparty=counterparty,
             bid=bid,
             group=group,
-        )
+        ).to_json()
 
     async def claim(self, member: str, activity: str, quantity: int = 1, **kw: Any) -> int:
         return await self.submit(
@@ -138,13 +139,13 @@ class Credits:
     async def session(
         self, organiser: str, attendees: list[str], activity: str = "workshop.attended", **kw: Any
     ) -> tuple[int, dict[str, Any]]:
-        body = client.record_session(
+        body = SessionBody(
             activity=activity,
             held_on=kw.pop("held_on", TODAY),
             attendees=attendees,
             title=kw.pop("title", "Supply Chain Readiness"),
             **kw,
-        )
+        ).to_json()
         return await self.submit(organiser, "credit.session_recorded", body), body
 
     async def session_award_bodies(self, seq: int, body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -180,5 +181,5 @@ async def credits_world(
             )
         if adopt:
             table = rule_table_from_community(RULES_V1)
-            await credits.submit("steward", "credit.rules_adopted", client.adopt_rules(table))
+            await credits.submit("steward", "credit.rules_adopted", table.to_json())
         yield credits
