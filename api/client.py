@@ -22,7 +22,9 @@ from typing import Any
 
 from api.client_core import ApiError, ClientCore, Refused, act_document, graphql_input
 from governance import client as governance
+from governance.bodies import GroupBody, JoinRequestBody, LeaveBody, RequestBody, RoleBody, VoteBody
 from ledger.credits import client as credits
+from ledger.credits.bodies import ClaimBody, DeclineBody, DisputeBody, ReversalBody, SessionBody
 from ledger.credits.rules import RuleTable
 from ledger.encoding import format_time
 
@@ -42,7 +44,7 @@ class CoopClient(ClientCore):
             "adoptRuleTable",
             "RuleTableAccepted",
             "credit.rules_adopted",
-            credits.adopt_rules(table),
+            table.to_json(),
         )
         return int(result["receipt"]["seq"])
 
@@ -60,7 +62,7 @@ class CoopClient(ClientCore):
     ) -> int:
         """Claim credit; the evidence file stays here, only its SHA-256 is signed."""
         digest = evidence_sha256 or credits.evidence_digest(evidence or b"")
-        body = credits.claim(
+        body = ClaimBody(
             activity=activity,
             quantity=quantity,
             evidence_sha256=digest,
@@ -68,7 +70,7 @@ class CoopClient(ClientCore):
             counterparty=counterparty,
             bid=bid,
             group=group,
-        )
+        ).to_json()
         result = await self.act("claimCredit", "ClaimAccepted", "credit.claimed", body)
         return int(result["receipt"]["seq"])
 
@@ -95,7 +97,7 @@ class CoopClient(ClientCore):
 
     async def decline(self, claim: int, reason: str) -> int:
         """Decline a claim (approver), or withdraw one's own (``reason="withdrawn"``)."""
-        body = credits.decline(claim_seq=claim, reason=reason)
+        body = DeclineBody(claim=claim, reason=reason).to_json()
         result = await self.act("declineClaim", "ClaimAccepted", "credit.declined", body)
         return int(result["receipt"]["seq"])
 
@@ -103,9 +105,9 @@ class CoopClient(ClientCore):
         self, *, activity: str, held_on: date, attendees: list[str], title: str, group: str | None
     ) -> int:
         """Record a session register (a convenor or the board)."""
-        body = credits.record_session(
-            activity=activity, held_on=held_on, attendees=attendees, title=title, group=group
-        )
+        body = SessionBody(
+            activity=activity, held_on=held_on, attendees=tuple(attendees), title=title, group=group
+        ).to_json()
         result = await self.act("recordSession", "SessionAccepted", "credit.session_recorded", body)
         return int(result["receipt"]["seq"])
 
@@ -118,9 +120,9 @@ class CoopClient(ClientCore):
         session = await self.record_session(
             activity=activity, held_on=held_on, attendees=attendees, title=title, group=group
         )
-        body = credits.record_session(
-            activity=activity, held_on=held_on, attendees=attendees, title=title, group=group
-        )
+        body = SessionBody(
+            activity=activity, held_on=held_on, attendees=tuple(attendees), title=title, group=group
+        ).to_json()
         awards = credits.awards_for_session(session_seq=session, session_body=body, table=table)
         results = await asyncio.gather(
             *(self.act("awardCredit", "AwardAccepted", "credit.awarded", a) for a in awards)
@@ -129,13 +131,13 @@ class CoopClient(ClientCore):
 
     async def dispute(self, award: int, reason: str) -> int:
         """Dispute an award within its window."""
-        body = credits.dispute(award_seq=award, reason=reason)
+        body = DisputeBody(award=award, reason=reason).to_json()
         result = await self.act("disputeAward", "DisputeAccepted", "credit.disputed", body)
         return int(result["receipt"]["seq"])
 
     async def reverse(self, award: int, credits_back: int, reason: str) -> int:
         """Reverse what remains of an award (a board member not involved in it)."""
-        body = credits.reverse(award_seq=award, credits=credits_back, reason=reason)
+        body = ReversalBody(award=award, credits=credits_back, reason=reason).to_json()
         result = await self.act("reverseAward", "AwardAccepted", "credit.reversed", body)
         return int(result["receipt"]["seq"])
 
@@ -212,7 +214,7 @@ class CoopClient(ClientCore):
             raise ApiError("not_found", f"there is no proposal at entry {proposal}")
         key = data["proposal"]["sealKey"]
         if key is None:
-            body = governance.cast_vote(proposal=proposal, ballot=ballot)
+            body = VoteBody(proposal=proposal, ballot=ballot).to_json()
         else:
             body = governance.cast_sealed_vote(
                 proposal=proposal,
@@ -243,19 +245,19 @@ class CoopClient(ClientCore):
 
     async def create_group(self, slug: str, name: str) -> int:
         """Create a working group (the board)."""
-        body = governance.create_group(group=slug, name=name)
+        body = GroupBody(group=slug, name=name).to_json()
         result = await self.act("createGroup", "GroupAccepted", "governance.group.created", body)
         return int(result["receipt"]["seq"])
 
     async def set_role(self, group: str, member: str, role: str) -> int:
         """Set a member's role in a group (the board; a convenor moves member/observer)."""
-        body = governance.set_role(group=group, member=member, role=role)
+        body = RoleBody(group=group, member=member, role=role).to_json()
         result = await self.act("setRole", "GroupAccepted", "governance.group.role_set", body)
         return int(result["receipt"]["seq"])
 
     async def join(self, group: str, role: str = "member") -> int:
         """Ask to join a group as ``member`` or ``observer``."""
-        body = governance.request_to_join(group=group, role=role)
+        body = JoinRequestBody(group=group, role=role).to_json()
         result = await self.act(
             "requestToJoin", "GroupAccepted", "governance.group.join_requested", body
         )
@@ -263,7 +265,7 @@ class CoopClient(ClientCore):
 
     async def approve_join(self, request: int) -> int:
         """Approve a join request (the group's convenor or the board)."""
-        body = governance.approve_join(request=request)
+        body = RequestBody(request=request).to_json()
         result = await self.act(
             "approveJoin", "JoinRequestAccepted", "governance.group.join_approved", body
         )
@@ -271,7 +273,7 @@ class CoopClient(ClientCore):
 
     async def decline_join(self, request: int) -> int:
         """Decline a join request (the group's convenor or the board), or withdraw your own."""
-        body = governance.decline_join(request=request)
+        body = RequestBody(request=request).to_json()
         result = await self.act(
             "declineJoin", "JoinRequestAccepted", "governance.group.join_declined", body
         )
@@ -279,7 +281,7 @@ class CoopClient(ClientCore):
 
     async def leave(self, group: str) -> int:
         """Leave a working group."""
-        body = governance.leave_group(group=group)
+        body = LeaveBody(group=group).to_json()
         result = await self.act("leaveGroup", "GroupAccepted", "governance.group.left", body)
         return int(result["receipt"]["seq"])
 

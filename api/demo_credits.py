@@ -14,6 +14,7 @@ from typing import Any
 from api.demo import DemoContext, DemoEvent, DemoTable
 from api.demo_governance import CONVENORS, EXTRA_MEMBERS
 from ledger.credits import client, reports
+from ledger.credits.bodies import ClaimBody, ReversalBody, SessionBody
 from ledger.credits.client import evidence_digest
 from ledger.credits.community import default_rule_table
 from ledger.errors import LedgerError
@@ -42,7 +43,7 @@ class CreditMonth:
         mistaken = await self._registers(ctx, events)
         await self._claims(ctx, events)
         await self._refusals(ctx, events)
-        correction = client.reverse(award_seq=mistaken, credits=2, reason="error")
+        correction = ReversalBody(award=mistaken, credits=2, reason="error").to_json()
         seq = await ctx.submit("south-data-coop", "credit.reversed", correction)
         events.append(DemoEvent(self.title, "second board member reverses a mistaken award", seq))
         return events
@@ -56,14 +57,14 @@ class CreditMonth:
             slug, convenor = group["slug"], CONVENORS[group["slug"]]
             handles = [m.handle for m in ctx.members_of(slug)] + EXTRA_MEMBERS.get(slug, [])
             handles += GUESTS.get(slug, [])
-            attendees = [ctx.members[h].member for h in handles if h != convenor]
-            body = client.record_session(
+            attendees = tuple(ctx.members[h].member for h in handles if h != convenor)
+            body = SessionBody(
                 activity="workshop.attended",
                 held_on=_day(26 - 5 * i),
                 attendees=attendees,
                 title=workshops[i % len(workshops)],
                 group=slug,
-            )
+            ).to_json()
             session = await ctx.submit(convenor, "credit.session_recorded", body)
             awards = client.awards_for_session(
                 session_seq=session, session_body=body, table=default_rule_table()
@@ -105,14 +106,14 @@ class CreditMonth:
         quantity: int,
         extra: dict[str, Any],
     ) -> tuple[int, dict[str, Any]]:
-        body = client.claim(
+        body = ClaimBody(
             activity=activity,
             quantity=quantity,
             evidence_sha256=evidence_digest(f"{member} {activity} {quantity}".encode()),
             done_on=_day(12),
             counterparty=ctx.members[counterparty].member,
             **extra,
-        )
+        ).to_json()
         return await ctx.submit(member, "credit.claimed", body), body
 
     async def _refusals(self, ctx: DemoContext, events: list[DemoEvent]) -> None:
@@ -131,13 +132,13 @@ class CreditMonth:
             "credit.awarded",
             award,
         )
-        over = client.claim(
+        over = ClaimBody(
             activity="mentoring.hour",
             quantity=6,
             evidence_sha256=evidence_digest(b"six more hours"),
             done_on=_day(5),
             counterparty=ctx.members["merton-care"].member,
-        )
+        ).to_json()
         await self._refused(
             ctx,
             events,

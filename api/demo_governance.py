@@ -10,6 +10,7 @@ from typing import Any
 from api.demo import DemoContext, DemoEvent, DemoTable
 from api.runtime import seal_key_store
 from governance import client, drafts, reports
+from governance.bodies import GroupBody, JoinRequestBody, RequestBody, RoleBody
 from ledger.errors import LedgerError
 from ledger.sql import SqlLogStore
 
@@ -85,18 +86,18 @@ class WorkingGroups:
         events = []
         for group in ctx.community["working_groups"]:
             slug = group["slug"]
-            body = client.create_group(group=slug, name=group["name"])
+            body = GroupBody(group=slug, name=group["name"]).to_json()
             seq = await ctx.submit("steward", "governance.group.created", body)
             joiners = [(m.handle, "member") for m in ctx.members_of(slug)]
             joiners += [(h, "member") for h in EXTRA_MEMBERS.get(slug, [])]
             joiners += [(h, "observer") for h in OBSERVERS.get(slug, [])]
             for handle, wanted in joiners:
-                request = client.request_to_join(group=slug, role=wanted)
+                request = JoinRequestBody(group=slug, role=wanted).to_json()
                 asked = await ctx.submit(handle, "governance.group.join_requested", request)
-                approve = client.approve_join(request=asked)
+                approve = RequestBody(request=asked).to_json()
                 await ctx.submit("steward", "governance.group.join_approved", approve)
             convenor = ctx.members[CONVENORS[slug]].member
-            appoint = client.set_role(group=slug, member=convenor, role="convenor")
+            appoint = RoleBody(group=slug, member=convenor, role="convenor").to_json()
             await ctx.submit("steward", "governance.group.role_set", appoint)
             what = f"{group['name']}: {len(joiners)} joined; convenor {CONVENORS[slug]}"
             events.append(DemoEvent(self.title, what, seq))

@@ -22,7 +22,6 @@ from ledger.config import (
     write_config_file,
     write_data_dir,
 )
-from ledger.credits.client import adopt_rules
 from ledger.credits.community import default_rule_table
 from ledger.credits.handler import CreditsHandler
 from ledger.credits.rules import RuleTable
@@ -141,7 +140,7 @@ async def init_ledger(
             await initialise(ledger, steward=steward, steward_id=steward_id, log_signer=log_signer)
             factory = StatementFactory(origin, ledger.clock)
             table = rules or default_rule_table()
-            await ledger.submit(factory.sign(steward, "credit.rules_adopted", adopt_rules(table)))
+            await ledger.submit(factory.sign(steward, "credit.rules_adopted", table.to_json()))
     finally:
         await store.close()
     write_config_file(data, origin=origin)

@@ -36,7 +36,7 @@ from pathlib import Path
 from nacl.signing import SigningKey
 
 from ledger.checkpoint import Checkpoint, sign_checkpoint
-from ledger.credits.client import claim
+from ledger.credits.bodies import ClaimBody
 from ledger.encoding import JSONValue
 from ledger.migrate import upgrade
 from ledger.note import NoteSigner
@@ -160,14 +160,14 @@ def _statement(seq: int, logged_at: datetime, rng: random.Random) -> SignedState
     j = rng.randrange(MEMBERS)
     other = (j + rng.randrange(1, MEMBERS)) % MEMBERS
     activity = rng.choice(ACTIVITIES)
-    body = claim(
+    body = ClaimBody(
         activity=activity,
         quantity=rng.randint(1, 8),
         evidence_sha256=hashlib.sha256(f"evidence {seq}".encode()).hexdigest(),
         done_on=date.fromordinal(logged_at.date().toordinal() - rng.randint(0, 30)),
         counterparty=member_id(other) if activity.endswith((".hour", "buddied")) else None,
         group=rng.choice((None, "business-services", "health-social-care", "arts-creative")),
-    )
+    ).to_json()
     return _sign(member_key(j, generation(j, seq)), "credit.claimed", body, seq, issued_at)
 
 

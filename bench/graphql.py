@@ -38,11 +38,12 @@ import httpx
 from api.client import graphql_input
 from api.runtime import init_ledger, running_ledger
 from bench.common import machine, percentile, run_on_scratch
-from governance import client as governance
 from governance import drafts
+from governance.bodies import VoteBody
 from ledger.authoring import StatementFactory
 from ledger.config import Settings
 from ledger.credits import client as credits
+from ledger.credits.bodies import ClaimBody
 from ledger.encoding import b64decode, b64encode, utc_now
 from ledger.service import Ledger
 from ledger.signing import Keypair
@@ -87,13 +88,13 @@ async def _statement_lines(ledger: Ledger, steward: Keypair) -> None:
         key = await _admit(ledger, steward, partner)
         for day in (today, today - timedelta(days=31)):
             for i in range(4):
-                body = credits.claim(
+                body = ClaimBody(
                     activity="mentoring.hour",
                     quantity=1,
                     evidence_sha256=credits.evidence_digest(f"{partner}{day}{i}".encode()),
                     done_on=day,
                     counterparty=partner,
-                )
+                ).to_json()
                 claim = await _submit(ledger, target, "credit.claimed", body)
                 award = {
                     "member": TARGET,
@@ -240,7 +241,7 @@ def _ballots(plan: dict[str, Any], per_voter: int) -> list[list[bytes]]:
         mine = []
         for i in range(per_voter):
             choice = ("agree", "disagree", "abstain")[i % 3]
-            body = governance.cast_vote(proposal=plan["proposal"], ballot={"choice": choice})
+            body = VoteBody(proposal=plan["proposal"], ballot={"choice": choice}).to_json()
             signed = factory.sign(keypair, "governance.vote.cast", body)
             document = {"query": VOTE, "variables": {"s": graphql_input(signed)}}
             mine.append(_request("POST", "/graphql", json.dumps(document).encode()))

@@ -43,9 +43,11 @@ from bench.common import machine, percentile, run_on_scratch
 from bench.graphql import _free_port, _request, _response, _wait
 from governance import client as governance
 from governance import drafts
+from governance.bodies import VoteBody
 from ledger.authoring import StatementFactory
 from ledger.config import Settings
 from ledger.credits import client as credits
+from ledger.credits.bodies import ClaimBody
 from ledger.encoding import b64decode, b64encode, utc_now
 from ledger.signing import Keypair
 from ledger.sql import SqlLogStore
@@ -184,7 +186,7 @@ async def _member(
         token = session["data"]["login"]["token"]
         first = int(member.removeprefix("m-")) % len(OPTIONS)
         ranking = [(first + j) % len(OPTIONS) for j in range(3)]
-        body = governance.cast_vote(proposal=proposal, ballot=governance.ranked_ballot(ranking))
+        body = VoteBody(proposal=proposal, ballot=governance.ranked_ballot(ranking)).to_json()
         signed = StatementFactory(ORIGIN).sign(keypair, "governance.vote.cast", body)
         await _act(reader, writer, record, ("castVote", VOTE, "ProposalAccepted"), signed)
         await _graphql(
@@ -208,13 +210,13 @@ async def _claims(
         n = 0
         while time.perf_counter() < until:
             (member, keypair), (partner, _) = keys[n % len(keys)], keys[(n + 1) % len(keys)]
-            body = credits.claim(
+            body = ClaimBody(
                 activity="mentoring.hour",
                 quantity=1,
                 evidence_sha256=credits.evidence_digest(f"{member} {n}".encode()),
                 done_on=utc_now().date(),
                 counterparty=partner,
-            )
+            ).to_json()
             signed = StatementFactory(ORIGIN).sign(keypair, "credit.claimed", body)
             await _act(reader, writer, record, ("claimCredit", CLAIM, "ClaimAccepted"), signed)
             n += 1

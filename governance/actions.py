@@ -6,91 +6,66 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, ClassVar, Final, cast
 
 from governance.bodies import ASSEMBLY
 from governance.errors import ProposalRulesError
 from ledger.encoding import JSONValue
-from ledger.fields import HEX_SHA256, MEMBER_ID, SLUG, Body
+from ledger.fields import HEX_SHA256, MEMBER_ID, SLUG, Declared, Tagged, integer, text
 
 KIND: Final = "governance.proposal.opened"
 MOTION_METHODS: Final = frozenset({"proposal", "consent"})
 
 
 @dataclass(frozen=True)
-class NoAction:
+class NoAction(Declared):
     """A decision that changes nothing by itself."""
 
+    tag: ClassVar[str] = "none"
+
 
 @dataclass(frozen=True)
-class AdoptRuleTable:
+class AdoptRuleTable(Declared):
     """Adopt credit rule table ``version``: exactly the table whose digest is ``digest``."""
 
-    version: int
-    digest: str
+    tag: ClassVar[str] = "adopt_rule_table"
+    version: int = integer(minimum=2)
+    digest: str = text(HEX_SHA256, max_length=64)
 
 
 @dataclass(frozen=True)
-class AdoptTerms:
+class AdoptTerms(Declared):
     """Adopt version ``version`` of ``group``'s terms of reference: the text hashing to
     ``sha256``."""
 
-    group: str
-    version: int
-    sha256: str
+    tag: ClassVar[str] = "adopt_terms"
+    group: str = text(SLUG, max_length=64)
+    version: int = integer(minimum=1)
+    sha256: str = text(HEX_SHA256, max_length=64)
 
 
 @dataclass(frozen=True)
-class ElectConvenor:
+class ElectConvenor(Declared):
     """Make ``member`` the convenor of ``group``."""
 
-    group: str
-    member: str
+    tag: ClassVar[str] = "elect_convenor"
+    group: str = text(SLUG, max_length=64)
+    member: str = text(MEMBER_ID)
 
 
 Action = NoAction | AdoptRuleTable | AdoptTerms | ElectConvenor
+ACTION = Tagged((NoAction, AdoptRuleTable, AdoptTerms, ElectConvenor))
+"""The ``action`` field of an opening: an object whose ``type`` names the action."""
 
 
 def action_json(action: Action) -> dict[str, JSONValue]:
     """The ``action`` object of an opening body."""
-    if isinstance(action, AdoptRuleTable):
-        return {"type": "adopt_rule_table", "version": action.version, "digest": action.digest}
-    if isinstance(action, AdoptTerms):
-        return {
-            "type": "adopt_terms",
-            "group": action.group,
-            "version": action.version,
-            "sha256": action.sha256,
-        }
-    if isinstance(action, ElectConvenor):
-        return {"type": "elect_convenor", "group": action.group, "member": action.member}
-    return {"type": "none"}
+    return {"type": action.tag, **action.to_json()}
 
 
 def parse_action(value: Mapping[str, Any]) -> Action:
     """Read an ``action``; raises ``MalformedStatementError`` for an unknown type or field."""
-    kind = f"{KIND} action"
-    body = Body(kind, value)
-    action = body.one_of("type", {"none", "adopt_rule_table", "adopt_terms", "elect_convenor"})
-    if action == "adopt_rule_table":
-        body.only({"type", "version", "digest"})
-        return AdoptRuleTable(
-            body.int("version", minimum=2), body.str("digest", pattern=HEX_SHA256, max_length=64)
-        )
-    if action == "adopt_terms":
-        body.only({"type", "group", "version", "sha256"})
-        return AdoptTerms(
-            body.str("group", pattern=SLUG, max_length=64),
-            body.int("version", minimum=1),
-            body.str("sha256", pattern=HEX_SHA256, max_length=64),
-        )
-    if action == "elect_convenor":
-        body.only({"type", "group", "member"})
-        return ElectConvenor(
-            body.str("group", pattern=SLUG, max_length=64), body.str("member", pattern=MEMBER_ID)
-        )
-    body.only({"type"})
-    return NoAction()
+    return cast(Action, ACTION.read(KIND, "action", value))
 
 
 def check_action(group: str, method: str, action: Action) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from governance import bodies
 from governance import projection as project
 from governance.checks import (
     check_cast,
@@ -19,6 +20,7 @@ from governance.checks import (
     check_opened,
     check_role_set,
 )
+from governance.opening import Opening
 from governance.projection import Apply
 from governance.scope import Scope
 from ledger.acts import Act, by_kind
@@ -37,6 +39,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="group",
         check=check_group_created,
         apply=project.project_group_created,
+        body=bodies.GroupBody,
     ),
     Act(
         "governance.group.join_requested",
@@ -46,6 +49,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="group",
         check=check_join_requested,
         apply=project.project_join_requested,
+        body=bodies.JoinRequestBody,
     ),
     Act(
         "governance.group.join_approved",
@@ -55,6 +59,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="request",
         check=check_join_approved,
         apply=project.project_join_approved,
+        body=bodies.RequestBody,
     ),
     Act(
         "governance.group.join_declined",
@@ -64,6 +69,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="request",
         check=check_join_declined,
         apply=project.project_join_declined,
+        body=bodies.RequestBody,
     ),
     Act(
         "governance.group.left",
@@ -73,6 +79,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="group",
         check=check_left,
         apply=project.project_left,
+        body=bodies.LeaveBody,
     ),
     Act(
         "governance.group.role_set",
@@ -82,6 +89,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="group",
         check=check_role_set,
         apply=project.project_role_set,
+        body=bodies.RoleBody,
     ),
     Act(
         "governance.proposal.opened",
@@ -91,6 +99,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject=None,
         check=check_opened,
         apply=project.project_opened,
+        body=Opening,
     ),
     Act(
         VOTE,
@@ -100,6 +109,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="proposal",
         check=check_cast,
         apply=None,  # ballots come in bulk: the handler writes a batch's together
+        body=bodies.VoteBody,
     ),
     Act(
         "governance.proposal.closed",
@@ -109,6 +119,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="proposal",
         check=check_closed,
         apply=project.project_closed,
+        body=bodies.CloseBody,
     ),
     Act(
         "governance.decision.recorded",
@@ -118,6 +129,7 @@ GOVERNANCE_ACTS: tuple[GovernanceAct, ...] = (
         subject="proposal",
         check=check_decided,
         apply=project.project_decided,
+        body=bodies.DecisionBody,
     ),
 )
 """Every governance kind, in the order the API lists its mutations."""

@@ -1,4 +1,4 @@
-"""Checked reads of the governance statement bodies (all but the opening), one dataclass each.
+"""The governance statement bodies (all but the opening), declared once: one dataclass each.
 
 Pure: every parser raises ``MalformedStatementError`` naming the field that is wrong. The
 opening of a proposal, which carries the frozen rules, is read by ``governance.opening``.
@@ -10,13 +10,26 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, Final
 
-from governance.tally.base import Json
-from ledger.credits.bodies import parse_date
-from ledger.encoding import b64decode
 from ledger.errors import MalformedStatementError
-from ledger.fields import HEX_SHA256, MEMBER_ID, SLUG, Body
+from ledger.fields import (
+    HEX_SHA256,
+    MEMBER_ID,
+    SLUG,
+    Declared,
+    base64,
+    boolean,
+    calendar_date,
+    integer,
+    integers,
+    json_object,
+    nested,
+    one_of,
+    parse,
+    text,
+)
 
 ASSEMBLY: Final = "assembly"
 """The co-op-wide group of every member: implicit, never created, joined or left."""
@@ -39,98 +52,104 @@ MIN_SEALED_BYTES: Final = 48 + 2
 OUTCOMES: Final = frozenset(
     {"winner", "tie", "no_support", "quorum_not_met", "passed", "failed", "blocked"}
 )
-_SEQ = {"minimum": 0}
 
 
 @dataclass(frozen=True)
-class GroupBody:
+class GroupBody(Declared):
     """``governance.group.created``: a working group with its slug and display name."""
 
-    group: str
-    name: str
+    group: str = text(SLUG, max_length=64)
+    name: str = text(max_length=120, line=True)
+
+    def validate(self, kind: str) -> None:
+        if self.group == ASSEMBLY:
+            raise MalformedStatementError(f"{kind}: 'assembly' is reserved")
 
 
 @dataclass(frozen=True)
-class JoinRequestBody:
+class JoinRequestBody(Declared):
     """``governance.group.join_requested``: the signer asks to join as member or observer."""
 
-    group: str
-    role: str
+    group: str = text(SLUG, max_length=64)
+    role: str = one_of(JOIN_ROLES)
 
 
 @dataclass(frozen=True)
-class RequestBody:
+class RequestBody(Declared):
     """``governance.group.join_approved`` / ``join_declined``: the request's entry seq."""
 
-    request: int
+    request: int = integer(minimum=0)
 
 
 @dataclass(frozen=True)
-class LeaveBody:
+class LeaveBody(Declared):
     """``governance.group.left``: the signer leaves the group."""
 
-    group: str
+    group: str = text(SLUG, max_length=64)
 
 
 @dataclass(frozen=True)
-class RoleBody:
+class RoleBody(Declared):
     """``governance.group.role_set``: a member's role in a group is set."""
 
-    group: str
-    member: str
-    role: str
+    group: str = text(SLUG, max_length=64)
+    member: str = text(MEMBER_ID)
+    role: str = one_of(ROLES)
 
 
 @dataclass(frozen=True)
-class VoteBody:
-    """``governance.vote.cast``: exactly one of a plain ``ballot`` or a ``sealed`` ciphertext."""
+class VoteBody(Declared):
+    """``governance.vote.cast``: exactly one of a plain ``ballot`` or a ``sealed`` ciphertext.
 
-    proposal: int
-    ballot: Mapping[str, Any] | None
-    sealed: bytes | None
+    The ballot's content is checked against the method later, by the proposal's rules.
+    """
+
+    proposal: int = integer(minimum=0)
+    ballot: Mapping[str, Any] | None = json_object(optional=True)
+    sealed: bytes | None = base64(
+        max_length=4 * MAX_SEALED_BYTES // 3 + 4, what="sealed ballot", optional=True
+    )
+
+    def validate(self, kind: str) -> None:
+        if (self.ballot is None) == (self.sealed is None):
+            raise MalformedStatementError(f"{kind}: give exactly one of ballot, sealed")
+        if self.sealed is not None and not MIN_SEALED_BYTES <= len(self.sealed) <= MAX_SEALED_BYTES:
+            raise MalformedStatementError(
+                f"{kind}: a sealed ballot is {MIN_SEALED_BYTES} to "
+                f"{MAX_SEALED_BYTES} bytes, not {len(self.sealed)}"
+            )
 
 
 @dataclass(frozen=True)
-class CloseBody:
+class CloseBody(Declared):
     """``governance.proposal.closed``: why it closed; a hidden proposal's private seal key."""
 
-    proposal: int
-    reason: str
-    seal_private_key: bytes | None
+    proposal: int = integer(minimum=0)
+    reason: str = one_of(CLOSE_REASONS)
+    seal_private_key: bytes | None = base64(length=SEAL_KEY_BYTES, optional=True)
 
 
 @dataclass(frozen=True)
-class Result:
-    """The headline of a count, as a decision records it on the log."""
+class Result(Declared):
+    """The headline of a count, as a decision records it on the log (its ``result``)."""
 
-    outcome: str
-    winner: int | None
-    passed: bool | None
-    counts: tuple[int, ...]
-    ballots: int
-    spoiled: int
-
-    def to_json(self) -> dict[str, Json]:
-        """The ``result`` object of a ``governance.decision.recorded`` body."""
-        return {
-            "outcome": self.outcome,
-            "winner": self.winner,
-            "passed": self.passed,
-            "counts": list(self.counts),
-            "ballots": self.ballots,
-            "spoiled": self.spoiled,
-        }
+    outcome: str = one_of(OUTCOMES)
+    winner: int | None = integer(minimum=0, nullable=True)
+    passed: bool | None = boolean(nullable=True)
+    counts: tuple[int, ...] = integers(minimum=0)
+    ballots: int = integer(minimum=0)
+    spoiled: int = integer(minimum=0)
 
 
 @dataclass(frozen=True)
-class DecisionBody:
+class DecisionBody(Declared):
     """``governance.decision.recorded``: result, transcript hash, outcome statement, review."""
 
-    proposal: int
-    result: Result
-    transcript_sha256: str
-    statement_sha256: str
-    review_on: date
+    proposal: int = integer(minimum=0)
+    result: Result = nested(Result)
+    transcript_sha256: str = text(HEX_SHA256, max_length=64)
+    statement_sha256: str = text(HEX_SHA256, max_length=64)
+    review_on: date = calendar_date()
 
 
 def text_digest(text: str) -> str:
@@ -138,112 +157,12 @@ def text_digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _group(body: Body) -> str:
-    return body.str("group", pattern=SLUG, max_length=64)
-
-
-def parse_group(value: Mapping[str, Any]) -> GroupBody:
-    """Read a group creation; the slug ``assembly`` is reserved."""
-    body = Body("governance.group.created", value).only({"group", "name"})
-    group = _group(body)
-    if group == ASSEMBLY:
-        raise MalformedStatementError("governance.group.created: 'assembly' is reserved")
-    name = body.str("name", max_length=120)
-    if not name.isprintable():
-        raise MalformedStatementError("governance.group.created: name must be one plain line")
-    return GroupBody(group, name)
-
-
-def parse_join_request(value: Mapping[str, Any]) -> JoinRequestBody:
-    """Read a join request: the group and the role asked for (member or observer)."""
-    body = Body("governance.group.join_requested", value).only({"group", "role"})
-    return JoinRequestBody(_group(body), body.one_of("role", JOIN_ROLES))
-
-
-def parse_request_ref(kind: str, value: Mapping[str, Any]) -> RequestBody:
-    """Read an approval or a decline of a join request."""
-    body = Body(kind, value).only({"request"})
-    return RequestBody(body.int("request", **_SEQ))
-
-
-def parse_leave(value: Mapping[str, Any]) -> LeaveBody:
-    """Read a leave."""
-    return LeaveBody(_group(Body("governance.group.left", value).only({"group"})))
-
-
-def parse_role(value: Mapping[str, Any]) -> RoleBody:
-    """Read a role change: group, member and the new role."""
-    body = Body("governance.group.role_set", value).only({"group", "member", "role"})
-    return RoleBody(_group(body), body.str("member", pattern=MEMBER_ID), body.one_of("role", ROLES))
-
-
-def parse_vote(value: Mapping[str, Any]) -> VoteBody:
-    """Read a vote: ``{"proposal", "ballot": {...}}`` or ``{"proposal", "sealed": base64}``.
-
-    The ballot's content is checked against the method later, by the proposal's rules.
-    """
-    body = Body("governance.vote.cast", value).only({"proposal"}, {"ballot", "sealed"})
-    proposal = body.int("proposal", **_SEQ)
-    if body.has("ballot") == body.has("sealed"):
-        raise MalformedStatementError("governance.vote.cast: give exactly one of ballot, sealed")
-    if body.has("ballot"):
-        return VoteBody(proposal, dict(body.object("ballot")), None)
-    sealed = b64decode(
-        body.str("sealed", max_length=4 * MAX_SEALED_BYTES // 3 + 4), what="sealed ballot"
-    )
-    if not MIN_SEALED_BYTES <= len(sealed) <= MAX_SEALED_BYTES:
-        raise MalformedStatementError(
-            f"governance.vote.cast: a sealed ballot is {MIN_SEALED_BYTES} to "
-            f"{MAX_SEALED_BYTES} bytes, not {len(sealed)}"
-        )
-    return VoteBody(proposal, None, sealed)
-
-
-def parse_close(value: Mapping[str, Any]) -> CloseBody:
-    """Read a close: the proposal, the reason, and (hidden proposals) the private seal key."""
-    body = Body("governance.proposal.closed", value)
-    body.only({"proposal", "reason"}, {"seal_private_key"})
-    key = None
-    if body.has("seal_private_key"):
-        key = b64decode(
-            body.str("seal_private_key"), length=SEAL_KEY_BYTES, what="seal_private_key"
-        )
-    return CloseBody(body.int("proposal", **_SEQ), body.one_of("reason", CLOSE_REASONS), key)
-
-
-def parse_decision(value: Mapping[str, Any]) -> DecisionBody:
-    """Read a decision: the proposal, its result, the hashes and the review date."""
-    kind = "governance.decision.recorded"
-    body = Body(kind, value).only(
-        {"proposal", "result", "transcript_sha256", "statement_sha256", "review_on"}
-    )
-    return DecisionBody(
-        proposal=body.int("proposal", **_SEQ),
-        result=parse_result(body.object("result")),
-        transcript_sha256=body.str("transcript_sha256", pattern=HEX_SHA256, max_length=64),
-        statement_sha256=body.str("statement_sha256", pattern=HEX_SHA256, max_length=64),
-        review_on=parse_date(body, "review_on"),
-    )
-
-
-def parse_result(value: Mapping[str, Any]) -> Result:
-    """Read a decision's ``result``: outcome, winner, passed, counts, ballots, spoiled."""
-    kind = "governance.decision.recorded result"
-    body = Body(kind, value).only({"outcome", "winner", "passed", "counts", "ballots", "spoiled"})
-    winner = value.get("winner")
-    if winner is not None:
-        winner = body.int("winner", minimum=0)
-    passed = value.get("passed")
-    if passed is not None:
-        passed = body.bool("passed")
-    counts = value.get("counts")
-    if not isinstance(counts, list) or not all(type(n) is int and 0 <= n for n in counts):
-        raise MalformedStatementError(f"{kind}: counts must be a list of integers >= 0")
-    return Result(
-        outcome=body.one_of("outcome", OUTCOMES),
-        winner=winner,
-        passed=passed,
-        counts=tuple(counts),
-        ballots=body.int("ballots", minimum=0),
-        spoiled=body.int("spoiled", minimum=0),
-    )
+parse_group = partial(parse, GroupBody, "governance.group.created")
+parse_join_request = partial(parse, JoinRequestBody, "governance.group.join_requested")
+parse_request_ref = partial(parse, RequestBody)
+parse_leave = partial(parse, LeaveBody, "governance.group.left")
+parse_role = partial(parse, RoleBody, "governance.group.role_set")
+parse_vote = partial(parse, VoteBody, "governance.vote.cast")
+parse_close = partial(parse, CloseBody, "governance.proposal.closed")
+parse_decision = partial(parse, DecisionBody, "governance.decision.recorded")
+parse_result = partial(parse, Result, "governance.decision.recorded result")

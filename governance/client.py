@@ -1,4 +1,6 @@
-"""Build the body of each governance act, so callers need not know the body shapes.
+"""The governance bodies a client computes rather than copies (an opening with its frozen
+rules, a sealed vote, a decision from its count), the actions and the ballots. Every other body
+is its body type (``governance.bodies``) written with ``to_json``.
 
 Pure functions; sign the result with ``ledger.statement.sign_statement`` and submit it. Texts
 named by hash (proposal bodies, terms of reference, outcome statements) must be stored with
@@ -12,8 +14,8 @@ from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
-from governance.actions import Action, AdoptRuleTable, AdoptTerms, ElectConvenor, NoAction
-from governance.bodies import ALL_VOTED, CLOSING_TIME, EARLY, text_digest
+from governance.actions import Action, AdoptRuleTable, AdoptTerms, NoAction
+from governance.bodies import DecisionBody, VoteBody, text_digest
 from governance.opening import (
     Opening,
     RuleSpec,
@@ -24,44 +26,10 @@ from governance.seal import seal_ballot
 from governance.tally import ALGORITHM_VERSIONS, TieRule
 from governance.tally.proposal_count import Count
 from ledger.credits.rules import RuleTable
-from ledger.encoding import JSONValue, b64encode
+from ledger.encoding import JSONValue
 
 Body = dict[str, JSONValue]
 Ballot = dict[str, Any]
-CLOSE_REASONS = (CLOSING_TIME, ALL_VOTED, EARLY)
-
-
-# -- groups ---------------------------------------------------------------------------------
-
-
-def create_group(*, group: str, name: str) -> Body:
-    """``governance.group.created`` (a board member): a working group's slug and name."""
-    return {"group": group, "name": name}
-
-
-def request_to_join(*, group: str, role: str = "member") -> Body:
-    """``governance.group.join_requested``: ask to join as ``member`` or ``observer``."""
-    return {"group": group, "role": role}
-
-
-def approve_join(*, request: int) -> Body:
-    """``governance.group.join_approved`` (the convenor): approve the request at ``request``."""
-    return {"request": request}
-
-
-def decline_join(*, request: int) -> Body:
-    """``governance.group.join_declined``: the convenor declines, or the requester withdraws."""
-    return {"request": request}
-
-
-def leave_group(*, group: str) -> Body:
-    """``governance.group.left``: the signer leaves ``group``."""
-    return {"group": group}
-
-
-def set_role(*, group: str, member: str, role: str) -> Body:
-    """``governance.group.role_set``: ``convenor`` (board only), ``member`` or ``observer``."""
-    return {"group": group, "member": member, "role": role}
 
 
 # -- actions a passed decision carries out --------------------------------------------------
@@ -75,11 +43,6 @@ def adopt_rule_table(table: RuleTable) -> AdoptRuleTable:
 def adopt_terms(*, group: str, version: int, text: str) -> AdoptTerms:
     """The action adopting ``text`` as version ``version`` of ``group``'s terms of reference."""
     return AdoptTerms(group, version, text_digest(text))
-
-
-def elect_convenor(*, group: str, member: str) -> ElectConvenor:
-    """The action making ``member`` the convenor of ``group``."""
-    return ElectConvenor(group, member)
 
 
 # -- proposals ------------------------------------------------------------------------------
@@ -142,39 +105,22 @@ def open_proposal(
     return body
 
 
-def cast_vote(*, proposal: int, ballot: Mapping[str, Any]) -> Body:
-    """``governance.vote.cast`` with a plain ballot (a proposal whose results are open)."""
-    return {"proposal": proposal, "ballot": dict(ballot)}
-
-
 def cast_sealed_vote(
     *, proposal: int, member: str, ballot: Mapping[str, Any], seal_key: bytes
 ) -> Body:
     """``governance.vote.cast`` with ``ballot`` sealed to the proposal's key, bound to
     ``member`` (the signer) and the proposal."""
     sealed = seal_ballot(public_key=seal_key, proposal=proposal, member=member, ballot=ballot)
-    return {"proposal": proposal, "sealed": b64encode(sealed)}
-
-
-def close_proposal(*, proposal: int, reason: str, seal_private_key: bytes | None = None) -> Body:
-    """``governance.proposal.closed``: ``closing_time``, ``all_voted`` or ``early``; a hidden
-    proposal's close publishes its private seal key."""
-    body: Body = {"proposal": proposal, "reason": reason}
-    if seal_private_key is not None:
-        body["seal_private_key"] = b64encode(seal_private_key)
-    return body
+    return VoteBody(proposal, sealed=sealed).to_json()
 
 
 def record_decision(*, count: Count, statement_text: str, review_on: date) -> Body:
     """``governance.decision.recorded`` from a ``Count`` of the closed proposal, the convenor's
     outcome statement (store its text first) and the date to review the decision."""
-    return {
-        "proposal": count.proposal,
-        "result": count.result.to_json(),
-        "transcript_sha256": count.transcript_sha256,
-        "statement_sha256": text_digest(statement_text),
-        "review_on": review_on.isoformat(),
-    }
+    digest = text_digest(statement_text)
+    return DecisionBody(
+        count.proposal, count.result, count.transcript_sha256, digest, review_on
+    ).to_json()
 
 
 # -- ballots, one builder per method --------------------------------------------------------

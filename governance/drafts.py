@@ -14,7 +14,7 @@ from typing import Any
 
 from governance import client, store
 from governance.actions import AdoptTerms
-from governance.bodies import text_digest
+from governance.bodies import CloseBody, VoteBody, text_digest
 from governance.errors import ResultsHiddenError
 from governance.scope import count_of, electorate, load_proposal
 from governance.seal import SealKeyStore
@@ -60,7 +60,7 @@ async def vote_body(
     record = await load_proposal(conn, proposal)
     key = record.opening.seal_key
     if key is None:
-        return client.cast_vote(proposal=proposal, ballot=ballot)
+        return VoteBody(proposal=proposal, ballot=ballot).to_json()
     return client.cast_sealed_vote(proposal=proposal, member=member, ballot=ballot, seal_key=key)
 
 
@@ -75,11 +75,11 @@ async def close_body(
     record = await load_proposal(conn, proposal)
     key = record.opening.seal_key
     if key is None:
-        return client.close_proposal(proposal=proposal, reason=reason)
+        return CloseBody(proposal=proposal, reason=reason).to_json()
     if seal_keys is None:
         raise ResultsHiddenError("closing a hidden proposal needs its SealKeyStore")
     private = seal_keys.private_key(key)
-    return client.close_proposal(proposal=proposal, reason=reason, seal_private_key=private)
+    return CloseBody(proposal=proposal, reason=reason, seal_private_key=private).to_json()
 
 
 async def decision_body(

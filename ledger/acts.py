@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from ledger.members import AdmittedBody, InitialisedBody, KeyRevokedBody, KeyRotatedBody
+
 CheckT = TypeVar("CheckT")
 ApplyT = TypeVar("ApplyT")
 
@@ -41,6 +43,7 @@ class Act(Generic[CheckT, ApplyT]):
     ``mutation`` is ``None`` for a kind the API does not take (entry 0).
     ``check`` reads the state and raises a refusal, writing nothing; ``apply`` projects the
     accepted entry in the transaction that appends it (their signatures are the domain's).
+    ``body`` is the body type (``ledger.fields``): its fields, their limits, its JSON Schema.
     """
 
     kind: str
@@ -50,6 +53,7 @@ class Act(Generic[CheckT, ApplyT]):
     subject: str | None
     check: CheckT
     apply: ApplyT
+    body: type
 
     def __post_init__(self) -> None:
         if self.answer not in ANSWERS:
@@ -80,6 +84,7 @@ MEMBER_ACTS: tuple[MemberAct, ...] = (
         subject="member",
         check=None,
         apply=None,
+        body=InitialisedBody,
     ),
     Act(
         "member.admitted",
@@ -89,6 +94,7 @@ MEMBER_ACTS: tuple[MemberAct, ...] = (
         subject="member",
         check=None,
         apply=None,
+        body=AdmittedBody,
     ),
     Act(
         "member.key_rotated",
@@ -98,6 +104,7 @@ MEMBER_ACTS: tuple[MemberAct, ...] = (
         subject="member",
         check=None,
         apply=None,
+        body=KeyRotatedBody,
     ),
     Act(
         "member.key_revoked",
@@ -107,6 +114,7 @@ MEMBER_ACTS: tuple[MemberAct, ...] = (
         subject="member",
         check=None,
         apply=None,
+        body=KeyRevokedBody,
     ),
 )
 """The log core's kinds. The member registry checks and folds them all in one place

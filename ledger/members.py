@@ -21,7 +21,7 @@ from ledger.errors import (
     RevokedKeyError,
     UnknownKeyError,
 )
-from ledger.fields import MEMBER_ID, SLUG, Body
+from ledger.fields import MEMBER_ID, SLUG, Declared, parse, text, texts
 from ledger.signing import KeyID, decode_public_key, key_id_of
 from ledger.statement import Entry, SignedStatement
 
@@ -30,6 +30,47 @@ MEMBER_KINDS = frozenset(
 )
 BOARD = "board"
 ROLES = frozenset({BOARD})
+
+
+@dataclass(frozen=True)
+class AdmittedBody(Declared):
+    """``member.admitted``: a member's id, first public key, kind, borough and roles."""
+
+    member: str = text(MEMBER_ID)
+    public_key: str = text()
+    member_kind: str = text(SLUG)
+    borough: str = text(max_length=80)
+    roles: tuple[str, ...] = texts(max_items=len(ROLES))
+
+    def validate(self, kind: str) -> None:
+        decode_public_key(self.public_key)
+        for role in self.roles:
+            if role not in ROLES:
+                raise MalformedStatementError(f"unknown role {role!r}; roles are {sorted(ROLES)}")
+
+
+@dataclass(frozen=True)
+class InitialisedBody(AdmittedBody):
+    """``log.initialised`` (entry 0): the first steward, and the log's verifier key."""
+
+    log_key: str = text(max_length=1000)
+
+
+@dataclass(frozen=True)
+class KeyRotatedBody(Declared):
+    """``member.key_rotated``: the member's new public key (signed with the current one)."""
+
+    member: str = text(MEMBER_ID)
+    public_key: str = text()
+
+
+@dataclass(frozen=True)
+class KeyRevokedBody(Declared):
+    """``member.key_revoked``: a key retired by the board, maybe with a replacement."""
+
+    member: str = text(MEMBER_ID)
+    key_id: str = text()
+    replacement: str | None = text(optional=True)
 
 
 @dataclass
@@ -101,50 +142,46 @@ class Registry:
         signer may not make it, ``ConflictError``/``NotFoundError`` for the wrong state.
         """
         kind = signed.statement.kind
-        body = Body(kind, signed.statement.body)
+        value = signed.statement.body
         if kind == "log.initialised":
-            self._check_initialised(signed, body)
+            self._check_initialised(signed, parse(InitialisedBody, kind, value))
             return
         if key is None:
             raise UnknownKeyError(f"key {signed.statement.key_id} is not registered")
         if kind == "member.admitted":
             self._require_board(key)
-            _admitted_body(body)
-            if body.value["member"] in self.members:
-                raise ConflictError(f"{body.value['member']!r} is a member already")
-            self._require_new_key(decode_public_key(str(body.value["public_key"])))
+            admitted = parse(AdmittedBody, kind, value)
+            if admitted.member in self.members:
+                raise ConflictError(f"{admitted.member!r} is a member already")
+            self._require_new_key(decode_public_key(admitted.public_key))
         elif kind == "member.key_rotated":
-            body.only({"member", "public_key"})
-            if body.str("member", pattern=MEMBER_ID) != key.member:
+            rotated = parse(KeyRotatedBody, kind, value)
+            if rotated.member != key.member:
                 raise NotAuthorisedError("a key is rotated only by a key of the same member")
-            self._require_new_key(decode_public_key(body.str("public_key")))
+            self._require_new_key(decode_public_key(rotated.public_key))
         elif kind == "member.key_revoked":
-            self._check_revoked(body, key)
+            self._require_board(key)
+            self._check_revoked(parse(KeyRevokedBody, kind, value))
 
-    def _check_initialised(self, signed: SignedStatement, body: Body) -> None:
+    def _check_initialised(self, signed: SignedStatement, body: InitialisedBody) -> None:
         if self.size != 0 or self.members:
             raise ConflictError("log.initialised is only ever entry 0")
-        _admitted_body(
-            body.only({"member", "public_key", "member_kind", "borough", "roles", "log_key"})
-        )
-        public_key = decode_public_key(body.str("public_key"))
+        public_key = decode_public_key(body.public_key)
         if key_id_of(public_key) != signed.statement.key_id:
             raise NotAuthorisedError("log.initialised must be signed by the steward key it names")
-        if BOARD not in body.str_list("roles"):
+        if BOARD not in body.roles:
             raise MalformedStatementError("the first steward must have the board role")
         signed.verify_with(public_key)
 
-    def _check_revoked(self, body: Body, key: KeyRecord) -> None:
-        self._require_board(key)
-        body.only({"member", "key_id"}, {"replacement"})
-        member = self.member(body.str("member", pattern=MEMBER_ID))
-        target = self.keys.get(KeyID(body.str("key_id")))
+    def _check_revoked(self, body: KeyRevokedBody) -> None:
+        member = self.member(body.member)
+        target = self.keys.get(KeyID(body.key_id))
         if target is None or target.member != member.member:
-            raise NotFoundError(f"{member.member} has no key {body.value['key_id']}")
+            raise NotFoundError(f"{member.member} has no key {body.key_id}")
         if not target.active:
             raise ConflictError(f"key {target.key_id} is already retired")
-        if body.has("replacement"):
-            self._require_new_key(decode_public_key(body.str("replacement")))
+        if body.replacement is not None:
+            self._require_new_key(decode_public_key(body.replacement))
 
     def _require_board(self, key: KeyRecord) -> None:
         if not self.signer(key).is_board:
@@ -191,15 +228,3 @@ class Registry:
             key_id=key_id, member=member, public_key=public_key, added_seq=seq
         )
         self.members[member].keys.append(key_id)
-
-
-def _admitted_body(body: Body) -> None:
-    if body.kind == "member.admitted":
-        body.only({"member", "public_key", "member_kind", "borough", "roles"})
-    body.str("member", pattern=MEMBER_ID)
-    body.str("member_kind", pattern=SLUG)
-    body.str("borough", max_length=80)
-    decode_public_key(body.str("public_key"))
-    for role in body.str_list("roles", max_items=len(ROLES)):
-        if role not in ROLES:
-            raise MalformedStatementError(f"unknown role {role!r}; roles are {sorted(ROLES)}")

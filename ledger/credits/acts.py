@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from ledger.acts import Act, by_kind
+from ledger.credits import bodies
 from ledger.credits import projection as project
 from ledger.credits.checks import (
     check_award,
@@ -22,6 +23,7 @@ from ledger.credits.corrections import (
     check_reversal,
 )
 from ledger.credits.projection import Apply
+from ledger.credits.rules import RuleTable
 from ledger.credits.scope import Scope
 
 Check = Callable[[Scope, Mapping[str, Any]], Awaitable[None]]
@@ -36,6 +38,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject="version",
         check=check_rules_adopted,
         apply=project.project_rules_adopted,
+        body=RuleTable,
     ),
     Act(
         "credit.session_recorded",
@@ -45,6 +48,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject=None,
         check=check_session,
         apply=project.project_session,
+        body=bodies.SessionBody,
     ),
     Act(
         "credit.claimed",
@@ -54,6 +58,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject=None,
         check=check_claim,
         apply=project.project_claim,
+        body=bodies.ClaimBody,
     ),
     Act(
         "credit.declined",
@@ -63,6 +68,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject="claim",
         check=check_decline,
         apply=project.project_declined,
+        body=bodies.DeclineBody,
     ),
     Act(
         "credit.awarded",
@@ -72,6 +78,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject=None,
         check=check_award,
         apply=project.project_award,
+        body=bodies.AwardBody,
     ),
     Act(
         "credit.reversed",
@@ -81,6 +88,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject="award",
         check=check_reversal,
         apply=project.project_reversed,
+        body=bodies.ReversalBody,
     ),
     Act(
         "credit.adjusted",
@@ -90,6 +98,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject="award",
         check=check_adjustment,
         apply=project.project_adjusted,
+        body=bodies.AdjustmentBody,
     ),
     Act(
         "credit.disputed",
@@ -99,6 +108,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject=None,
         check=check_dispute,
         apply=project.project_disputed,
+        body=bodies.DisputeBody,
     ),
     Act(
         "credit.dispute_resolved",
@@ -108,6 +118,7 @@ CREDIT_ACTS: tuple[CreditAct, ...] = (
         subject="dispute",
         check=check_resolution,
         apply=project.project_resolved,
+        body=bodies.ResolutionBody,
     ),
 )
 """Every credit kind, in the order the API lists its mutations."""

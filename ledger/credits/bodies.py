@@ -1,20 +1,32 @@
-"""Checked reads of every credit statement body, one frozen dataclass per kind."""
+"""Every credit statement body, declared once: one frozen dataclass per kind (``ledger.fields``)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from ledger.errors import MalformedStatementError
-from ledger.fields import HEX_SHA256, MEMBER_ID, SLUG, Body
+from ledger.fields import (
+    HEX_SHA256,
+    MEMBER_ID,
+    SLUG,
+    Declared,
+    Integer,
+    JsonObject,
+    Spec,
+    calendar_date,
+    integer,
+    one_of,
+    parse,
+    spec,
+    text,
+    texts,
+)
 
 MAX_QUANTITY = 1000
 MAX_ATTENDEES = 500
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
 DECLINE_REASONS = frozenset(
     {"not_recognised", "wrong_details", "insufficient_evidence", "duplicate", "withdrawn"}
 )
@@ -29,182 +41,133 @@ BASES = ("claim", "session")
 
 
 @dataclass(frozen=True)
-class SessionBody:
+class SessionBody(Declared):
     """``credit.session_recorded``: an organiser's register of who attended."""
 
-    activity: str
-    held_on: date
-    attendees: tuple[str, ...]
-    title: str
-    group: str | None
+    activity: str = text(SLUG)
+    held_on: date = calendar_date()
+    attendees: tuple[str, ...] = texts(MEMBER_ID, min_items=1, max_items=MAX_ATTENDEES)
+    title: str = text(max_length=120)
+    group: str | None = text(SLUG, max_length=64, optional=True)
 
 
 @dataclass(frozen=True)
-class ClaimBody:
+class ClaimBody(Declared):
     """``credit.claimed``: a member's claim for a contribution."""
 
-    activity: str
-    quantity: int
-    evidence_sha256: str
-    done_on: date
-    counterparty: str | None
-    bid: str | None
-    group: str | None
+    activity: str = text(SLUG)
+    quantity: int = integer(minimum=1, maximum=MAX_QUANTITY)
+    evidence_sha256: str = text(HEX_SHA256, max_length=64)
+    done_on: date = calendar_date()
+    counterparty: str | None = text(MEMBER_ID, max_length=64, optional=True)
+    bid: str | None = text(SLUG, max_length=64, optional=True)
+    group: str | None = text(SLUG, max_length=64, optional=True)
+
+
+class Basis(Spec):
+    """What an award is for: ``{"claim": seq}`` or ``{"session": seq}``, read as a pair."""
+
+    def read(self, kind: str, name: str, value: Any) -> tuple[str, int]:
+        value = JsonObject().read(kind, name, value)
+        if len(value) != 1 or next(iter(value)) not in BASES:
+            raise MalformedStatementError(
+                f'{kind}: basis must be {{"claim": seq}} or {{"session": seq}}'
+            )
+        basis = next(iter(value))
+        return basis, Integer(minimum=0).read(f"{kind} basis", basis, value[basis])
+
+    def write(self, value: Any) -> dict[str, Any]:
+        return {value[0]: value[1]}
+
+    def schema(self) -> dict[str, Any]:
+        seq = {"type": "integer", "minimum": 0}
+        return {
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {basis: seq},
+                    "required": [basis],
+                    "additionalProperties": False,
+                }
+                for basis in BASES
+            ]
+        }
 
 
 @dataclass(frozen=True)
-class AwardBody:
+class AwardBody(Declared):
     """``credit.awarded``: credits granted on a claim or a session register."""
 
-    member: str
-    credits: int
-    activity: str
-    rule_version: int
-    quantity: int
-    basis: str
-    basis_seq: int
+    member: str = text(MEMBER_ID)
+    credits: int = integer(minimum=1)
+    activity: str = text(SLUG)
+    rule_version: int = integer(minimum=1)
+    quantity: int = integer(minimum=1, maximum=MAX_QUANTITY)
+    on: tuple[str, int] = spec(Basis(), key="basis")
+
+    @property
+    def basis(self) -> str:
+        """``claim`` or ``session``."""
+        return self.on[0]
+
+    @property
+    def basis_seq(self) -> int:
+        """The seq of the claim or session register."""
+        return self.on[1]
 
 
 @dataclass(frozen=True)
-class DeclineBody:
+class DeclineBody(Declared):
     """``credit.declined``: a claim closed without an award."""
 
-    claim: int
-    reason: str
+    claim: int = integer(minimum=0)
+    reason: str = one_of(DECLINE_REASONS)
 
 
 @dataclass(frozen=True)
-class CorrectionBody:
-    """``credit.reversed`` (credits taken back, > 0) or ``credit.adjusted`` (difference, != 0)."""
+class ReversalBody(Declared):
+    """``credit.reversed``: credits taken back (> 0)."""
 
-    award: int
-    credits: int
-    reason: str
+    award: int = integer(minimum=0)
+    credits: int = integer(minimum=1)
+    reason: str = one_of(REVERSAL_REASONS)
 
 
 @dataclass(frozen=True)
-class DisputeBody:
+class AdjustmentBody(Declared):
+    """``credit.adjusted``: an award changed by a signed difference (never 0)."""
+
+    award: int = integer(minimum=0)
+    credits: int = integer(minimum=-100_000, maximum=100_000)
+    reason: str = one_of(ADJUSTMENT_REASONS)
+
+    def validate(self, kind: str) -> None:
+        if self.credits == 0:
+            raise MalformedStatementError(f"{kind}: credits must not be 0")
+
+
+@dataclass(frozen=True)
+class DisputeBody(Declared):
     """``credit.disputed``: an award challenged by its recipient or the claim's counterparty."""
 
-    award: int
-    reason: str
+    award: int = integer(minimum=0)
+    reason: str = one_of(DISPUTE_REASONS)
 
 
 @dataclass(frozen=True)
-class ResolutionBody:
+class ResolutionBody(Declared):
     """``credit.dispute_resolved``: a board member's ruling on a dispute."""
 
-    dispute: int
-    outcome: str
-    note: str
+    dispute: int = integer(minimum=0)
+    outcome: str = one_of(OUTCOMES)
+    note: str = text(max_length=280)
 
 
-def parse_date(body: Body, name: str) -> date:
-    """A ``YYYY-MM-DD`` calendar date field; raises ``MalformedStatementError``."""
-    text = body.str(name, pattern=_DATE, max_length=10)
-    try:
-        return date.fromisoformat(text)
-    except ValueError as e:
-        raise MalformedStatementError(f"{body.kind}: {name} is not a calendar date") from e
-
-
-def _optional(body: Body, name: str, pattern: re.Pattern[str]) -> str | None:
-    return body.str(name, pattern=pattern, max_length=64) if body.has(name) else None
-
-
-def parse_session(value: Mapping[str, Any]) -> SessionBody:
-    """Read a session register; at least one attendee, no duplicates."""
-    body = Body("credit.session_recorded", value)
-    body.only({"activity", "held_on", "attendees", "title"}, {"group"})
-    return SessionBody(
-        activity=body.str("activity", pattern=SLUG),
-        held_on=parse_date(body, "held_on"),
-        attendees=tuple(
-            body.str_list("attendees", pattern=MEMBER_ID, min_items=1, max_items=MAX_ATTENDEES)
-        ),
-        title=body.str("title", max_length=120),
-        group=_optional(body, "group", SLUG),
-    )
-
-
-def parse_claim(value: Mapping[str, Any]) -> ClaimBody:
-    """Read a claim; the quantity must be a whole number of units from 1 to 1000."""
-    body = Body("credit.claimed", value)
-    body.only(
-        {"activity", "quantity", "evidence_sha256", "done_on"}, {"counterparty", "bid", "group"}
-    )
-    return ClaimBody(
-        activity=body.str("activity", pattern=SLUG),
-        quantity=body.int("quantity", minimum=1, maximum=MAX_QUANTITY),
-        evidence_sha256=body.str("evidence_sha256", pattern=HEX_SHA256, max_length=64),
-        done_on=parse_date(body, "done_on"),
-        counterparty=_optional(body, "counterparty", MEMBER_ID),
-        bid=_optional(body, "bid", SLUG),
-        group=_optional(body, "group", SLUG),
-    )
-
-
-def parse_award(value: Mapping[str, Any]) -> AwardBody:
-    """Read an award; ``basis`` is exactly one of ``{"claim": seq}`` or ``{"session": seq}``."""
-    body = Body("credit.awarded", value)
-    body.only({"member", "credits", "activity", "rule_version", "quantity", "basis"})
-    basis = Body("credit.awarded basis", body.object("basis"))
-    if len(basis.value) != 1 or next(iter(basis.value)) not in BASES:
-        raise MalformedStatementError(
-            'credit.awarded: basis must be {"claim": seq} or {"session": seq}'
-        )
-    kind = next(iter(basis.value))
-    return AwardBody(
-        member=body.str("member", pattern=MEMBER_ID),
-        credits=body.int("credits", minimum=1),
-        activity=body.str("activity", pattern=SLUG),
-        rule_version=body.int("rule_version", minimum=1),
-        quantity=body.int("quantity", minimum=1, maximum=MAX_QUANTITY),
-        basis=kind,
-        basis_seq=basis.int(kind, minimum=0),
-    )
-
-
-def parse_decline(value: Mapping[str, Any]) -> DeclineBody:
-    """Read a decline: the claim's seq and a reason code."""
-    body = Body("credit.declined", value).only({"claim", "reason"})
-    return DeclineBody(body.int("claim", minimum=0), body.one_of("reason", DECLINE_REASONS))
-
-
-def parse_reversal(value: Mapping[str, Any]) -> CorrectionBody:
-    """Read a reversal: the award's seq, the credits taken back (> 0) and a reason code."""
-    body = Body("credit.reversed", value).only({"award", "credits", "reason"})
-    return CorrectionBody(
-        award=body.int("award", minimum=0),
-        credits=body.int("credits", minimum=1),
-        reason=body.one_of("reason", REVERSAL_REASONS),
-    )
-
-
-def parse_adjustment(value: Mapping[str, Any]) -> CorrectionBody:
-    """Read an adjustment: the award's seq, a signed difference (never 0) and a reason code."""
-    body = Body("credit.adjusted", value).only({"award", "credits", "reason"})
-    credits = body.int("credits", minimum=-100_000, maximum=100_000)
-    if credits == 0:
-        raise MalformedStatementError("credit.adjusted: credits must not be 0")
-    return CorrectionBody(
-        award=body.int("award", minimum=0),
-        credits=credits,
-        reason=body.one_of("reason", ADJUSTMENT_REASONS),
-    )
-
-
-def parse_dispute(value: Mapping[str, Any]) -> DisputeBody:
-    """Read a dispute: the award's seq and a reason code."""
-    body = Body("credit.disputed", value).only({"award", "reason"})
-    return DisputeBody(body.int("award", minimum=0), body.one_of("reason", DISPUTE_REASONS))
-
-
-def parse_resolution(value: Mapping[str, Any]) -> ResolutionBody:
-    """Read a ruling: the dispute's seq, ``upheld`` or ``dismissed``, and a short note."""
-    body = Body("credit.dispute_resolved", value).only({"dispute", "outcome", "note"})
-    return ResolutionBody(
-        dispute=body.int("dispute", minimum=0),
-        outcome=body.one_of("outcome", OUTCOMES),
-        note=body.str("note", max_length=280),
-    )
+parse_session = partial(parse, SessionBody, "credit.session_recorded")
+parse_claim = partial(parse, ClaimBody, "credit.claimed")
+parse_award = partial(parse, AwardBody, "credit.awarded")
+parse_decline = partial(parse, DeclineBody, "credit.declined")
+parse_reversal = partial(parse, ReversalBody, "credit.reversed")
+parse_adjustment = partial(parse, AdjustmentBody, "credit.adjusted")
+parse_dispute = partial(parse, DisputeBody, "credit.disputed")
+parse_resolution = partial(parse, ResolutionBody, "credit.dispute_resolved")

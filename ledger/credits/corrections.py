@@ -18,9 +18,10 @@ from typing import Any
 
 from ledger.credits import store
 from ledger.credits.bodies import (
-    CorrectionBody,
+    AdjustmentBody,
     DisputeBody,
     ResolutionBody,
+    ReversalBody,
     parse_adjustment,
     parse_dispute,
     parse_resolution,
@@ -74,7 +75,7 @@ class ResolutionState:
 
 
 async def _correction_state(
-    scope: Scope, correction: CorrectionBody, *, increase: bool
+    scope: Scope, correction: ReversalBody | AdjustmentBody, *, increase: bool
 ) -> CorrectionState:
     award = await store.award(scope.conn, correction.award)
     if award is None:
@@ -128,7 +129,7 @@ def _require_upheld_dispute(state: CorrectionState, award: AwardRecord) -> None:
         raise ConflictError(f"award {award.seq} has no upheld dispute")
 
 
-def reversal_rule(state: CorrectionState, reversal: CorrectionBody, signer: MemberRecord) -> None:
+def reversal_rule(state: CorrectionState, reversal: ReversalBody, signer: MemberRecord) -> None:
     """A second signer takes back what remains of an award, once.
 
     Raises ``NotFoundError``, ``NotAuthorisedError``/``SecondSignerError`` for the wrong
@@ -147,7 +148,7 @@ def reversal_rule(state: CorrectionState, reversal: CorrectionBody, signer: Memb
 
 
 def adjustment_rule(
-    state: CorrectionState, adjustment: CorrectionBody, signer: MemberRecord
+    state: CorrectionState, adjustment: AdjustmentBody, signer: MemberRecord
 ) -> None:
     """A second signer changes an award by a difference that keeps it at 0 or more.
 

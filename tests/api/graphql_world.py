@@ -27,9 +27,11 @@ from api.runtime import init_ledger
 from api.settings import ApiSettings
 from api.state import ApiState
 from governance import client as governance
+from governance.bodies import VoteBody
 from ledger.authoring import StatementFactory
 from ledger.config import LedgerConfig, Settings
 from ledger.credits import client as credits
+from ledger.credits.bodies import ClaimBody
 from ledger.credits.rules import rule_table_from_community
 from ledger.encoding import JSONValue, format_time, utc_now
 from ledger.signing import Keypair
@@ -142,13 +144,13 @@ class GraphQLWorld:
         self, who: str, *, counterparty: str, quantity: int = 1, note: str = ""
     ) -> dict[str, Any]:
         """A mentoring claim's body, its evidence made from who, counterparty and ``note``."""
-        return credits.claim(
+        return ClaimBody(
             activity="mentoring.hour",
             quantity=quantity,
             evidence_sha256=credits.evidence_digest(f"{who}{counterparty}{note}".encode()),
             done_on=TODAY,
             counterparty=counterparty,
-        )
+        ).to_json()
 
     async def claim(self, who: str, *, counterparty: str, quantity: int = 1, note: str = "") -> int:
         body = self.claim_body(who, counterparty=counterparty, quantity=quantity, note=note)
@@ -214,7 +216,7 @@ class GraphQLWorld:
         data = await self.data("query($p: Int!) { proposal(seq: $p) { sealKey } }", {"p": proposal})
         key = data["proposal"]["sealKey"]
         if key is None:
-            body = governance.cast_vote(proposal=proposal, ballot=ballot)
+            body = VoteBody(proposal=proposal, ballot=ballot).to_json()
         else:
             body = governance.cast_sealed_vote(
                 proposal=proposal, member=who, ballot=ballot, seal_key=base64.b64decode(key)

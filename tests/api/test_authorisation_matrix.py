@@ -35,11 +35,28 @@ import pytest
 import pytest_asyncio
 
 from api.settings import ApiSettings
-from governance import client as governance
 from governance.acts import GOVERNANCE_ACTS
+from governance.bodies import (
+    CloseBody,
+    GroupBody,
+    JoinRequestBody,
+    LeaveBody,
+    RequestBody,
+    RoleBody,
+    VoteBody,
+)
 from ledger.acts import MEMBER_ACTS, Act
 from ledger.credits import client as credits
 from ledger.credits.acts import CREDIT_ACTS
+from ledger.credits.bodies import (
+    AdjustmentBody,
+    ClaimBody,
+    DeclineBody,
+    DisputeBody,
+    ResolutionBody,
+    ReversalBody,
+    SessionBody,
+)
 from ledger.credits.rules import parse_rule_table
 from ledger.encoding import JSONValue, format_time, utc_now
 from ledger.migrate import upgrade
@@ -137,7 +154,7 @@ async def new_cast(world: GraphQLWorld, n: int) -> Cast:
                 world,
                 "steward",
                 "governance.group.role_set",
-                governance.set_role(group=group, member=ids[r], role=roles.get(r, "member")),
+                RoleBody(group=group, member=ids[r], role=roles.get(r, "member")).to_json(),
             )
             for r in ("convenor", "member", "observer", "revoked", "erased")
         )
@@ -175,13 +192,13 @@ def award_body(member: str, activity: str, credits_: int, version: int, basis: B
 async def mentoring_claim(cast: Cast) -> tuple[int, int]:
     """The claimant's open claim for an hour of mentoring the counterparty: (seq, version)."""
     version = await rule_version(cast.world)
-    body = credits.claim(
+    body = ClaimBody(
         activity="mentoring.hour",
         quantity=1,
         evidence_sha256=credits.evidence_digest(f"mentoring {cast.n}".encode()),
         done_on=TODAY,
         counterparty=cast["counterparty"],
-    )
+    ).to_json()
     return await submit(cast.world, cast["claimant"], "credit.claimed", body), version
 
 
@@ -189,14 +206,14 @@ async def group_claim(cast: Cast) -> tuple[int, int]:
     """The claimant's open claim for facilitating a workshop of the group (convenor
     approval), naming the counterparty too: (seq, version)."""
     version = await rule_version(cast.world)
-    body = credits.claim(
+    body = ClaimBody(
         activity="workshop.facilitated",
         quantity=1,
         evidence_sha256=credits.evidence_digest(f"workshop {cast.n}".encode()),
         done_on=TODAY,
         counterparty=cast["counterparty"],
         group=cast.group,
-    )
+    ).to_json()
     return await submit(cast.world, cast["claimant"], "credit.claimed", body), version
 
 
@@ -209,7 +226,7 @@ async def mentoring_award(cast: Cast) -> int:
 
 async def join_request(cast: Cast) -> int:
     requester = await cast.admit("requester")
-    body = governance.request_to_join(group=cast.group)
+    body = JoinRequestBody(group=cast.group, role="member").to_json()
     return await submit(cast.world, requester, "governance.group.join_requested", body)
 
 
@@ -257,33 +274,33 @@ async def rules_adopted(cast: Cast, signer: str) -> Body:
 
 
 async def session_recorded(cast: Cast, signer: str) -> Body:
-    return credits.record_session(
+    return SessionBody(
         activity="workshop.attended",
         held_on=TODAY,
         attendees=[await cast.admit("attendee")],
         title="Supply Chain Readiness",
         group=cast.group,
-    )
+    ).to_json()
 
 
 async def claimed(cast: Cast, signer: str) -> Body:
-    return credits.claim(
+    return ClaimBody(
         activity="mentoring.hour",
         quantity=1,
         evidence_sha256=credits.evidence_digest(f"claim by {signer}".encode()),
         done_on=TODAY,
         counterparty=cast["counterparty"],
-    )
+    ).to_json()
 
 
 async def declined(cast: Cast, signer: str) -> Body:
     claim, _ = await mentoring_claim(cast)
-    return credits.decline(claim_seq=claim, reason="not_recognised")
+    return DeclineBody(claim=claim, reason="not_recognised").to_json()
 
 
 async def withdrawn(cast: Cast, signer: str) -> Body:
     claim, _ = await mentoring_claim(cast)
-    return credits.decline(claim_seq=claim, reason="withdrawn")
+    return DeclineBody(claim=claim, reason="withdrawn").to_json()
 
 
 async def awarded(cast: Cast, signer: str) -> Body:
@@ -299,19 +316,19 @@ async def awarded_by_convenor(cast: Cast, signer: str) -> Body:
 async def awarded_from_register(cast: Cast, signer: str) -> Body:
     """An award to the claimant, an attendee of a register the convenor recorded."""
     version = await rule_version(cast.world)
-    register = credits.record_session(
+    register = SessionBody(
         activity="workshop.attended",
         held_on=TODAY,
         attendees=[cast["claimant"]],
         title="Fit to Bid",
         group=cast.group,
-    )
+    ).to_json()
     session = await submit(cast.world, cast["convenor"], "credit.session_recorded", register)
     return award_body(cast["claimant"], "workshop.attended", 2, version, {"session": session})
 
 
 async def reversed_(cast: Cast, signer: str) -> Body:
-    return credits.reverse(award_seq=await mentoring_award(cast), credits=2, reason="error")
+    return ReversalBody(award=await mentoring_award(cast), credits=2, reason="error").to_json()
 
 
 async def reversed_own_approval(cast: Cast, signer: str) -> Body:
@@ -319,23 +336,23 @@ async def reversed_own_approval(cast: Cast, signer: str) -> Body:
     claim, version = await group_claim(cast)
     body = award_body(cast["claimant"], "workshop.facilitated", 6, version, {"claim": claim})
     award = await submit(cast.world, cast["board"], "credit.awarded", body)
-    return credits.reverse(award_seq=award, credits=6, reason="error")
+    return ReversalBody(award=award, credits=6, reason="error").to_json()
 
 
 async def adjusted(cast: Cast, signer: str) -> Body:
     award = await mentoring_award(cast)
-    return credits.adjust(award_seq=award, credits=-1, reason="wrong_quantity")
+    return AdjustmentBody(award=award, credits=-1, reason="wrong_quantity").to_json()
 
 
 async def disputed(cast: Cast, signer: str) -> Body:
-    return credits.dispute(award_seq=await mentoring_award(cast), reason="not_delivered")
+    return DisputeBody(award=await mentoring_award(cast), reason="not_delivered").to_json()
 
 
 async def dispute_resolved(cast: Cast, signer: str) -> Body:
     award = await mentoring_award(cast)
-    body = credits.dispute(award_seq=award, reason="wrong_quantity")
+    body = DisputeBody(award=award, reason="wrong_quantity").to_json()
     dispute = await submit(cast.world, cast["claimant"], "credit.disputed", body)
-    return credits.resolve_dispute(dispute_seq=dispute, outcome="dismissed", note="As agreed.")
+    return ResolutionBody(dispute=dispute, outcome="dismissed", note="As agreed.").to_json()
 
 
 async def admitted(cast: Cast, signer: str) -> Body:
@@ -358,32 +375,32 @@ async def key_revoked(cast: Cast, signer: str) -> Body:
 
 
 async def group_created(cast: Cast, signer: str) -> Body:
-    return governance.create_group(group=f"new-{cast.n}", name="New Group")
+    return GroupBody(group=f"new-{cast.n}", name="New Group").to_json()
 
 
 async def join_requested(cast: Cast, signer: str) -> Body:
     """A request to join a second working group, which nobody of the cast is in."""
     other = f"other-{cast.n}"
-    body = governance.create_group(group=other, name="Other")
+    body = GroupBody(group=other, name="Other").to_json()
     await submit(cast.world, "steward", "governance.group.created", body)
-    return governance.request_to_join(group=other)
+    return JoinRequestBody(group=other, role="member").to_json()
 
 
 async def join_approved(cast: Cast, signer: str) -> Body:
-    return governance.approve_join(request=await join_request(cast))
+    return RequestBody(request=await join_request(cast)).to_json()
 
 
 async def join_declined(cast: Cast, signer: str) -> Body:
-    return governance.decline_join(request=await join_request(cast))
+    return RequestBody(request=await join_request(cast)).to_json()
 
 
 async def left(cast: Cast, signer: str) -> Body:
-    return governance.leave_group(group=cast.group)
+    return LeaveBody(group=cast.group).to_json()
 
 
 async def target_in_group(cast: Cast, role: str) -> str:
     target = await cast.admit("target")
-    body = governance.set_role(group=cast.group, member=target, role=role)
+    body = RoleBody(group=cast.group, member=target, role=role).to_json()
     await submit(cast.world, "steward", "governance.group.role_set", body)
     return target
 
@@ -391,13 +408,13 @@ async def target_in_group(cast: Cast, role: str) -> str:
 async def role_set(cast: Cast, signer: str) -> Body:
     """An observer of the group made a member."""
     target = await target_in_group(cast, "observer")
-    return governance.set_role(group=cast.group, member=target, role="member")
+    return RoleBody(group=cast.group, member=target, role="member").to_json()
 
 
 async def convenor_set(cast: Cast, signer: str) -> Body:
     """A member of the group made its convenor."""
     target = await target_in_group(cast, "member")
-    return governance.set_role(group=cast.group, member=target, role="convenor")
+    return RoleBody(group=cast.group, member=target, role="convenor").to_json()
 
 
 async def opened(cast: Cast, signer: str) -> Body:
@@ -409,16 +426,16 @@ async def opened_in_assembly(cast: Cast, signer: str) -> Body:
 
 
 async def vote_cast(cast: Cast, signer: str) -> Body:
-    return governance.cast_vote(proposal=await open_proposal(cast), ballot={"choice": "agree"})
+    return VoteBody(proposal=await open_proposal(cast), ballot={"choice": "agree"}).to_json()
 
 
 async def vote_cast_in_assembly(cast: Cast, signer: str) -> Body:
     proposal = await open_proposal(cast, "assembly")
-    return governance.cast_vote(proposal=proposal, ballot={"choice": "agree"})
+    return VoteBody(proposal=proposal, ballot={"choice": "agree"}).to_json()
 
 
 async def closed(cast: Cast, signer: str) -> Body:
-    return governance.close_proposal(proposal=await open_proposal(cast), reason="early")
+    return CloseBody(proposal=await open_proposal(cast), reason="early").to_json()
 
 
 async def decision_recorded(cast: Cast, signer: str) -> Body:

@@ -15,6 +15,7 @@ from api.graphql.schema import build_schema
 from api.limits import RateLimiter
 from api.settings import ApiSettings
 from ledger.credits import client as credits
+from ledger.credits.bodies import ClaimBody
 from tests.api.graphql_world import TODAY, GraphQLWorld, graphql_world, http_client
 
 LIMITS = ApiSettings(max_depth=6, max_aliases=3, max_tokens=200, max_body_bytes=4096)
@@ -75,13 +76,13 @@ async def test_mutations_are_rate_limited_per_key(world: GraphQLWorld) -> None:
     world.state.ledger.gates[:] = [RateLimiter(rate=0.01, burst=2)]
     outcomes = []
     for i in range(3):
-        body = credits.claim(
+        body = ClaimBody(
             activity="mentoring.hour",
             quantity=1,
             evidence_sha256=credits.evidence_digest(str(i).encode()),
             done_on=TODAY,
             counterparty="croydon-print",
-        )
+        ).to_json()
         signed = world.factory.sign(world.keys["student-1"], "credit.claimed", body)
         data = await world.data(
             act_document("claimCredit", "ClaimAccepted", "").replace(

@@ -14,8 +14,25 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from governance import client as governance
+from governance.bodies import (
+    CloseBody,
+    GroupBody,
+    JoinRequestBody,
+    LeaveBody,
+    RequestBody,
+    RoleBody,
+    VoteBody,
+)
 from ledger.credits import client as credits
+from ledger.credits.bodies import (
+    AdjustmentBody,
+    ClaimBody,
+    DeclineBody,
+    DisputeBody,
+    ResolutionBody,
+    ReversalBody,
+    SessionBody,
+)
 from ledger.encoding import JSONValue
 from ledger.signing import Keypair
 from tests.api.graphql_world import (
@@ -70,13 +87,13 @@ async def awarded(world: GraphQLWorld, member: str) -> int:
 
 async def facilitation_claim(world: GraphQLWorld, actor: str) -> Body:
     member = await target(world)
-    body = credits.claim(
+    body = ClaimBody(
         activity="workshop.facilitated",
         quantity=1,
         evidence_sha256=credits.evidence_digest(member.encode()),
         done_on=TODAY,
         group=G,
-    )
+    ).to_json()
     seq = await world.accepted(member, "claimCredit", "ClaimAccepted", "credit.claimed", body)
     return {"claim": seq, "member": member}
 
@@ -95,7 +112,7 @@ async def award_body(world: GraphQLWorld, actor: str) -> Body:
 
 async def decline_body(world: GraphQLWorld, actor: str) -> Body:
     found = await facilitation_claim(world, actor)
-    return credits.decline(claim_seq=int(str(found["claim"])), reason="not_recognised")
+    return DeclineBody(claim=int(str(found["claim"])), reason="not_recognised").to_json()
 
 
 async def rules_body(world: GraphQLWorld, actor: str) -> Body:
@@ -106,38 +123,38 @@ async def rules_body(world: GraphQLWorld, actor: str) -> Body:
 
 
 async def session_body(world: GraphQLWorld, actor: str) -> Body:
-    return credits.record_session(
+    return SessionBody(
         activity="workshop.attended",
         held_on=TODAY,
         attendees=[await target(world)],
         title="Supply Chain Readiness",
         group=G,
-    )
+    ).to_json()
 
 
 async def claim_body(world: GraphQLWorld, actor: str) -> Body:
-    return credits.claim(
+    return ClaimBody(
         activity="mentoring.hour",
         quantity=1,
         evidence_sha256=credits.evidence_digest(f"roles {actor}".encode()),
         done_on=TODAY,
         counterparty="merton-care",
-    )
+    ).to_json()
 
 
 async def reverse_body(world: GraphQLWorld, actor: str) -> Body:
     award = await awarded(world, await target(world))
-    return credits.reverse(award_seq=award, credits=2, reason="error")
+    return ReversalBody(award=award, credits=2, reason="error").to_json()
 
 
 async def adjust_body(world: GraphQLWorld, actor: str) -> Body:
     award = await awarded(world, await target(world))
-    return credits.adjust(award_seq=award, credits=-1, reason="wrong_quantity")
+    return AdjustmentBody(award=award, credits=-1, reason="wrong_quantity").to_json()
 
 
 async def dispute_body(world: GraphQLWorld, actor: str) -> Body:
     award = await awarded(world, await target(world))
-    return credits.dispute(award_seq=award, reason="not_delivered")
+    return DisputeBody(award=award, reason="not_delivered").to_json()
 
 
 async def resolve_body(world: GraphQLWorld, actor: str) -> Body:
@@ -148,9 +165,9 @@ async def resolve_body(world: GraphQLWorld, actor: str) -> Body:
         "disputeAward",
         "DisputeAccepted",
         "credit.disputed",
-        credits.dispute(award_seq=award, reason="wrong_quantity"),
+        DisputeBody(award=award, reason="wrong_quantity").to_json(),
     )
-    return credits.resolve_dispute(dispute_seq=dispute, outcome="dismissed", note="as agreed")
+    return ResolutionBody(dispute=dispute, outcome="dismissed", note="as agreed").to_json()
 
 
 async def admit_body(world: GraphQLWorld, actor: str) -> Body:
@@ -175,11 +192,11 @@ async def revoke_body(world: GraphQLWorld, actor: str) -> Body:
 
 
 async def group_body(world: GraphQLWorld, actor: str) -> Body:
-    return governance.create_group(group=f"group-{len(world.keys)}-{actor[:4]}", name="New")
+    return GroupBody(group=f"group-{len(world.keys)}-{actor[:4]}", name="New").to_json()
 
 
 async def join_body(world: GraphQLWorld, actor: str) -> Body:
-    return governance.request_to_join(group=J)
+    return JoinRequestBody(group=J, role="member").to_json()
 
 
 async def request(world: GraphQLWorld) -> int:
@@ -189,16 +206,16 @@ async def request(world: GraphQLWorld) -> int:
         "requestToJoin",
         "GroupAccepted",
         "governance.group.join_requested",
-        governance.request_to_join(group=H),
+        JoinRequestBody(group=H, role="member").to_json(),
     )
 
 
 async def approve_body(world: GraphQLWorld, actor: str) -> Body:
-    return governance.approve_join(request=await request(world))
+    return RequestBody(request=await request(world)).to_json()
 
 
 async def decline_join_body(world: GraphQLWorld, actor: str) -> Body:
-    return governance.decline_join(request=await request(world))
+    return RequestBody(request=await request(world)).to_json()
 
 
 async def role_body(world: GraphQLWorld, actor: str) -> Body:
@@ -208,13 +225,13 @@ async def role_body(world: GraphQLWorld, actor: str) -> Body:
         "setRole",
         "GroupAccepted",
         "governance.group.role_set",
-        governance.set_role(group=H, member=member, role="observer"),
+        RoleBody(group=H, member=member, role="observer").to_json(),
     )
-    return governance.set_role(group=H, member=member, role="member")
+    return RoleBody(group=H, member=member, role="member").to_json()
 
 
 async def leave_body(world: GraphQLWorld, actor: str) -> Body:
-    return governance.leave_group(group=H)
+    return LeaveBody(group=H).to_json()
 
 
 async def opening(world: GraphQLWorld) -> Body:
@@ -247,11 +264,11 @@ async def opened(world: GraphQLWorld) -> int:
 async def vote_body(world: GraphQLWorld, actor: str) -> Body:
     if "vote" not in world.tokens:
         world.tokens["vote"] = str(await opened(world))
-    return governance.cast_vote(proposal=int(world.tokens["vote"]), ballot={"choice": "agree"})
+    return VoteBody(proposal=int(world.tokens["vote"]), ballot={"choice": "agree"}).to_json()
 
 
 async def close_body(world: GraphQLWorld, actor: str) -> Body:
-    return governance.close_proposal(proposal=await opened(world), reason="early")
+    return CloseBody(proposal=await opened(world), reason="early").to_json()
 
 
 async def decision_body(world: GraphQLWorld, actor: str) -> Body:
@@ -261,7 +278,7 @@ async def decision_body(world: GraphQLWorld, actor: str) -> Body:
         "closeProposal",
         "ProposalAccepted",
         "governance.proposal.closed",
-        governance.close_proposal(proposal=seq, reason="early"),
+        CloseBody(proposal=seq, reason="early").to_json(),
     )
     variables = {"p": seq, "t": "Noted.", "r": (TODAY + timedelta(days=90)).isoformat()}
     prepared = await world.draft("croydon-print", PREPARE_DECISION, variables)
@@ -443,7 +460,7 @@ async def test_every_role_against_every_mutation(sqlite_url_migrated: str, tmp_p
             "createGroup",
             "GroupAccepted",
             "governance.group.created",
-            governance.create_group(group=J, name="Arts"),
+            GroupBody(group=J, name="Arts").to_json(),
         )
         await world.login("auditor")
         outcomes: dict[str, dict[str, str]] = {}

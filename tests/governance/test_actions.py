@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from governance import client, reports
+from governance.actions import ElectConvenor
+from governance.bodies import LeaveBody
 from governance.errors import ProposalRulesError, TextMissingError
-from ledger.credits import client as credit_client
 from ledger.credits import store as credit_store
 from ledger.credits.errors import DecisionRequiredError
 from ledger.credits.rules import RuleTable, rule_table_from_community
@@ -77,7 +78,7 @@ async def test_convenor_elected_by_a_group_vote(database_url: str, tmp_path: Pat
     async with governance_world(database_url, tmp_path) as g:
         await g.group(convenor="ana", members=["ben", "cat"], observers=["eve"])
         observer = await g.open_body(
-            method="proposal", action=client.elect_convenor(group=GROUP, member="eve")
+            method="proposal", action=ElectConvenor(group=GROUP, member="eve")
         )
         await g.refused("ana", OPEN, observer, NotFoundError, "eve is not a voting member")
         ranked = await g.open_body(method="proposal")
@@ -85,9 +86,7 @@ async def test_convenor_elected_by_a_group_vote(database_url: str, tmp_path: Pat
         ranked["rules"]["algorithm"] = "irv/1"
         ranked["action"] = {"type": "elect_convenor", "group": GROUP, "member": "ben"}
         await g.refused("ana", OPEN, ranked, ProposalRulesError, "needs a proposal or consent")
-        seq = await g.open(
-            method="proposal", action=client.elect_convenor(group=GROUP, member="ben")
-        )
+        seq = await g.open(method="proposal", action=ElectConvenor(group=GROUP, member="ben"))
         for member in ("ana", "ben", "cat"):
             await g.vote(member, seq, AGREE)
         await g.finish(seq)
@@ -95,12 +94,12 @@ async def test_convenor_elected_by_a_group_vote(database_url: str, tmp_path: Pat
         await g.open(opener="ben", method="proposal")
 
         # an elected member who has left by the time of the decision cannot take it up
-        elect_cat = client.elect_convenor(group=GROUP, member="cat")
+        elect_cat = ElectConvenor(group=GROUP, member="cat")
         gone = await g.open(opener="ben", method="proposal", action=elect_cat)
         for member in ("ben", "cat"):
             await g.vote(member, gone, AGREE)
         await g.close(gone, by="ben")
-        await g.submit("cat", "governance.group.left", client.leave_group(group=GROUP))
+        await g.submit("cat", "governance.group.left", LeaveBody(group=GROUP).to_json())
         decision = await g.decision_body(gone)
         await g.refused(
             "ben",
@@ -117,7 +116,7 @@ async def test_rule_table_adopted_only_by_a_passed_assembly_decision(
 ) -> None:
     async with governance_world(database_url, tmp_path) as g:
         await g.group(convenor="ana", members=["ben", "cat"])
-        await g.submit("steward", "credit.rules_adopted", credit_client.adopt_rules(V1))
+        await g.submit("steward", "credit.rules_adopted", V1.to_json())
         v2 = _v2()
         action = client.adopt_rule_table(v2)
         in_group = await g.open_body(method="proposal")
@@ -129,7 +128,7 @@ async def test_rule_table_adopted_only_by_a_passed_assembly_decision(
             await g.vote(member, failed, DISAGREE)
         await g.close(failed, by="board-b")
         failed_decision = await g.decide(failed, by="board-b")
-        adopt = credit_client.adopt_rules(replace(v2, decision=failed_decision))
+        adopt = replace(v2, decision=failed_decision).to_json()
         await g.refused(
             "steward",
             "credit.rules_adopted",
@@ -148,16 +147,16 @@ async def test_rule_table_adopted_only_by_a_passed_assembly_decision(
         await g.refused(
             "steward",
             "credit.rules_adopted",
-            credit_client.adopt_rules(other),
+            other.to_json(),
             DecisionRequiredError,
             "not a passed decision",
         )
-        opening = credit_client.adopt_rules(replace(v2, decision=passed))
+        opening = replace(v2, decision=passed).to_json()
         await g.refused("steward", "credit.rules_adopted", opening, DecisionRequiredError, "entry")
         await g.submit(
             "steward",
             "credit.rules_adopted",
-            credit_client.adopt_rules(replace(v2, decision=decision)),
+            replace(v2, decision=decision).to_json(),
         )
         async with g.read() as conn:
             current = await credit_store.rule_table(conn)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from governance import client
+from governance.bodies import RoleBody, VoteBody
 from governance.errors import (
     BallotRefusedError,
     NotEligibleError,
@@ -24,11 +26,14 @@ CAST = "governance.vote.cast"
 ABC = ["a", "b", "c"]
 
 
+def vote(proposal: int, ballot: dict[str, Any]) -> dict[str, Any]:
+    return VoteBody(proposal, ballot).to_json()
+
+
 async def test_ballots_refused(database_url: str, tmp_path: Path) -> None:
     async with governance_world(database_url, tmp_path) as g:
         await g.group(convenor="ana", members=["ben", "cat"], observers=["eve"])
         motion = await g.open(method="proposal")
-        vote = client.cast_vote
         agree = client.motion_ballot("agree")
         await g.refused(
             "eve",
@@ -67,7 +72,7 @@ async def test_ballots_refused(database_url: str, tmp_path: Path) -> None:
         await g.refused("ben", CAST, {"proposal": motion}, MalformedStatementError, "exactly one")
 
         # joining after opening does not put a member in the frozen electorate
-        join = client.set_role(group="markets-data-trust", member="dan", role="member")
+        join = RoleBody(group="markets-data-trust", member="dan", role="member").to_json()
         await g.submit("steward", "governance.group.role_set", join)
         await g.refused("dan", CAST, vote(proposal=motion, ballot=agree), NotEligibleError, "dan")
 

@@ -139,7 +139,7 @@ def test_actions() -> None:
     table = {"type": "adopt_rule_table", "version": 2, "digest": "a" * 64}
     parsed = parse_opening(_with(BASE, group="assembly", action=table))
     assert parsed.action == AdoptRuleTable(2, "a" * 64)
-    elect = client.elect_convenor(group="markets-data-trust", member="ben")
+    elect = ElectConvenor(group="markets-data-trust", member="ben")
     assert parse_opening(opening(action=elect)).action == ElectConvenor("markets-data-trust", "ben")
     body = opening("proposal", quorum=Fraction(1, 2), threshold=Fraction(2, 3), consent=True)
     assert body["rules"]["quorum"] == [1, 2] and body["rules"]["threshold"] == [2, 3]

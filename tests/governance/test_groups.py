@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from governance import client, store
+from governance import store
+from governance.bodies import GroupBody, JoinRequestBody, LeaveBody, RequestBody, RoleBody
 from governance.errors import NotConvenorError
 from ledger.credits import client as credit_client
+from ledger.credits.bodies import ClaimBody, SessionBody
 from ledger.credits.rules import rule_table_from_community
 from ledger.errors import (
     ConflictError,
@@ -34,16 +36,18 @@ ROLE = "governance.group.role_set"
 
 async def test_create_join_leave(database_url: str, tmp_path: Path) -> None:
     async with governance_world(database_url, tmp_path) as g:
-        body = client.create_group(group=GROUP, name="Markets, Data, Trust and Participation")
+        body = GroupBody(group=GROUP, name="Markets, Data, Trust and Participation").to_json()
         await g.refused("ana", CREATED, body, NotAuthorisedError, "only a board member")
         await g.refused(
             "steward", CREATED, {**body, "group": "assembly"}, MalformedStatementError, "reserved"
         )
         await g.submit("steward", CREATED, body)
         await g.refused("board-b", CREATED, body, ConflictError, "exists already")
-        await g.submit("steward", ROLE, client.set_role(group=GROUP, member="ana", role="convenor"))
+        await g.submit(
+            "steward", ROLE, RoleBody(group=GROUP, member="ana", role="convenor").to_json()
+        )
 
-        ask = client.request_to_join(group=GROUP, role="member")
+        ask = JoinRequestBody(group=GROUP, role="member").to_json()
         await g.refused(
             "ben", REQUESTED, {**ask, "group": "nowhere"}, NotFoundError, "no working group"
         )
@@ -53,7 +57,7 @@ async def test_create_join_leave(database_url: str, tmp_path: Path) -> None:
         await g.refused("ana", REQUESTED, ask, ConflictError, "ana is in markets-data-trust")
         request = await g.submit("ben", REQUESTED, ask)
         await g.refused("ben", REQUESTED, ask, ConflictError, f"at entry {request}")
-        approve = client.approve_join(request=request)
+        approve = RequestBody(request=request).to_json()
         await g.refused("ben", APPROVED, approve, NotAuthorisedError, "their own join request")
         await g.refused("cat", APPROVED, approve, NotConvenorError, "only the convenor")
         await g.submit("ana", APPROVED, approve)
@@ -61,25 +65,25 @@ async def test_create_join_leave(database_url: str, tmp_path: Path) -> None:
         assert await g.role(GROUP, "ben") == "member"
 
         observer = await g.submit(
-            "cat", REQUESTED, client.request_to_join(group=GROUP, role="observer")
+            "cat", REQUESTED, JoinRequestBody(group=GROUP, role="observer").to_json()
         )
-        await g.submit("board-b", APPROVED, client.approve_join(request=observer))
+        await g.submit("board-b", APPROVED, RequestBody(request=observer).to_json())
         assert await g.role(GROUP, "cat") == "observer"
 
         declined = await g.submit("dan", REQUESTED, ask)
         await g.refused(
-            "eve", DECLINED, client.decline_join(request=declined), NotConvenorError, "declines"
+            "eve", DECLINED, RequestBody(request=declined).to_json(), NotConvenorError, "declines"
         )
-        await g.submit("ana", DECLINED, client.decline_join(request=declined))
+        await g.submit("ana", DECLINED, RequestBody(request=declined).to_json())
         withdrawn = await g.submit("dan", REQUESTED, ask)
-        await g.submit("dan", DECLINED, client.decline_join(request=withdrawn))
+        await g.submit("dan", DECLINED, RequestBody(request=withdrawn).to_json())
         async with g.read() as conn:
             statuses = [(await store.request(conn, s)) for s in (declined, withdrawn)]
             assert [r.status for r in statuses if r] == ["declined", "withdrawn"]
             assert await store.open_requests(conn, GROUP) == []
 
-        await g.refused("dan", LEFT, client.leave_group(group=GROUP), NotFoundError, "not in")
-        await g.submit("ben", LEFT, client.leave_group(group=GROUP))
+        await g.refused("dan", LEFT, LeaveBody(group=GROUP).to_json(), NotFoundError, "not in")
+        await g.submit("ben", LEFT, LeaveBody(group=GROUP).to_json())
         assert await g.role(GROUP, "ben") is None
 
 
@@ -89,61 +93,63 @@ async def test_roles_and_convenors(database_url: str, tmp_path: Path) -> None:
         await g.refused(
             "ana",
             ROLE,
-            client.set_role(group=GROUP, member="ben", role="convenor"),
+            RoleBody(group=GROUP, member="ben", role="convenor").to_json(),
             NotAuthorisedError,
             "the board appoints convenors",
         )
         await g.refused(
             "ben",
             ROLE,
-            client.set_role(group=GROUP, member="cat", role="observer"),
+            RoleBody(group=GROUP, member="cat", role="observer").to_json(),
             NotAuthorisedError,
             "only the convenor",
         )
-        await g.submit("ana", ROLE, client.set_role(group=GROUP, member="cat", role="observer"))
+        await g.submit("ana", ROLE, RoleBody(group=GROUP, member="cat", role="observer").to_json())
         await g.refused(
             "ana",
             ROLE,
-            client.set_role(group=GROUP, member="cat", role="observer"),
+            RoleBody(group=GROUP, member="cat", role="observer").to_json(),
             ConflictError,
             "already",
         )
         await g.refused(
             "ana",
             ROLE,
-            client.set_role(group=GROUP, member="dan", role="member"),
+            RoleBody(group=GROUP, member="dan", role="member").to_json(),
             NotAuthorisedError,
             "between member and observer",
         )
         await g.refused(
             "steward",
             ROLE,
-            client.set_role(group="assembly", member="dan", role="member"),
+            RoleBody(group="assembly", member="dan", role="member").to_json(),
             ConflictError,
             "every member",
         )
         # the board appoints a new convenor; the old one becomes an ordinary member
-        await g.submit("steward", ROLE, client.set_role(group=GROUP, member="dan", role="convenor"))
+        await g.submit(
+            "steward", ROLE, RoleBody(group=GROUP, member="dan", role="convenor").to_json()
+        )
         assert [await g.role(GROUP, m) for m in ("ana", "cat", "dan")] == [
             "member",
             "observer",
             "convenor",
         ]
-        await g.submit("ana", LEFT, client.leave_group(group=GROUP))
+        await g.submit("ana", LEFT, LeaveBody(group=GROUP).to_json())
 
 
 async def test_credits_use_group_convenors(database_url: str, tmp_path: Path) -> None:
     async with governance_world(database_url, tmp_path) as g:
         await g.group(convenor="ana", members=["ben", "cat"])
         table = rule_table_from_community(RULES_V1)
-        await g.submit("steward", "credit.rules_adopted", credit_client.adopt_rules(table))
-        register = credit_client.record_session(
+        await g.submit("steward", "credit.rules_adopted", table.to_json())
+        register = SessionBody(
             activity="workshop.attended",
             held_on=TODAY - timedelta(days=1),
             attendees=["cat", "dan"],
             title="Supply Chain Readiness",
             group=GROUP,
-        )
+        ).to_json()
         await g.refused(
             "ben", "credit.session_recorded", register, NotAuthorisedError, "only a convenor"
         )
@@ -154,14 +160,14 @@ async def test_credits_use_group_convenors(database_url: str, tmp_path: Path) ->
         await g.submit("steward", "governance.group.created", created)
         await g.refused("ana", "credit.session_recorded", other, NotAuthorisedError, "convenor")
         await g.submit("board-b", "credit.session_recorded", other)
-        claim = credit_client.claim(
+        claim = ClaimBody(
             activity="mentoring.hour",
             quantity=1,
             done_on=TODAY,
             counterparty="ana",
             evidence_sha256=credit_client.evidence_digest(b"notes"),
             group="no-such-group",
-        )
+        ).to_json()
         await g.refused("ben", "credit.claimed", claim, NotFoundError, "no working group")
         in_assembly = {**claim, "group": "assembly"}
         await g.refused("ben", "credit.claimed", in_assembly, NotFoundError, "not a working group")

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from governance import client, reports
+from governance.bodies import CloseBody, RoleBody
 from governance.errors import (
     ElectorateMismatchError,
     NotConvenorError,
@@ -53,7 +54,7 @@ async def test_opening_refusals(database_url: str, tmp_path: Path) -> None:
         await g.submit(
             "steward",
             "governance.group.role_set",
-            client.set_role(group=GROUP, member="dan", role="member"),
+            RoleBody(group=GROUP, member="dan", role="member").to_json(),
         )
         await g.refused("ana", OPEN, body, ElectorateMismatchError, r"lacks \['dan'\]")
 
@@ -75,21 +76,21 @@ async def test_vote_change_close_and_decide(database_url: str, tmp_path: Path) -
         await g.refused(
             "ben",
             CLOSE,
-            client.close_proposal(proposal=seq, reason="early"),
+            CloseBody(proposal=seq, reason="early").to_json(),
             NotConvenorError,
             "closes a proposal",
         )
         await g.refused(
             "ana",
             CLOSE,
-            client.close_proposal(proposal=seq, reason="all_voted"),
+            CloseBody(proposal=seq, reason="all_voted").to_json(),
             ConflictError,
             "2 of 3 electors have voted",
         )
         await g.refused(
             "ana",
             CLOSE,
-            client.close_proposal(proposal=seq, reason="closing_time"),
+            CloseBody(proposal=seq, reason="closing_time").to_json(),
             VotingWindowError,
             "the closing time is",
         )
@@ -105,7 +106,7 @@ async def test_vote_change_close_and_decide(database_url: str, tmp_path: Path) -
         await g.refused(
             "ana",
             CLOSE,
-            client.close_proposal(proposal=seq, reason="early"),
+            CloseBody(proposal=seq, reason="early").to_json(),
             VotingWindowError,
             "was closed",
         )
@@ -146,7 +147,7 @@ async def test_ballots_and_a_close_in_one_batch(database_url: str, tmp_path: Pat
             ("ana", AGREE),
         ]
         acts = [(m, "governance.vote.cast", await g.vote_body(m, seq, b)) for m, b in votes]
-        acts.append(("ana", CLOSE, client.close_proposal(proposal=seq, reason="all_voted")))
+        acts.append(("ana", CLOSE, CloseBody(proposal=seq, reason="all_voted").to_json()))
         receipts = await asyncio.gather(
             *(g.world.submit(g.keys[m], kind, dict(body)) for m, kind, body in acts)
         )
@@ -176,7 +177,7 @@ async def test_closing_by_time_by_convenor_and_by_board(database_url: str, tmp_p
         await g.refused(
             "ana",
             CLOSE,
-            client.close_proposal(proposal=timed, reason="early"),
+            CloseBody(proposal=timed, reason="early").to_json(),
             VotingWindowError,
             "close with reason closing_time",
         )

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from governance import client, store
+from governance.actions import ElectConvenor
+from governance.bodies import JoinRequestBody, LeaveBody, RequestBody, VoteBody
 from governance.errors import RecountError
 from governance.handler import GovernanceHandler
 from governance.tally.recount_log import recount
@@ -29,9 +31,11 @@ async def _history(g: Gov) -> dict[str, int]:
     """A log with joins, a hidden vote with a change, terms adopted and a convenor elected."""
     await g.group(convenor="ana", members=["ben"], observers=["eve"])
     request = await g.submit(
-        "cat", "governance.group.join_requested", client.request_to_join(group=GROUP)
+        "cat",
+        "governance.group.join_requested",
+        JoinRequestBody(group=GROUP, role="member").to_json(),
     )
-    await g.submit("ana", "governance.group.join_approved", client.approve_join(request=request))
+    await g.submit("ana", "governance.group.join_approved", RequestBody(request=request).to_json())
     hidden = await g.open(method="schulze", options=["a", "b", "c"], hidden=True)
     await g.vote("ben", hidden, client.ranked_ballot([2, 1]))
     await g.vote("cat", hidden, client.ranked_ballot([1]))
@@ -40,13 +44,13 @@ async def _history(g: Gov) -> dict[str, int]:
     terms = "Purpose: build local supply chains\n"
     action = client.adopt_terms(group=GROUP, version=1, text=terms)
     adopt = await g.open(method="consent", action=action, terms_text=terms)
-    elect = await g.open(method="proposal", action=client.elect_convenor(group=GROUP, member="cat"))
+    elect = await g.open(method="proposal", action=ElectConvenor(group=GROUP, member="cat"))
     for member in ("ana", "ben", "cat"):
         await g.vote(member, adopt, client.motion_ballot("agree"))
         await g.vote(member, elect, client.motion_ballot("agree"))
     await g.finish(adopt)
     await g.finish(elect)
-    await g.submit("ben", "governance.group.left", client.leave_group(group=GROUP))
+    await g.submit("ben", "governance.group.left", LeaveBody(group=GROUP).to_json())
     return {"hidden": hidden, "adopt": adopt, "elect": elect}
 
 
@@ -142,7 +146,7 @@ async def test_recount_reports_ballots_the_log_should_have_refused(
         seq = await g.open(method="proposal")
         entries = await _entries(g)
         factory = StatementFactory(ORIGIN, g.clock)
-        body = client.cast_vote(proposal=seq, ballot={"choice": "agree"})
+        body = VoteBody(proposal=seq, ballot={"choice": "agree"}).to_json()
         outsider = factory.sign(g.keys["dan"], "governance.vote.cast", body)
         late = Entry.build(
             seq=len(entries), logged_at=g.clock.now + timedelta(days=8), signed=outsider

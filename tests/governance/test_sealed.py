@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from governance import client, reports
+from governance.bodies import CloseBody
 from governance.errors import ResultsHiddenError, SealMismatchError
 from governance.seal import SealKeyStore, seal_ballot
 from ledger.encoding import b64encode
@@ -60,13 +61,13 @@ async def test_sealed_ballots(database_url: str, tmp_path: Path) -> None:
         await g.refused(
             "ana",
             CLOSE,
-            client.close_proposal(proposal=seq, reason="all_voted"),
+            CloseBody(proposal=seq, reason="all_voted").to_json(),
             MalformedStatementError,
             "publishes its seal_private_key",
         )
         other = SealKeyStore(tmp_path / "other")
         wrong = other.private_key(other.create())
-        body = client.close_proposal(proposal=seq, reason="all_voted", seal_private_key=wrong)
+        body = CloseBody(proposal=seq, reason="all_voted", seal_private_key=wrong).to_json()
         await g.refused("ana", CLOSE, body, SealMismatchError, "not the one the proposal")
         await g.close(seq, reason="all_voted")
 

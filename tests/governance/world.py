@@ -9,7 +9,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from governance import client, drafts, reports, store
+from governance import drafts, reports, store
+from governance.bodies import GroupBody, RoleBody
 from governance.gates import GovernanceDecisions, GroupConvenors
 from governance.handler import GovernanceHandler
 from governance.records import BallotRecord, ProposalRecord
@@ -46,12 +47,12 @@ class Gov(Members):
     ) -> None:
         """The board creates ``slug`` and sets every role directly."""
         await self.submit(
-            "steward", "governance.group.created", client.create_group(group=slug, name=slug)
+            "steward", "governance.group.created", GroupBody(group=slug, name=slug).to_json()
         )
         roles = [(convenor, "convenor")] + [(m, "member") for m in members]
         roles += [(m, "observer") for m in observers]
         for member, role in roles:
-            body = client.set_role(group=slug, member=member, role=role)
+            body = RoleBody(group=slug, member=member, role=role).to_json()
             await self.submit("steward", "governance.group.role_set", body)
 
     async def open_body(self, group: str = GROUP, **fields: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from governance.handler import GovernanceHandler
 from ledger.acts import ANSWERS, MEMBER_ACTS, Act, by_kind
 from ledger.credits.acts import CREDIT_ACTS
 from ledger.credits.handler import CreditsHandler
+from ledger.fields import json_schema
 from ledger.service import MembersHandler
 from ledger.statement import CREDIT_KINDS, GOVERNANCE_KINDS, KINDS, LEDGER_KINDS
 
@@ -39,7 +40,16 @@ def test_a_kind_or_a_mutation_declared_twice_is_refused() -> None:
     with pytest.raises(ValueError, match="declared twice"):
         by_kind([act, act])
     with pytest.raises(ValueError, match="unknown answer"):
-        Act("x.y", signer="", mutation=None, answer="nothing", subject=None, check=0, apply=0)
+        Act(
+            "x.y",
+            signer="",
+            mutation=None,
+            answer="nothing",
+            subject=None,
+            check=0,
+            apply=0,
+            body=object,
+        )
     assert {a.answer for a in ALL} <= ANSWERS
 
 
@@ -60,3 +70,9 @@ def test_docs_list_every_kind_with_who_signs_it() -> None:
     rows = re.findall(r"^\| `([a-z_.]+)` \| ([^|]+) \|", FORMATS.read_text(), re.MULTILINE)
     documented = {kind: signer.strip() for kind, signer in rows if kind in KINDS}
     assert documented == {a.kind: a.signer for a in ALL}
+
+
+def test_each_act_names_its_subject_among_its_body_fields() -> None:
+    for act in ALL:
+        fields = json_schema(act.body)["properties"]
+        assert act.subject is None or act.subject in fields, act.kind

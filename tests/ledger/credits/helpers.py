@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ledger.credits import client, store
+from ledger.credits.bodies import ClaimBody, SessionBody
 from ledger.credits.gates import ConvenorGate, DecisionGate
 from ledger.credits.handler import CreditsHandler
 from ledger.credits.rules import rule_table_from_community
@@ -54,7 +55,7 @@ class Credits(Members):
         group: str | None = None,
     ) -> dict[str, Any]:
         self._evidence += 1
-        return client.claim(
+        return ClaimBody(
             activity=activity,
             quantity=quantity,
             evidence_sha256=evidence(f"evidence {self._evidence}"),
@@ -62,7 +63,7 @@ class Credits(Members):
             counterparty=counterparty,
             bid=bid,
             group=group,
-        )
+        ).to_json()
 
     async def claim(self, member: str, activity: str, quantity: int = 1, **kw: Any) -> int:
         return await self.submit(
@@ -89,13 +90,13 @@ class Credits(Members):
     async def session(
         self, organiser: str, attendees: list[str], activity: str = "workshop.attended", **kw: Any
     ) -> tuple[int, dict[str, Any]]:
-        body = client.record_session(
+        body = SessionBody(
             activity=activity,
             held_on=kw.pop("held_on", TODAY),
             attendees=attendees,
             title=kw.pop("title", "Supply Chain Readiness"),
             **kw,
-        )
+        ).to_json()
         return await self.submit(organiser, "credit.session_recorded", body), body
 
     async def session_award_bodies(self, seq: int, body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -128,5 +129,5 @@ async def credits_world(
         await credits.admit_all(MEMBERS)
         if adopt:
             table = rule_table_from_community(RULES_V1)
-            await credits.submit("steward", "credit.rules_adopted", client.adopt_rules(table))
+            await credits.submit("steward", "credit.rules_adopted", table.to_json())
         yield credits

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ledger.credits import client
+from ledger.credits.bodies import DeclineBody
 from ledger.credits.errors import OverCapError
 from tests.conftest import SQL_BACKENDS
 from tests.ledger.credits.helpers import TODAY, Credits, credits_world
@@ -119,7 +119,7 @@ async def test_monthly_overall_cap_at_claim_and_at_award(database_url: str) -> N
         )
         assert isinstance(err, OverCapError) and err.cap == "monthly"
         await _over(c, m, c.claim_body("member.buddied", 1, counterparty="merton-care"), "40 used")
-        decline = client.decline(claim_seq=second, reason="withdrawn")
+        decline = DeclineBody(claim=second, reason="withdrawn").to_json()
         await c.submit(m, "credit.declined", decline)
         last_month = TODAY.replace(day=1) - timedelta(days=3)
         await c.earn(

@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from ledger.credits import client, reports, store
+from ledger.credits import reports, store
+from ledger.credits.bodies import DeclineBody
 from ledger.credits.errors import (
     AlreadyAwardedError,
     ClaimClosedError,
@@ -200,26 +201,26 @@ async def test_decline_and_withdraw(database_url: str) -> None:
         await c.refused(
             "sutton-books",
             "credit.declined",
-            client.decline(claim_seq=claim, reason="duplicate"),
+            DeclineBody(claim=claim, reason="duplicate").to_json(),
             NotAuthorisedError,
             "only the counterparty",
         )
         await c.refused(
             "merton-care",
             "credit.declined",
-            client.decline(claim_seq=claim, reason="withdrawn"),
+            DeclineBody(claim=claim, reason="withdrawn").to_json(),
             NotAuthorisedError,
             "only the claimant withdraws",
         )
         await c.refused(
             "croydon-print",
             "credit.declined",
-            client.decline(claim_seq=claim, reason="duplicate"),
+            DeclineBody(claim=claim, reason="duplicate").to_json(),
             NotAuthorisedError,
             "can only withdraw",
         )
         await c.submit(
-            "merton-care", "credit.declined", client.decline(claim_seq=claim, reason="duplicate")
+            "merton-care", "credit.declined", DeclineBody(claim=claim, reason="duplicate").to_json()
         )
         await c.refused(
             "merton-care",
@@ -229,7 +230,7 @@ async def test_decline_and_withdraw(database_url: str) -> None:
             "closed at entry",
         )
         other = await c.claim("croydon-print", "mentoring.hour", 1, counterparty="merton-care")
-        withdraw = client.decline(claim_seq=other, reason="withdrawn")
+        withdraw = DeclineBody(claim=other, reason="withdrawn").to_json()
         await c.submit("croydon-print", "credit.declined", withdraw)
         await c.refused("croydon-print", "credit.declined", withdraw, ClaimClosedError, "closed")
         assert await c.balance("croydon-print") == 0

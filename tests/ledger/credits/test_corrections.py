@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.credits import client, reports, store
+from ledger.credits import reports, store
+from ledger.credits.bodies import AdjustmentBody, DisputeBody, ResolutionBody, ReversalBody
 from ledger.credits.errors import (
     AlreadyReversedError,
     OutOfWindowError,
@@ -37,11 +38,11 @@ async def _mentoring(c: Credits, hours: int = 3) -> int:
 async def test_reversal_needs_a_second_signer_and_happens_once(database_url: str) -> None:
     async with credits_world(database_url) as c:
         award = await c.earn("croydon-print", "board-b", "resource.shared", 2)
-        body = client.reverse(award_seq=award, credits=2, reason="error")
+        body = ReversalBody(award=award, credits=2, reason="error").to_json()
         await c.refused("board-b", REVERSED, body, SecondSignerError, "needs a board member who")
         await c.refused("merton-care", REVERSED, body, NotAuthorisedError, "only a board member")
         own = await c.earn("board-b", "steward", "resource.shared", 1)
-        own_body = client.reverse(award_seq=own, credits=1, reason="error")
+        own_body = ReversalBody(award=own, credits=1, reason="error").to_json()
         await c.refused("board-b", REVERSED, own_body, SecondSignerError, "neither")
         await c.refused("steward", REVERSED, own_body, SecondSignerError, "neither")
         await c.refused(
@@ -56,7 +57,7 @@ async def test_reversal_needs_a_second_signer_and_happens_once(database_url: str
         reversal = await c.submit("steward", REVERSED, body)
         assert await c.balance("croydon-print") == 0
         await c.refused("steward", REVERSED, body, AlreadyReversedError, f"entry {reversal}")
-        adjust = client.adjust(award_seq=award, credits=1, reason="error")
+        adjust = AdjustmentBody(award=award, credits=1, reason="error").to_json()
         await c.refused("steward", ADJUSTED, adjust, AlreadyReversedError, "was reversed")
         async with c.read() as conn:
             lines = await reports.statement(conn, "croydon-print")
@@ -74,42 +75,44 @@ async def test_adjustments(database_url: str) -> None:
         await c.refused(
             "steward",
             ADJUSTED,
-            client.adjust(award_seq=award, credits=0, reason="error"),
+            AdjustmentBody(award=award, credits=0, reason="error").to_json(),
             MalformedStatementError,
             "must not be 0",
         )
         await c.refused(
             "merton-care",
             ADJUSTED,
-            client.adjust(award_seq=award, credits=-2, reason="error"),
+            AdjustmentBody(award=award, credits=-2, reason="error").to_json(),
             NotAuthorisedError,
             "only a board member",
         )
         await c.submit(
-            "steward", ADJUSTED, client.adjust(award_seq=award, credits=-2, reason="wrong_quantity")
+            "steward",
+            ADJUSTED,
+            AdjustmentBody(award=award, credits=-2, reason="wrong_quantity").to_json(),
         )
         assert await c.balance("croydon-print") == 4
         await c.refused(
             "board-b",
             ADJUSTED,
-            client.adjust(award_seq=award, credits=-5, reason="error"),
+            AdjustmentBody(award=award, credits=-5, reason="error").to_json(),
             WrongAmountError,
             "stands at 4 credits; an adjustment of -5 would take it below 0",
         )
         await c.refused(
             "board-b",
             ADJUSTED,
-            client.adjust(award_seq=award, credits=5, reason="error"),
+            AdjustmentBody(award=award, credits=5, reason="error").to_json(),
             OverCapError,
             "per_pair_month cap.*4 used, room for 4; this needs 5",
         )
         await c.submit(
-            "board-b", ADJUSTED, client.adjust(award_seq=award, credits=-4, reason="error")
+            "board-b", ADJUSTED, AdjustmentBody(award=award, credits=-4, reason="error").to_json()
         )
         await c.refused(
             "steward",
             REVERSED,
-            client.reverse(award_seq=award, credits=4, reason="error"),
+            ReversalBody(award=award, credits=4, reason="error").to_json(),
             ConflictError,
             "nothing remains",
         )
@@ -122,7 +125,7 @@ async def test_disputes(database_url: str) -> None:
     clock = Clock()
     async with credits_world(database_url, clock=clock) as c:
         award = await _mentoring(c, 2)
-        dispute = client.dispute(award_seq=award, reason="wrong_quantity")
+        dispute = DisputeBody(award=award, reason="wrong_quantity").to_json()
         await c.refused(
             "sutton-books",
             "credit.disputed",
@@ -138,7 +141,7 @@ async def test_disputes(database_url: str) -> None:
             ConflictError,
             f"open dispute at entry {opened}",
         )
-        ruling = client.resolve_dispute(dispute_seq=opened, outcome="upheld", note="one hour")
+        ruling = ResolutionBody(dispute=opened, outcome="upheld", note="one hour").to_json()
         await c.refused(
             "merton-care",
             "credit.dispute_resolved",
@@ -146,19 +149,19 @@ async def test_disputes(database_url: str) -> None:
             NotAuthorisedError,
             "only a board member",
         )
-        upheld = client.reverse(award_seq=award, credits=4, reason="dispute_upheld")
+        upheld = ReversalBody(award=award, credits=4, reason="dispute_upheld").to_json()
         await c.refused("steward", REVERSED, upheld, ConflictError, "no upheld dispute")
         await c.submit("steward", "credit.dispute_resolved", ruling)
         await c.refused(
             "board-b", "credit.dispute_resolved", ruling, ConflictError, "was resolved at entry"
         )
-        fix = client.adjust(award_seq=award, credits=-2, reason="dispute_upheld")
+        fix = AdjustmentBody(award=award, credits=-2, reason="dispute_upheld").to_json()
         await c.submit("board-b", ADJUSTED, fix)
         assert await c.balance("croydon-print") == 2
         # the recipient may dispute again once the first is resolved, within the window
         clock.advance(days=13, hours=23)
         again = await c.submit("croydon-print", "credit.disputed", dispute)
-        dismiss = client.resolve_dispute(dispute_seq=again, outcome="dismissed", note="as agreed")
+        dismiss = ResolutionBody(dispute=again, outcome="dismissed", note="as agreed").to_json()
         await c.submit("board-b", "credit.dispute_resolved", dismiss)
         clock.advance(hours=1, seconds=1)
         await c.refused(
@@ -174,21 +177,21 @@ async def test_dispute_ruled_only_by_an_uninvolved_board_member(database_url: st
     async with credits_world(database_url) as c:
         award = await c.earn("croydon-print", "board-b", "resource.shared", 1)
         opened = await c.submit(
-            "croydon-print", "credit.disputed", client.dispute(award_seq=award, reason="other")
+            "croydon-print", "credit.disputed", DisputeBody(award=award, reason="other").to_json()
         )
-        ruling = client.resolve_dispute(dispute_seq=opened, outcome="dismissed", note="fine")
+        ruling = ResolutionBody(dispute=opened, outcome="dismissed", note="fine").to_json()
         await c.refused(
             "board-b", "credit.dispute_resolved", ruling, SecondSignerError, "not a party"
         )
         await c.submit("steward", "credit.dispute_resolved", ruling)
-        reversal = client.reverse(award_seq=award, credits=1, reason="error")
+        reversal = ReversalBody(award=award, credits=1, reason="error").to_json()
         await c.submit("steward", REVERSED, reversal)
         await c.refused(
             "croydon-print",
             "credit.disputed",
-            client.dispute(award_seq=award, reason="other"),
+            DisputeBody(award=award, reason="other").to_json(),
             AlreadyReversedError,
             "was reversed",
         )
-        missing = client.resolve_dispute(dispute_seq=award, outcome="upheld", note="x")
+        missing = ResolutionBody(dispute=award, outcome="upheld", note="x").to_json()
         await c.refused("steward", "credit.dispute_resolved", missing, NotFoundError, "no dispute")

@@ -14,6 +14,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.credits import bodies, client
+from ledger.credits.bodies import (
+    AdjustmentBody,
+    ClaimBody,
+    DeclineBody,
+    DisputeBody,
+    ResolutionBody,
+    ReversalBody,
+    SessionBody,
+)
 from ledger.credits.caps import Cap, Usage, caps_for, check_caps, month_of, pair_of
 from ledger.credits.distribution import decimal_string, gini, per_mille
 from ledger.credits.errors import OverCapError, UnknownActivityError
@@ -122,14 +131,14 @@ def test_decimal_renderings() -> None:
 
 
 def test_client_bodies_parse() -> None:
-    claim = client.claim(
+    claim = ClaimBody(
         activity="bid.support.hour",
         quantity=3,
         evidence_sha256=client.evidence_digest(b"x"),
         done_on=date(2025, 3, 1),
         counterparty="merton-care",
         bid="lot-3",
-    )
+    ).to_json()
     assert bodies.parse_claim(claim).bid == "lot-3" and "group" not in claim
     award = client.award_for_claim(claim_seq=9, claimant="a1", claim_body=claim, table=V1)
     assert award == {
@@ -156,13 +165,13 @@ def test_client_bodies_parse() -> None:
         None,
     )
     assert client.award_for_record(record, V1) == award
-    session = client.record_session(
+    session = SessionBody(
         activity="workshop.attended",
         held_on=date(2025, 3, 2),
         attendees=["a1", "b2"],
         title="Growth Planning",
         group="business-services",
-    )
+    ).to_json()
     assert bodies.parse_session(session).attendees == ("a1", "b2")
     awards = client.awards_for_session(session_seq=4, session_body=session, table=V1)
     assert [(a["member"], a["credits"], a["basis"]) for a in awards] == [
@@ -170,12 +179,12 @@ def test_client_bodies_parse() -> None:
         ("b2", 2, {"session": 4}),
     ]
     for value, parse in [
-        (client.decline(claim_seq=1, reason="withdrawn"), bodies.parse_decline),
-        (client.reverse(award_seq=1, credits=2, reason="error"), bodies.parse_reversal),
-        (client.adjust(award_seq=1, credits=-2, reason="error"), bodies.parse_adjustment),
-        (client.dispute(award_seq=1, reason="other"), bodies.parse_dispute),
+        (DeclineBody(claim=1, reason="withdrawn").to_json(), bodies.parse_decline),
+        (ReversalBody(award=1, credits=2, reason="error").to_json(), bodies.parse_reversal),
+        (AdjustmentBody(award=1, credits=-2, reason="error").to_json(), bodies.parse_adjustment),
+        (DisputeBody(award=1, reason="other").to_json(), bodies.parse_dispute),
         (
-            client.resolve_dispute(dispute_seq=1, outcome="upheld", note="n"),
+            ResolutionBody(dispute=1, outcome="upheld", note="n").to_json(),
             bodies.parse_resolution,
         ),
     ]:

@@ -8,11 +8,12 @@ from datetime import date, timedelta
 import pytest
 
 from ledger.credits.bodies import (
+    AdjustmentBody,
     AwardBody,
-    CorrectionBody,
     DeclineBody,
     DisputeBody,
     ResolutionBody,
+    ReversalBody,
 )
 from ledger.credits.caps import Cap
 from ledger.credits.checks import (
@@ -89,44 +90,48 @@ def member(name: str, *, board: bool = False) -> MemberRecord:
 CAT = member("m-cat", board=True)
 
 
-def correction(credits: int, reason: str = "error") -> CorrectionBody:
-    return CorrectionBody(award=7, credits=credits, reason=reason)
+def reversal(credits: int, reason: str = "error") -> ReversalBody:
+    return ReversalBody(award=7, credits=credits, reason=reason)
+
+
+def adjustment(credits: int, reason: str = "error") -> AdjustmentBody:
+    return AdjustmentBody(award=7, credits=credits, reason=reason)
 
 
 def test_a_second_signer_reverses_what_remains() -> None:
-    reversal_rule(CorrectionState(7, AWARD), correction(4), CAT)
+    reversal_rule(CorrectionState(7, AWARD), reversal(4), CAT)
     with pytest.raises(WrongAmountError):
-        reversal_rule(CorrectionState(7, AWARD), correction(3), CAT)
+        reversal_rule(CorrectionState(7, AWARD), reversal(3), CAT)
     with pytest.raises(ConflictError, match="nothing remains"):
-        reversal_rule(CorrectionState(7, replace(AWARD, net=0)), correction(4), CAT)
+        reversal_rule(CorrectionState(7, replace(AWARD, net=0)), reversal(4), CAT)
 
 
 def test_a_correction_needs_the_award_and_a_board_member_who_is_neither_party() -> None:
     with pytest.raises(NotFoundError, match="no award at entry 7"):
-        reversal_rule(CorrectionState(7, None), correction(4), CAT)
+        reversal_rule(CorrectionState(7, None), reversal(4), CAT)
     with pytest.raises(NotAuthorisedError):
-        reversal_rule(CorrectionState(7, AWARD), correction(4), member("m-dan"))
+        reversal_rule(CorrectionState(7, AWARD), reversal(4), member("m-dan"))
     with pytest.raises(SecondSignerError):
-        reversal_rule(CorrectionState(7, AWARD), correction(4), member("m-bob", board=True))
+        reversal_rule(CorrectionState(7, AWARD), reversal(4), member("m-bob", board=True))
     with pytest.raises(AlreadyReversedError):
         state = CorrectionState(7, replace(AWARD, reversed_by=8))
-        adjustment_rule(state, correction(-1), CAT)
+        adjustment_rule(state, adjustment(-1), CAT)
 
 
 def test_an_upheld_dispute_must_exist_when_it_is_the_reason() -> None:
     with pytest.raises(ConflictError, match="no upheld dispute"):
-        reversal_rule(CorrectionState(7, AWARD, (OPEN,)), correction(4, "dispute_upheld"), CAT)
-    reversal_rule(CorrectionState(7, AWARD, (UPHELD,)), correction(4, "dispute_upheld"), CAT)
+        reversal_rule(CorrectionState(7, AWARD, (OPEN,)), reversal(4, "dispute_upheld"), CAT)
+    reversal_rule(CorrectionState(7, AWARD, (UPHELD,)), reversal(4, "dispute_upheld"), CAT)
 
 
 def test_an_adjustment_keeps_the_award_at_zero_or_more_and_under_its_caps() -> None:
-    adjustment_rule(CorrectionState(7, AWARD), correction(-4), CAT)
+    adjustment_rule(CorrectionState(7, AWARD), adjustment(-4), CAT)
     with pytest.raises(WrongAmountError, match="below 0"):
-        adjustment_rule(CorrectionState(7, AWARD), correction(-5), CAT)
+        adjustment_rule(CorrectionState(7, AWARD), adjustment(-5), CAT)
     caps = (Cap("monthly", 40, 38, "m-ann in 2026-03"),)
-    adjustment_rule(CorrectionState(7, AWARD, caps=caps), correction(2), CAT)
+    adjustment_rule(CorrectionState(7, AWARD, caps=caps), adjustment(2), CAT)
     with pytest.raises(OverCapError):
-        adjustment_rule(CorrectionState(7, AWARD, caps=caps), correction(3), CAT)
+        adjustment_rule(CorrectionState(7, AWARD, caps=caps), adjustment(3), CAT)
 
 
 def test_a_party_disputes_an_award_within_the_window_once_at_a_time() -> None:
@@ -232,7 +237,7 @@ def test_the_approver_declines_an_open_claim_and_the_claimant_withdraws_it() -> 
 
 
 def _award(**changes: object) -> AwardBody:
-    body = AwardBody("m-ann", 4, "mentoring.hour", 1, 2, "claim", 6)
+    body = AwardBody("m-ann", 4, "mentoring.hour", 1, 2, ("claim", 6))
     return replace(body, **changes)  # type: ignore[arg-type]
 
 
@@ -266,7 +271,7 @@ def test_an_award_on_a_register_comes_from_its_organiser_once_per_attendee() -> 
     session = SessionRecord(
         6, "m-cat", "workshop.attended", 1, date(2026, 3, 1), None, "Bids", ("m-ann",)
     )
-    body = _award(activity="workshop.attended", quantity=1, credits=2, basis="session")
+    body = _award(activity="workshop.attended", quantity=1, credits=2, on=("session", 6))
     state = AwardState(basis, rule, session=session)
     award_rule(state, body, CAT)
     with pytest.raises(NotAuthorisedError, match="only m-cat"):

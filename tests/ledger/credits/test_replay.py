@@ -11,7 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.credits import client, store
+from ledger.credits import store
+from ledger.credits.bodies import (
+    AdjustmentBody,
+    DeclineBody,
+    DisputeBody,
+    ResolutionBody,
+    ReversalBody,
+)
 from ledger.credits.handler import CreditsHandler
 from ledger.credits.replay import compare_with_projection, replay_balances
 from ledger.errors import AuditError, LedgerError
@@ -69,26 +76,26 @@ async def _op(c: Credits, awards: list[int], op: tuple[str, int, int, int]) -> N
         async with c.read() as conn:
             record = await store.award(conn, award)
         assert record is not None
-        body = client.reverse(award_seq=award, credits=record.net, reason="error")
+        body = ReversalBody(award=award, credits=record.net, reason="error").to_json()
         await c.submit(signer, "credit.reversed", body)
     elif awards and name == "adjust":
         award = awards[a % len(awards)]
-        body = client.adjust(award_seq=award, credits=n - 3, reason="error")
+        body = AdjustmentBody(award=award, credits=n - 3, reason="error").to_json()
         await c.submit(signer, "credit.adjusted", body)
     elif name == "decline":
         claim = await c.claim(member, "mentoring.hour", n, counterparty=other)
         await c.submit(
-            other, "credit.declined", client.decline(claim_seq=claim, reason="duplicate")
+            other, "credit.declined", DeclineBody(claim=claim, reason="duplicate").to_json()
         )
     elif awards and name == "dispute":
         award = awards[a % len(awards)]
-        body = client.dispute(award_seq=award, reason="other")
+        body = DisputeBody(award=award, reason="other").to_json()
         async with c.read() as conn:
             record = await store.award(conn, award)
         assert record is not None
         opened = await c.submit(record.member, "credit.disputed", body)
         outcome = "upheld" if n % 2 else "dismissed"
-        ruling = client.resolve_dispute(dispute_seq=opened, outcome=outcome, note="ruled")
+        ruling = ResolutionBody(dispute=opened, outcome=outcome, note="ruled").to_json()
         await c.submit(signer, "credit.dispute_resolved", ruling)
 
 

@@ -10,7 +10,8 @@ from itertools import product
 
 import pytest
 
-from ledger.credits import client, export, reports, social, store
+from ledger.credits import export, reports, social, store
+from ledger.credits.bodies import AdjustmentBody, ReversalBody
 from ledger.errors import OutOfRangeError
 from tests.conftest import SQL_BACKENDS
 from tests.ledger.credits.helpers import Credits, credits_world
@@ -62,10 +63,10 @@ async def scenario(database_url: str) -> AsyncIterator[tuple[Credits, dict[str, 
             done_on=date(2025, 3, 5),
             group="business-services",
         )
-        fix = client.adjust(award_seq=seqs["bid"], credits=-2, reason="wrong_quantity")
+        fix = AdjustmentBody(award=seqs["bid"], credits=-2, reason="wrong_quantity").to_json()
         seqs["adjust"] = await c.submit("steward", "credit.adjusted", fix)
         seqs["shared"] = await c.earn("croydon-print", "board-b", "resource.shared", 1)
-        undo = client.reverse(award_seq=seqs["shared"], credits=1, reason="duplicate")
+        undo = ReversalBody(award=seqs["shared"], credits=1, reason="duplicate").to_json()
         seqs["reverse"] = await c.submit("steward", "credit.reversed", undo)
         seqs["session"] = session
         yield c, seqs

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from ledger.credits import client, reports, store
+from ledger.credits import reports, store
 from ledger.credits.errors import (
     DecisionRequiredError,
     NoRuleTableError,
@@ -56,7 +56,7 @@ async def test_version_one_at_init(database_url: str) -> None:
             NoRuleTableError,
             "no credit rule table",
         )
-        body = client.adopt_rules(V1)
+        body = V1.to_json()
         await c.refused("croydon-print", ADOPT, body, NotAuthorisedError, "only a board member")
         await c.refused(
             "steward", ADOPT, {**body, "decision": 3}, ConflictError, "without a decision"
@@ -75,14 +75,14 @@ async def test_default_gate_refuses_every_new_version(database_url: str) -> None
         await c.refused(
             "steward",
             ADOPT,
-            client.adopt_rules(_v2(None)),
+            _v2(None).to_json(),
             DecisionRequiredError,
             "needs a passed governance decision",
         )
         err = await c.refused(
             "steward",
             ADOPT,
-            client.adopt_rules(_v2(5)),
+            _v2(5).to_json(),
             DecisionRequiredError,
             f"entry 5 is not a passed decision adopting rule table version 2 "
             f"\\(digest {_v2(5).digest()}\\)",
@@ -103,10 +103,8 @@ async def test_a_new_version_never_alters_past_awards(database_url: str) -> None
         v2 = _v2(past)
         decisions.passed = (past, 2, v2.digest())
         other = replace(v2, monthly_cap_per_member=41)  # not the table the decision adopted
-        await c.refused(
-            "steward", ADOPT, client.adopt_rules(other), DecisionRequiredError, "not a passed"
-        )
-        await c.submit("steward", ADOPT, client.adopt_rules(v2))
+        await c.refused("steward", ADOPT, other.to_json(), DecisionRequiredError, "not a passed")
+        await c.submit("steward", ADOPT, v2.to_json())
         assert decisions.asked[-1] == (past, 2, v2.digest())
         # claims made under v1 are awarded under v1, even for an activity v2 dropped
         await c.confirm("sutton-books", open_mentoring)
