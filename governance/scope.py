@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from governance import store
 from governance.bodies import ASSEMBLY, VOTING_ROLES
-from governance.errors import NotConvenorError, TextMissingError
 from governance.records import ProposalRecord
 from governance.tally.proposal_count import Count, count_proposal
 from ledger.errors import NotFoundError
@@ -50,23 +49,10 @@ async def is_convenor(conn: Connection, registry: Registry, member: str, group: 
     return await store.convenor(conn, group) == member
 
 
-async def require_convenor(scope: Scope, group: str, what: str) -> None:
-    """Raise ``NotConvenorError`` unless the signer convenes ``group`` (or is on the board)."""
-    if not await is_convenor(scope.conn, scope.ctx.registry, scope.me, group):
-        who = "a board member" if group == ASSEMBLY else f"the convenor of {group} or the board"
-        raise NotConvenorError(f"only {who} {what}")
-
-
 async def require_group(conn: Connection, group: str) -> None:
     """Raise ``NotFoundError`` unless ``group`` is the assembly or a working group."""
     if group != ASSEMBLY and await store.group(conn, group) is None:
         raise NotFoundError(f"there is no working group {group!r}")
-
-
-async def require_text(conn: Connection, sha256: str, what: str) -> None:
-    """Raise ``TextMissingError`` unless the text hashing to ``sha256`` is kept."""
-    if not await store.has_text(conn, sha256):
-        raise TextMissingError(f"the text of the {what} ({sha256}) has not been stored")
 
 
 async def electorate(conn: Connection, registry: Registry, group: str) -> list[str]:
