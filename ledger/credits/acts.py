@@ -10,6 +10,7 @@ from ledger.acts import Act, by_kind
 from ledger.credits import bodies
 from ledger.credits import projection as project
 from ledger.credits.checks import (
+    Scope,
     check_award,
     check_claim,
     check_decline,
@@ -24,7 +25,6 @@ from ledger.credits.corrections import (
 )
 from ledger.credits.projection import Apply
 from ledger.credits.rules import RuleTable
-from ledger.credits.scope import Scope
 
 Check = Callable[[Scope, Mapping[str, Any]], Awaitable[None]]
 CreditAct = Act[Check, Apply]

@@ -10,7 +10,8 @@ gate whether their group exists between their other refusals, and stay one funct
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from ledger.credits import store
@@ -23,37 +24,99 @@ from ledger.credits.bodies import (
     parse_decline,
     parse_session,
 )
-from ledger.credits.caps import Cap, check_caps
 from ledger.credits.errors import (
     AlreadyAwardedError,
     ClaimClosedError,
     DecisionRequiredError,
     DuplicateEvidenceError,
     NotAMemberError,
+    OutOfWindowError,
     SelfApprovalError,
     WrongAmountError,
     WrongRouteError,
 )
-from ledger.credits.records import AWARDED, DECLINED, ClaimRecord, SessionRecord
+from ledger.credits.gates import BoardConvenors, ConvenorGate, DecisionGate, NoDecisions
+from ledger.credits.records import AWARDED, DECLINED, Basis, ClaimRecord, SessionRecord
 from ledger.credits.rules import (
     BOARD,
     CONVENOR,
     COUNTERPARTY,
     ORGANISER,
+    Cap,
     Rule,
     RuleTable,
+    caps_for,
+    check_caps,
+    month_of,
     parse_rule_table,
-)
-from ledger.credits.scope import (
-    Basis,
-    Scope,
-    caps_of,
-    check_activity_date,
-    load_basis,
-    rule_table,
 )
 from ledger.errors import ConflictError, NotAuthorisedError, NotFoundError
 from ledger.members import MemberRecord
+from ledger.sequencer import Context
+from ledger.sql import Connection
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The gates governance provides and the time limits of the credit rules."""
+
+    decisions: DecisionGate = field(default_factory=NoDecisions)
+    convenors: ConvenorGate = field(default_factory=BoardConvenors)
+    claim_window: timedelta = timedelta(days=90)
+    dispute_window: timedelta = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One statement being checked: its context, SQL connection, signer and the policy."""
+
+    ctx: Context
+    conn: Connection
+    signer: MemberRecord
+    policy: Policy
+
+    @property
+    def me(self) -> str:
+        """The signer's member id."""
+        return self.signer.member
+
+
+def check_activity_date(scope: Scope, day: date, name: str) -> None:
+    """Refuse an activity date after the log's date or more than the claim window before it.
+
+    Raises ``OutOfWindowError``.
+    """
+    today = scope.ctx.now.date()
+    if day > today:
+        raise OutOfWindowError(f"{name} {day} is after today ({today})")
+    if today - day > scope.policy.claim_window:
+        raise OutOfWindowError(
+            f"{name} {day} is more than {scope.policy.claim_window.days} days before today "
+            f"({today}); claims and registers must be made within that time"
+        )
+
+
+async def caps_of(scope: Scope, *, table: RuleTable, rule: Rule, basis: Basis) -> list[Cap]:
+    """The caps of ``table`` that a new award to ``basis.member`` counts against, with the
+    credits already used under each (``caps.check_caps`` refuses an award over one)."""
+    month = month_of(basis.day)
+    used = await store.usage(
+        scope.conn,
+        member=basis.member,
+        activity=rule.activity,
+        month=month,
+        counterparty=basis.counterparty,
+        bid=basis.bid,
+    )
+    return caps_for(
+        rule=rule,
+        monthly_cap=table.monthly_cap_per_member,
+        usage=used,
+        member=basis.member,
+        month=month,
+        counterparty=basis.counterparty,
+        bid=basis.bid,
+    )
 
 
 @dataclass(frozen=True)
@@ -120,7 +183,7 @@ async def check_session(scope: Scope, value: Mapping[str, Any]) -> None:
     for an attendee who is not a member.
     """
     session = parse_session(value)
-    rule = (await rule_table(scope.ctx, scope.conn)).rule(session.activity)
+    rule = (await store.cached_rule_table(scope.ctx, scope.conn)).rule(session.activity)
     if rule.approver != ORGANISER:
         raise WrongRouteError(
             f"{rule.activity} is approved by the {rule.approver}: it is claimed, not recorded "
@@ -149,7 +212,7 @@ async def check_claim(scope: Scope, value: Mapping[str, Any]) -> None:
     ``DuplicateEvidenceError`` for reused evidence, ``OverCapError`` for a claim over a cap.
     """
     claim = parse_claim(value)
-    table = await rule_table(scope.ctx, scope.conn)
+    table = await store.cached_rule_table(scope.ctx, scope.conn)
     rule = table.rule(claim.activity)
     if rule.approver == ORGANISER:
         raise WrongRouteError(
@@ -257,7 +320,7 @@ async def check_decline(scope: Scope, value: Mapping[str, Any]) -> None:
     claim = await store.claim(scope.conn, decline.claim)
     state = DeclineState(decline.claim, claim)
     if claim is not None:
-        table = await rule_table(scope.ctx, scope.conn, claim.rule_version)
+        table = await store.cached_rule_table(scope.ctx, scope.conn, claim.rule_version)
         rule = table.rule(claim.activity)
         state = DeclineState(decline.claim, claim, rule, await _convenes(scope, rule, claim))
     decline_rule(state, decline, scope.signer)
@@ -323,13 +386,13 @@ async def check_award(scope: Scope, value: Mapping[str, Any]) -> None:
     """``award_rule`` on the award's basis, its rule, the claim or session, the convenor
     gate's answer and the caps."""
     award = parse_award(value)
-    basis = await load_basis(scope.conn, award)
+    basis = await store.load_basis(scope.conn, award)
     state = AwardState(None) if basis is None else await _award_state(scope, award, basis)
     award_rule(state, award, scope.signer)
 
 
 async def _award_state(scope: Scope, award: AwardBody, basis: Basis) -> AwardState:
-    table = await rule_table(scope.ctx, scope.conn, basis.rule_version)
+    table = await store.cached_rule_table(scope.ctx, scope.conn, basis.rule_version)
     rule = table.rule(basis.activity)
     caps = tuple(await caps_of(scope, table=table, rule=rule, basis=basis))
     if basis.kind == "claim":

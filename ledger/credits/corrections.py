@@ -27,15 +27,15 @@ from ledger.credits.bodies import (
     parse_resolution,
     parse_reversal,
 )
-from ledger.credits.caps import Cap, check_caps
+from ledger.credits.checks import Scope, caps_of
 from ledger.credits.errors import (
     AlreadyReversedError,
     OutOfWindowError,
     SecondSignerError,
     WrongAmountError,
 )
-from ledger.credits.records import AwardRecord, DisputeRecord
-from ledger.credits.scope import Basis, Scope, caps_of, rule_table
+from ledger.credits.records import AwardRecord, Basis, DisputeRecord
+from ledger.credits.rules import Cap, check_caps
 from ledger.encoding import format_time, parse_time
 from ledger.errors import ConflictError, NotAuthorisedError, NotFoundError
 from ledger.members import MemberRecord
@@ -85,7 +85,7 @@ async def _correction_state(
         disputes = tuple(await store.disputes_of(scope.conn, award.seq))
     caps: tuple[Cap, ...] = ()
     if increase:
-        table = await rule_table(scope.ctx, scope.conn, award.rule_version)
+        table = await store.cached_rule_table(scope.ctx, scope.conn, award.rule_version)
         basis = Basis(
             kind=award.basis,
             seq=award.basis_seq,

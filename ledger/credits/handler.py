@@ -7,8 +7,8 @@ from typing import Any
 
 from ledger.credits import store
 from ledger.credits.acts import CREDIT_ACTS_BY_KIND
+from ledger.credits.checks import Policy, Scope
 from ledger.credits.gates import ConvenorGate, DecisionGate
-from ledger.credits.scope import Policy, Scope, connection
 from ledger.members import KeyRecord
 from ledger.sequencer import Context
 from ledger.sql import Connection
@@ -45,13 +45,13 @@ class CreditsHandler:
         ``ledger.credits.errors``.
         """
         kind = signed.statement.kind
-        scope = Scope(ctx, connection(ctx), ctx.registry.signer(key), self.policy)
+        scope = Scope(ctx, store.connection(ctx), ctx.registry.signer(key), self.policy)
         await CREDIT_ACTS_BY_KIND[kind].check(scope, signed.statement.body)
 
     async def apply(self, ctx: Context, entry: Entry, key: KeyRecord) -> None:
         """Project an accepted credit entry in the transaction that appends it."""
         act = CREDIT_ACTS_BY_KIND[entry.statement.kind]
-        await act.apply(ctx, connection(ctx), entry, key.member)
+        await act.apply(ctx, store.connection(ctx), entry, key.member)
 
     async def reset(self, conn: Connection) -> None:
         """Delete every credit projection row, before ``apply`` replays the whole log."""

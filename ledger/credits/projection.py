@@ -32,7 +32,6 @@ from ledger.credits.records import (
     SessionRecord,
 )
 from ledger.credits.rules import parse_rule_table
-from ledger.credits.scope import load_basis, remember_table, rule_table
 from ledger.errors import StoreError
 from ledger.sequencer import Context
 from ledger.sql import Connection
@@ -44,12 +43,12 @@ Apply = Callable[[Context, Connection, Entry, str], Awaitable[None]]
 async def project_rules_adopted(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     table = parse_rule_table(entry.statement.body)
     await store.insert_rule_table(conn, seq=entry.seq, table=table, logged_at=entry.logged_at)
-    remember_table(ctx, table)
+    store.remember_table(ctx, table)
 
 
 async def project_session(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_session(entry.statement.body)
-    table = await rule_table(ctx, conn)
+    table = await store.cached_rule_table(ctx, conn)
     record = SessionRecord(
         seq=entry.seq,
         organiser=signer,
@@ -65,7 +64,7 @@ async def project_session(ctx: Context, conn: Connection, entry: Entry, signer: 
 
 async def project_claim(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_claim(entry.statement.body)
-    table = await rule_table(ctx, conn)
+    table = await store.cached_rule_table(ctx, conn)
     record = ClaimRecord(
         seq=entry.seq,
         member=signer,
@@ -85,7 +84,7 @@ async def project_claim(ctx: Context, conn: Connection, entry: Entry, signer: st
 
 async def project_award(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_award(entry.statement.body)
-    basis = await load_basis(conn, body)
+    basis = await store.load_basis(conn, body)
     if basis is None:
         raise StoreError(f"award {entry.seq} names a {body.basis} the projection lacks")
     record = AwardRecord(

@@ -123,3 +123,19 @@ class StatementPage:
     lines: list[StatementLine]
     more: bool
     balance: int | None
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What an award rests on: a claim, or one attendee's line in a session register."""
+
+    kind: str
+    seq: int
+    member: str
+    activity: str
+    rule_version: int
+    quantity: int
+    day: date
+    counterparty: str | None
+    bid: str | None
+    group: str | None

@@ -44,11 +44,13 @@ from sqlalchemy import (
     update,
 )
 
-from ledger.credits.caps import Usage, pair_of
+from ledger.credits.bodies import AwardBody
+from ledger.credits.errors import NoRuleTableError
 from ledger.credits.records import (
     AWARDED,
     DECLINED,
     AwardRecord,
+    Basis,
     ClaimRecord,
     CorrectionRecord,
     DisputeRecord,
@@ -56,8 +58,10 @@ from ledger.credits.records import (
     StatementLine,
     StatementPage,
 )
-from ledger.credits.rules import RuleTable, parse_rule_table
+from ledger.credits.rules import RuleTable, Usage, pair_of, parse_rule_table
 from ledger.encoding import canonical_json
+from ledger.errors import NotFoundError, StoreError
+from ledger.sequencer import Context
 from ledger.sql import Connection, checkpoints, keyset
 from ledger.store import Window
 
@@ -911,3 +915,86 @@ async def rule_tables_page(conn: Connection, window: Window) -> tuple[list[RuleT
     query = select(rule_tables.c.version, rule_tables.c.body)
     rows, more = await keyset(conn, query, rule_tables.c.version, window)
     return [parse_rule_table(json.loads(row.body)) for row in rows], more
+
+
+# -- what the checks and projections of a batch share -----------------------------------------
+
+_TABLES = "credits.rule_tables"
+_CURRENT = 0
+
+
+def connection(ctx: Context) -> Connection:
+    """The SQL connection of the batch; raises ``StoreError`` on a store without SQL."""
+    conn = ctx.tx.connection
+    if not isinstance(conn, Connection):
+        raise StoreError("credits need an SQL store (SQLite or PostgreSQL)")
+    return conn
+
+
+def _cache(ctx: Context) -> dict[int, RuleTable]:
+    cache: dict[int, RuleTable] = ctx.scratch.setdefault(_TABLES, {})
+    return cache
+
+
+async def cached_rule_table(
+    ctx: Context, conn: Connection, version: int | None = None
+) -> RuleTable:
+    """Rule table ``version`` (``None``: the one in force), cached for the batch.
+
+    Raises ``NoRuleTableError`` before any table is adopted, ``NotFoundError`` for a version
+    never adopted.
+    """
+    cache = _cache(ctx)
+    key = _CURRENT if version is None else version
+    if key not in cache:
+        table = await rule_table(conn, version)
+        if table is None and version is None:
+            raise NoRuleTableError("no credit rule table has been adopted yet")
+        if table is None:
+            raise NotFoundError(f"rule table version {version} was never adopted")
+        cache[key] = table
+    return cache[key]
+
+
+def remember_table(ctx: Context, table: RuleTable) -> None:
+    """Make ``table`` the one in force for the rest of the batch."""
+    cache = _cache(ctx)
+    cache[_CURRENT] = cache[table.version] = table
+
+
+async def load_basis(conn: Connection, award: AwardBody) -> Basis | None:
+    """The claim or session an award names, as a ``Basis`` (``None`` if there is none).
+
+    For a session the member is the award's member (the check makes sure they attended).
+    """
+    if award.basis == "claim":
+        found = await claim(conn, award.basis_seq)
+        if found is None:
+            return None
+        return Basis(
+            kind="claim",
+            seq=found.seq,
+            member=found.member,
+            activity=found.activity,
+            rule_version=found.rule_version,
+            quantity=found.quantity,
+            day=found.done_on,
+            counterparty=found.counterparty,
+            bid=found.bid,
+            group=found.group,
+        )
+    register = await session(conn, award.basis_seq)
+    if register is None:
+        return None
+    return Basis(
+        kind="session",
+        seq=register.seq,
+        member=award.member,
+        activity=register.activity,
+        rule_version=register.rule_version,
+        quantity=1,
+        day=register.held_on,
+        counterparty=None,
+        bid=None,
+        group=register.group,
+    )

@@ -15,7 +15,6 @@ from ledger.credits.bodies import (
     ResolutionBody,
     ReversalBody,
 )
-from ledger.credits.caps import Cap
 from ledger.credits.checks import (
     AdoptionState,
     AwardState,
@@ -48,13 +47,13 @@ from ledger.credits.records import (
     AWARDED,
     DECLINED,
     AwardRecord,
+    Basis,
     ClaimRecord,
     DisputeRecord,
     SessionRecord,
 )
 from ledger.credits.records import OPEN as OPEN_CLAIM
-from ledger.credits.rules import rule_table_from_community
-from ledger.credits.scope import Basis
+from ledger.credits.rules import Cap, rule_table_from_community
 from ledger.encoding import parse_time
 from ledger.errors import ConflictError, NotAuthorisedError, NotFoundError
 from ledger.members import BOARD, MemberRecord
