@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 
 from api.client import act_document, graphql_input
 from ledger.credits import client as credits
 from tests.api.graphql_world import TODAY, GraphQLWorld, graphql_world, http_client
 from tests.conftest import SQL_BACKENDS
+from tests.support import statements_run
 
 pytestmark = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
 
@@ -164,17 +164,8 @@ async def test_lists_page_by_cursor_and_loaders_batch_queries(world: GraphQLWorl
         "query($a: String) { awards(first: 3, after: $a) { edges { cursor node { seq member "
         "disputes { seq } entry { leafHash } } } pageInfo { hasNextPage endCursor } } }"
     )
-    statements: list[str] = []
-
-    def count(conn: object, cursor: object, sql: str, *args: object) -> None:
-        statements.append(sql)
-
-    engine = world.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(world.state.engine) as statements:
         first = await world.data(query)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     page = first["awards"]
     assert len(page["edges"]) == 3 and page["pageInfo"]["hasNextPage"] is True
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 from datetime import timedelta
 
 import pytest
@@ -24,12 +23,12 @@ from ledger.errors import (
     UnknownKindError,
     WrongOriginError,
 )
-from ledger.merkle import root, verify_consistency, verify_inclusion
+from ledger.merkle import root, verify_inclusion
 from ledger.service import Ledger
 from ledger.signing import Keypair
 from ledger.statement import MAX_STATEMENT_BYTES, Entry, SignedStatement, Statement
 from tests.conftest import SQL_BACKENDS
-from tests.support import ORIGIN, World, make_store, running_ledger
+from tests.support import ORIGIN, World, assert_consistent, make_store, running_ledger
 
 sql_backends = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
 
@@ -92,15 +91,7 @@ async def test_every_checkpoint_is_consistent_with_the_next(database_url: str) -
             )
         checkpoints = await world.store.checkpoints(0, 100)
         assert len(checkpoints) >= 5
-        for older, newer in itertools.pairwise(checkpoints):
-            proof = await world.ledger.view.consistency(older.size, newer.size)
-            verify_consistency(
-                size1=older.size,
-                size2=newer.size,
-                root1=older.root,
-                root2=newer.root,
-                path=proof.path,
-            )
+        await assert_consistent(world.ledger.view, checkpoints)
         last = checkpoints[-1]
         for index in range(last.size):
             proof = await world.ledger.view.inclusion(index, last.size)
@@ -353,14 +344,7 @@ async def test_restart_reloads_tree_and_registry(database_url: str) -> None:
                 )
             )
             after = await ledger.view.latest_checkpoint()
-            proof = await ledger.view.consistency(before.size, after.size)
-            verify_consistency(
-                size1=before.size,
-                size2=after.size,
-                root1=before.root,
-                root2=after.root,
-                path=proof.path,
-            )
+            await assert_consistent(ledger.view, [before, after])
     finally:
         await store.close()
 
@@ -386,15 +370,7 @@ async def test_two_writers_on_one_database_share_one_sequence(database_url: str)
         assert sizes == sorted(set(sizes))
         rows = await world.store.entries(0, 1000)
         assert checkpoints[-1].root == root([r.leaf_hash for r in rows])
-        for older, newer in itertools.pairwise(checkpoints):
-            proof = await world.ledger.view.consistency(older.size, newer.size)
-            verify_consistency(
-                size1=older.size,
-                size2=newer.size,
-                root1=older.root,
-                root2=newer.root,
-                path=proof.path,
-            )
+        await assert_consistent(world.ledger.view, checkpoints)
 
 
 class _FaultyHandler:
