@@ -5,10 +5,12 @@ credits and governance harnesses add their domain's verbs to it)."""
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -29,6 +31,11 @@ from ledger.store import CheckpointRow, LogStore
 ORIGIN = "test.coopledger.example/log"
 START = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
 E = TypeVar("E", bound=Exception)
+VECTORS: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "data" / "rfc6962_vectors.json").read_text()
+)
+"""RFC 6962 / 9162 known answers: leaves, roots, node hashes, inclusion and consistency."""
+LEAF_HASHES = [bytes.fromhex(h) for h in VECTORS["leaf_hashes"]]
 
 
 class Clock:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pymerkle
@@ -25,10 +23,7 @@ from ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-
-VECTORS_PATH = Path(__file__).resolve().parents[1] / "data" / "rfc6962_vectors.json"
-VECTORS: dict[str, Any] = json.loads(VECTORS_PATH.read_text())
-LEAF_HASHES = [bytes.fromhex(h) for h in VECTORS["leaf_hashes"]]
+from tests.support import LEAF_HASHES, VECTORS
 
 EXHAUSTIVE = 64  # every proof of every tree up to this size, with the O(n) reference generators
 LARGEST = 300  # hypothesis samples trees up to this size
