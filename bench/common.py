@@ -18,7 +18,8 @@ import asyncpg
 
 from governance import drafts
 from ledger.authoring import StatementFactory
-from ledger.encoding import utc_now
+from ledger.bootstrap import admission
+from ledger.encoding import JSONValue, utc_now
 from ledger.migrate import upgrade
 from ledger.service import Ledger
 from ledger.signing import Keypair
@@ -102,6 +103,12 @@ async def run_on_scratch(
             (data / "plan.json").write_text(json.dumps(plan))
             env = {} if backend == "sqlite" else {"COOPLEDGER_DATABASE_URL": url}
             await asyncio.to_thread(report, data, env)
+
+
+def numbered_admission(member: str, i: int) -> dict[str, JSONValue]:
+    """An SME's admission in Sutton with key number ``i`` (the same key every run)."""
+    key = Keypair(i.to_bytes(32, "big")).public_key_b64
+    return admission(member, key, member_kind="sme", borough="Sutton")
 
 
 async def submit(ledger: Ledger, keypair: Keypair, kind: str, body: dict[str, Any]) -> int:

@@ -40,6 +40,7 @@ from api.runtime import init_ledger, running_ledger
 from bench.common import machine, open_proposal, percentile, run_on_scratch, submit
 from governance import client as governance
 from ledger.authoring import StatementFactory
+from ledger.bootstrap import admission
 from ledger.config import Settings
 from ledger.credits import client as credits
 from ledger.encoding import b64decode, b64encode, utc_now
@@ -60,13 +61,7 @@ VOTE = "mutation Vote($s: SignedStatementInput!) { castVote(statement: $s) { __t
 
 async def _admit(ledger: Ledger, steward: Keypair, member: str) -> Keypair:
     keypair = Keypair.generate()
-    body = {
-        "member": member,
-        "public_key": keypair.public_key_b64,
-        "member_kind": "sme",
-        "borough": "Sutton",
-        "roles": [],
-    }
+    body = admission(member, keypair.public_key_b64, member_kind="sme", borough="Sutton")
     await submit(ledger, steward, "member.admitted", body)
     return keypair
 

@@ -42,6 +42,7 @@ from bench.common import machine, open_proposal, percentile, run_on_scratch
 from bench.graphql import _free_port, _request, _response, _wait
 from governance import client as governance
 from ledger.authoring import StatementFactory
+from ledger.bootstrap import admission
 from ledger.config import Settings
 from ledger.credits import client as credits
 from ledger.encoding import b64decode, b64encode, utc_now
@@ -79,13 +80,8 @@ async def build(folder: Path, members: int, url: str | None) -> dict[str, Any]:
         async def admit(i: int) -> None:
             keypair = Keypair.generate()
             member = f"m-{i:04d}"
-            body = {
-                "member": member,
-                "public_key": keypair.public_key_b64,
-                "member_kind": "sme",
-                "borough": ("Lambeth", "Southwark", "Lewisham", "Croydon")[i % 4],
-                "roles": [],
-            }
+            borough = ("Lambeth", "Southwark", "Lewisham", "Croydon")[i % 4]
+            body = admission(member, keypair.public_key_b64, member_kind="sme", borough=borough)
             await ledger.submit(factory.sign(steward, "member.admitted", body))
             seeds[member] = b64encode(keypair.seed)
 

@@ -38,6 +38,7 @@ from api.settings import ApiSettings
 from governance import client as governance
 from governance.acts import GOVERNANCE_ACTS
 from ledger.acts import MEMBER_ACTS, Act
+from ledger.bootstrap import admission
 from ledger.credits import client as credits
 from ledger.credits.acts import CREDIT_ACTS
 from ledger.credits.rules import parse_rule_table
@@ -339,13 +340,8 @@ async def dispute_resolved(cast: Cast, signer: str) -> Body:
 
 
 async def admitted(cast: Cast, signer: str) -> Body:
-    return {
-        "member": f"newcomer-{cast.n}",
-        "public_key": Keypair.generate().public_key_b64,
-        "member_kind": "sme",
-        "borough": "Merton",
-        "roles": [],
-    }
+    key = Keypair.generate().public_key_b64
+    return admission(f"newcomer-{cast.n}", key, member_kind="sme", borough="Merton")
 
 
 async def key_rotated(cast: Cast, signer: str) -> Body:

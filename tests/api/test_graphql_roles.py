@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from governance import client as governance
+from ledger.bootstrap import admission
 from ledger.credits import client as credits
 from ledger.encoding import JSONValue
 from ledger.signing import Keypair
@@ -155,14 +156,9 @@ async def resolve_body(world: GraphQLWorld, actor: str) -> Body:
 
 async def admit_body(world: GraphQLWorld, actor: str) -> Body:
     fresh = Keypair.generate()
-    name = f"new-{fresh.key_id}"
-    return {
-        "member": name,
-        "public_key": fresh.public_key_b64,
-        "member_kind": "sme",
-        "borough": "Merton",
-        "roles": [],
-    }
+    return admission(
+        f"new-{fresh.key_id}", fresh.public_key_b64, member_kind="sme", borough="Merton"
+    )
 
 
 async def rotate_body(world: GraphQLWorld, actor: str) -> Body:

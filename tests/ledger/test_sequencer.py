@@ -9,6 +9,7 @@ import pytest
 
 from ledger import statement as statement_module
 from ledger.authoring import StatementFactory
+from ledger.bootstrap import admission
 from ledger.checkpoint import verify_checkpoint
 from ledger.encoding import b64encode, utc_now
 from ledger.errors import (
@@ -34,18 +35,9 @@ sql_backends = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=Tr
 
 
 def _admission(world: World, member: str, keypair: Keypair | None = None) -> SignedStatement:
-    keypair = keypair or Keypair.generate()
-    return world.factory.sign(
-        world.steward,
-        "member.admitted",
-        {
-            "member": member,
-            "public_key": keypair.public_key_b64,
-            "member_kind": "sme",
-            "borough": "Sutton",
-            "roles": [],
-        },
-    )
+    key = (keypair or Keypair.generate()).public_key_b64
+    body = admission(member, key, member_kind="sme", borough="Sutton")
+    return world.factory.sign(world.steward, "member.admitted", body)
 
 
 async def _assert_refused(world: World, signed: SignedStatement, error: type[Exception]) -> None:
@@ -330,19 +322,9 @@ async def test_restart_reloads_tree_and_registry(database_url: str) -> None:
             factory = StatementFactory(ORIGIN)
             rotate = {"member": "member-a", "public_key": Keypair.generate().public_key_b64}
             await ledger.submit(factory.sign(member, "member.key_rotated", rotate))
-            await ledger.submit(
-                factory.sign(
-                    steward,
-                    "member.admitted",
-                    {
-                        "member": "member-b",
-                        "public_key": Keypair.generate().public_key_b64,
-                        "member_kind": "sme",
-                        "borough": "Merton",
-                        "roles": [],
-                    },
-                )
-            )
+            key = Keypair.generate().public_key_b64
+            admitted = admission("member-b", key, member_kind="sme", borough="Merton")
+            await ledger.submit(factory.sign(steward, "member.admitted", admitted))
             after = await ledger.view.latest_checkpoint()
             await assert_consistent(ledger.view, [before, after])
     finally:
