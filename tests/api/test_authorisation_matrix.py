@@ -173,32 +173,34 @@ def award_body(member: str, activity: str, credits_: int, version: int, basis: B
     }
 
 
-async def mentoring_claim(cast: Cast) -> tuple[int, int]:
-    """The claimant's open claim for an hour of mentoring the counterparty: (seq, version)."""
-    version = await rule_version(cast.world)
-    body = credits.claim(
-        activity="mentoring.hour",
+def _claim_body(cast: Cast, activity: str, evidence: str, **fields: Any) -> Body:
+    """A claim of one ``activity`` naming the counterparty, its evidence made of ``evidence``."""
+    return credits.claim(
+        activity=activity,
         quantity=1,
-        evidence_sha256=credits.evidence_digest(f"mentoring {cast.n}".encode()),
+        evidence_sha256=credits.evidence_digest(evidence.encode()),
         done_on=TODAY,
         counterparty=cast["counterparty"],
+        **fields,
     )
+
+
+async def _claim(cast: Cast, activity: str, evidence: str, **fields: Any) -> tuple[int, int]:
+    """The claimant's open claim of one ``activity`` naming the counterparty: (seq, version)."""
+    version = await rule_version(cast.world)
+    body = _claim_body(cast, activity, f"{evidence} {cast.n}", **fields)
     return await submit(cast.world, cast["claimant"], "credit.claimed", body), version
+
+
+async def mentoring_claim(cast: Cast) -> tuple[int, int]:
+    """The claimant's open claim for an hour of mentoring the counterparty: (seq, version)."""
+    return await _claim(cast, "mentoring.hour", "mentoring")
 
 
 async def group_claim(cast: Cast) -> tuple[int, int]:
     """The claimant's open claim for facilitating a workshop of the group (convenor
     approval), naming the counterparty too: (seq, version)."""
-    version = await rule_version(cast.world)
-    body = credits.claim(
-        activity="workshop.facilitated",
-        quantity=1,
-        evidence_sha256=credits.evidence_digest(f"workshop {cast.n}".encode()),
-        done_on=TODAY,
-        counterparty=cast["counterparty"],
-        group=cast.group,
-    )
-    return await submit(cast.world, cast["claimant"], "credit.claimed", body), version
+    return await _claim(cast, "workshop.facilitated", "workshop", group=cast.group)
 
 
 async def mentoring_award(cast: Cast) -> int:
@@ -268,13 +270,7 @@ async def session_recorded(cast: Cast, signer: str) -> Body:
 
 
 async def claimed(cast: Cast, signer: str) -> Body:
-    return credits.claim(
-        activity="mentoring.hour",
-        quantity=1,
-        evidence_sha256=credits.evidence_digest(f"claim by {signer}".encode()),
-        done_on=TODAY,
-        counterparty=cast["counterparty"],
-    )
+    return _claim_body(cast, "mentoring.hour", f"claim by {signer}")
 
 
 async def declined(cast: Cast, signer: str) -> Body:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from api.client import act_document, graphql_input
-from ledger.credits import client as credits
 from tests.api.graphql_world import TODAY, GraphQLWorld, graphql_world, http_client
 from tests.conftest import SQL_BACKENDS
 from tests.support import statements_run
@@ -91,13 +90,7 @@ async def test_refusals_are_union_members_with_codes(world: GraphQLWorld) -> Non
         "sutton-books", "awardCredit", "AwardAccepted", "credit.awarded", body
     )
     assert (refused["__typename"], refused["code"]) == ("NotAuthorised", "not_authorised")
-    again = credits.claim(
-        activity="mentoring.hour",
-        quantity=1,
-        evidence_sha256=credits.evidence_digest(b"student-1croydon-print"),
-        done_on=TODAY,
-        counterparty="croydon-print",
-    )
+    again = world.claim_body("student-1", counterparty="croydon-print")
     refused = await world.act("student-1", "claimCredit", "ClaimAccepted", "credit.claimed", again)
     assert refused["__typename"] == "DuplicateEvidence"
 
@@ -124,13 +117,7 @@ async def test_over_cap_says_which_cap_and_the_room_left(world: GraphQLWorld) ->
 
 
 async def test_replays_forgeries_and_wrong_kinds_are_refused(world: GraphQLWorld) -> None:
-    body = credits.claim(
-        activity="mentoring.hour",
-        quantity=1,
-        evidence_sha256=credits.evidence_digest(b"replay"),
-        done_on=TODAY,
-        counterparty="croydon-print",
-    )
+    body = world.claim_body("student-1", counterparty="croydon-print", note="replay")
     signed = world.factory.sign(world.keys["student-1"], "credit.claimed", body)
     document = act_document("claimCredit", "ClaimAccepted")
     first = await world.data(document, {"s": graphql_input(signed)})

@@ -117,13 +117,7 @@ async def session_body(world: GraphQLWorld, actor: str) -> Body:
 
 
 async def claim_body(world: GraphQLWorld, actor: str) -> Body:
-    return credits.claim(
-        activity="mentoring.hour",
-        quantity=1,
-        evidence_sha256=credits.evidence_digest(f"roles {actor}".encode()),
-        done_on=TODAY,
-        counterparty="merton-care",
-    )
+    return world.claim_body(actor, counterparty="merton-care", note="roles")
 
 
 async def reverse_body(world: GraphQLWorld, actor: str) -> Body:
