@@ -104,6 +104,13 @@ class Built:
         (body,) = await self.one("SELECT body FROM entries WHERE seq = :s", s=seq)
         return bytes(body)
 
+    async def replaced(self, seq: int, old: bytes, new: bytes) -> bytes:
+        """Entry ``seq``'s bytes with the first ``old`` in them replaced by ``new``."""
+        body = await self.body(seq)
+        forged = body.replace(old, new, 1)
+        assert forged != body
+        return forged
+
     async def forge(self, seq: int, forged: bytes) -> None:
         """Store ``forged`` as entry ``seq``, with its own leaf hash."""
         await self.tamper(
@@ -215,9 +222,7 @@ async def built(database_url: str, tmp_path: Path) -> AsyncIterator[Built]:
 @BACKENDS
 async def test_a_changed_byte_in_an_entry_is_named(built: Built) -> None:
     seq = built.award
-    body = await built.body(seq)
-    forged = body.replace(b'"credits":4', b'"credits":5', 1)
-    assert forged != body
+    forged = await built.replaced(seq, b'"credits":4', b'"credits":5')
     await built.tamper("UPDATE entries SET body = :b WHERE seq = :s", b=forged, s=seq)
     assert built.refused() == f"entry {seq}: stored columns do not match the entry bytes"
 
@@ -225,10 +230,7 @@ async def test_a_changed_byte_in_an_entry_is_named(built: Built) -> None:
 @BACKENDS
 async def test_a_changed_byte_with_its_leaf_hash_is_named(built: Built) -> None:
     seq = built.admitted["sutton-books"]
-    body = await built.body(seq)
-    forged = body.replace(b"Sutton", b"Suttom", 1)
-    assert forged != body
-    await built.forge(seq, forged)
+    await built.forge(seq, await built.replaced(seq, b"Sutton", b"Suttom"))
     assert built.refused() == f"entry {seq}: signature does not verify"
 
 
