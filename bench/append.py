@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from bench.common import database, machine
+from bench.common import database, machine, numbered_admission
 from ledger.authoring import StatementFactory
 from ledger.bootstrap import initialise
 from ledger.note import NoteSigner
@@ -55,17 +55,7 @@ _BatchRows = tuple[list[EntryRow], list[_Node], CheckpointRow]
 def _statements(steward: Keypair, count: int) -> list[SignedStatement]:
     factory = StatementFactory(ORIGIN)
     return [
-        factory.sign(
-            steward,
-            "member.admitted",
-            {
-                "member": f"m{i:07d}",
-                "public_key": Keypair(i.to_bytes(32, "big")).public_key_b64,
-                "member_kind": "sme",
-                "borough": "Sutton",
-                "roles": [],
-            },
-        )
+        factory.sign(steward, "member.admitted", numbered_admission(f"m{i:07d}", i))
         for i in range(count)
     ]
 

@@ -10,14 +10,20 @@ import secrets
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
+from governance import drafts
+from ledger.authoring import StatementFactory
+from ledger.bootstrap import admission
+from ledger.encoding import JSONValue, utc_now
 from ledger.migrate import upgrade
-from ledger.sql import make_engine, sqlite_url
+from ledger.service import Ledger
+from ledger.signing import Keypair
+from ledger.sql import SqlLogStore, make_engine, sqlite_url
 
 POSTGRES_URL = os.environ.get(
     "COOPLEDGER_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -97,3 +103,32 @@ async def run_on_scratch(
             (data / "plan.json").write_text(json.dumps(plan))
             env = {} if backend == "sqlite" else {"COOPLEDGER_DATABASE_URL": url}
             await asyncio.to_thread(report, data, env)
+
+
+def numbered_admission(member: str, i: int) -> dict[str, JSONValue]:
+    """An SME's admission in Sutton with key number ``i`` (the same key every run)."""
+    key = Keypair(i.to_bytes(32, "big")).public_key_b64
+    return admission(member, key, member_kind="sme", borough="Sutton")
+
+
+async def submit(ledger: Ledger, keypair: Keypair, kind: str, body: dict[str, Any]) -> int:
+    """Sign with ``keypair`` and submit; the entry's seq."""
+    signed = StatementFactory(ledger.origin, ledger.clock).sign(keypair, kind, body)
+    return (await ledger.submit(signed)).entry.seq
+
+
+async def open_proposal(ledger: Ledger, steward: Keypair, *, days: int, **fields: Any) -> int:
+    """The steward opens a proposal in the assembly, closing in ``days`` (its text stored
+    first, as the API does); the entry's seq."""
+    store = ledger.store
+    assert isinstance(store, SqlLogStore)
+    async with store.engine.begin() as conn:
+        body = await drafts.open_body(
+            conn,
+            ledger.registry,
+            group="assembly",
+            opens_at=utc_now(),
+            closes_at=utc_now() + timedelta(days=days),
+            **fields,
+        )
+    return await submit(ledger, steward, "governance.proposal.opened", body)

@@ -37,17 +37,16 @@ import httpx
 
 from api.client import graphql_input
 from api.runtime import init_ledger, running_ledger
-from bench.common import machine, percentile, run_on_scratch
-from governance import drafts
+from bench.common import machine, open_proposal, percentile, run_on_scratch, submit
 from governance.bodies import VoteBody
 from ledger.authoring import StatementFactory
+from ledger.bootstrap import admission
 from ledger.config import Settings
 from ledger.credits import client as credits
 from ledger.credits.bodies import ClaimBody
 from ledger.encoding import b64decode, b64encode, utc_now
 from ledger.service import Ledger
 from ledger.signing import Keypair
-from ledger.sql import SqlLogStore
 
 ORIGIN = "bench.coopledger.example/log"
 TARGET = "m-bench"
@@ -61,21 +60,10 @@ VOTE = "mutation Vote($s: SignedStatementInput!) { castVote(statement: $s) { __t
 # -- the ledger -------------------------------------------------------------------------------
 
 
-async def _submit(ledger: Ledger, keypair: Keypair, kind: str, body: dict[str, Any]) -> int:
-    signed = StatementFactory(ledger.origin, ledger.clock).sign(keypair, kind, body)
-    return (await ledger.submit(signed)).entry.seq
-
-
 async def _admit(ledger: Ledger, steward: Keypair, member: str) -> Keypair:
     keypair = Keypair.generate()
-    body = {
-        "member": member,
-        "public_key": keypair.public_key_b64,
-        "member_kind": "sme",
-        "borough": "Sutton",
-        "roles": [],
-    }
-    await _submit(ledger, steward, "member.admitted", body)
+    body = admission(member, keypair.public_key_b64, member_kind="sme", borough="Sutton")
+    await submit(ledger, steward, "member.admitted", body)
     return keypair
 
 
@@ -95,7 +83,7 @@ async def _statement_lines(ledger: Ledger, steward: Keypair) -> None:
                     done_on=day,
                     counterparty=partner,
                 ).to_json()
-                claim = await _submit(ledger, target, "credit.claimed", body)
+                claim = await submit(ledger, target, "credit.claimed", body)
                 award = {
                     "member": TARGET,
                     "credits": 2,
@@ -104,24 +92,7 @@ async def _statement_lines(ledger: Ledger, steward: Keypair) -> None:
                     "quantity": 1,
                     "basis": {"claim": claim},
                 }
-                await _submit(ledger, key, "credit.awarded", award)
-
-
-async def _proposal(ledger: Ledger, steward: Keypair) -> int:
-    store = ledger.store
-    assert isinstance(store, SqlLogStore)
-    async with store.engine.begin() as conn:
-        body = await drafts.open_body(
-            conn,
-            ledger.registry,
-            group="assembly",
-            title="Adopt the charter",
-            body_text="Shall we adopt the community data charter?",
-            method="proposal",
-            opens_at=utc_now(),
-            closes_at=utc_now() + timedelta(days=2),
-        )
-    return await _submit(ledger, steward, "governance.proposal.opened", body)
+                await submit(ledger, key, "credit.awarded", award)
 
 
 async def build(folder: Path, voters: int, url: str | None) -> dict[str, Any]:
@@ -135,7 +106,14 @@ async def build(folder: Path, voters: int, url: str | None) -> dict[str, Any]:
         for i in range(voters):
             member = f"m-voter-{i:03d}"
             seeds[member] = b64encode((await _admit(ledger, steward, member)).seed)
-        proposal = await _proposal(ledger, steward)
+        proposal = await open_proposal(
+            ledger,
+            steward,
+            days=2,
+            title="Adopt the charter",
+            body_text="Shall we adopt the community data charter?",
+            method="proposal",
+        )
     return {"origin": ORIGIN, "member": TARGET, "proposal": proposal, "seeds": seeds}
 
 

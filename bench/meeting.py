@@ -32,25 +32,23 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from api.auth import login_message
 from api.client import graphql_input
 from api.runtime import init_ledger, running_ledger
-from bench.common import machine, percentile, run_on_scratch
+from bench.common import machine, open_proposal, percentile, run_on_scratch
 from bench.graphql import _free_port, _request, _response, _wait
 from governance import client as governance
-from governance import drafts
 from governance.bodies import VoteBody
 from ledger.authoring import StatementFactory
+from ledger.bootstrap import admission
 from ledger.config import Settings
 from ledger.credits import client as credits
 from ledger.credits.bodies import ClaimBody
 from ledger.encoding import b64decode, b64encode, utc_now
 from ledger.signing import Keypair
-from ledger.sql import SqlLogStore
 from ledger.statement import SignedStatement
 
 ORIGIN = "meeting.coopledger.example/log"
@@ -84,33 +82,22 @@ async def build(folder: Path, members: int, url: str | None) -> dict[str, Any]:
         async def admit(i: int) -> None:
             keypair = Keypair.generate()
             member = f"m-{i:04d}"
-            body = {
-                "member": member,
-                "public_key": keypair.public_key_b64,
-                "member_kind": "sme",
-                "borough": ("Lambeth", "Southwark", "Lewisham", "Croydon")[i % 4],
-                "roles": [],
-            }
+            borough = ("Lambeth", "Southwark", "Lewisham", "Croydon")[i % 4]
+            body = admission(member, keypair.public_key_b64, member_kind="sme", borough=borough)
             await ledger.submit(factory.sign(steward, "member.admitted", body))
             seeds[member] = b64encode(keypair.seed)
 
         await asyncio.gather(*(admit(i) for i in range(members)))
-        store = ledger.store
-        assert isinstance(store, SqlLogStore)
-        async with store.engine.begin() as conn:
-            body = await drafts.open_body(
-                conn,
-                ledger.registry,
-                group="assembly",
-                title="Next quarter's priority",
-                body_text="Rank the four priorities for the coming quarter.",
-                method="irv",
-                options=OPTIONS,
-                opens_at=utc_now(),
-                closes_at=utc_now() + timedelta(days=1),
-            )
-        opened = await ledger.submit(factory.sign(steward, "governance.proposal.opened", body))
-    return {"proposal": opened.entry.seq, "seeds": dict(sorted(seeds.items()))}
+        proposal = await open_proposal(
+            ledger,
+            steward,
+            days=1,
+            title="Next quarter's priority",
+            body_text="Rank the four priorities for the coming quarter.",
+            method="irv",
+            options=OPTIONS,
+        )
+    return {"proposal": proposal, "seeds": dict(sorted(seeds.items()))}
 
 
 # -- the load ---------------------------------------------------------------------------------

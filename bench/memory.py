@@ -28,10 +28,9 @@ import tempfile
 from pathlib import Path
 
 from bench import biglog
-from bench.common import machine
+from bench.common import machine, numbered_admission
 from ledger.authoring import StatementFactory
 from ledger.service import Ledger
-from ledger.signing import Keypair
 from ledger.sql import SqlLogStore, make_engine, sqlite_url
 
 APPENDS = 1000
@@ -76,17 +75,7 @@ async def _measure(path: Path) -> dict[str, float]:
 async def _append(ledger: Ledger) -> None:
     factory, steward = StatementFactory(biglog.ORIGIN), biglog.steward()
     queue = [
-        factory.sign(
-            steward,
-            "member.admitted",
-            {
-                "member": f"new{i:05d}",
-                "public_key": Keypair(i.to_bytes(32, "big")).public_key_b64,
-                "member_kind": "sme",
-                "borough": "Sutton",
-                "roles": [],
-            },
-        )
+        factory.sign(steward, "member.admitted", numbered_admission(f"new{i:05d}", i))
         for i in range(APPENDS)
     ]
 

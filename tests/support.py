@@ -4,27 +4,38 @@ credits and governance harnesses add their domain's verbs to it)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+import itertools
+import json
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import event
 
 from ledger.authoring import StatementFactory
 from ledger.bootstrap import admit, initialise
 from ledger.encoding import utc_now
+from ledger.log import LogView
+from ledger.merkle import verify_consistency
 from ledger.note import NoteSigner
 from ledger.sequencer import Handler, Receipt
 from ledger.service import Ledger
 from ledger.signing import Keypair
-from ledger.sql import Connection, SqlLogStore, make_engine
-from ledger.store import LogStore
+from ledger.sql import Connection, Engine, SqlLogStore, make_engine
+from ledger.store import CheckpointRow, LogStore
 
 ORIGIN = "test.coopledger.example/log"
 START = datetime(2025, 3, 20, 12, 0, tzinfo=UTC)
 E = TypeVar("E", bound=Exception)
+VECTORS: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "data" / "rfc6962_vectors.json").read_text()
+)
+"""RFC 6962 / 9162 known answers: leaves, roots, node hashes, inclusion and consistency."""
+LEAF_HASHES = [bytes.fromhex(h) for h in VECTORS["leaf_hashes"]]
 
 
 class Clock:
@@ -150,3 +161,31 @@ class Members:
             await self.submit(member, kind, body)
         assert await self.size() == before
         return caught.value
+
+
+async def assert_consistent(view: LogView, checkpoints: Sequence[CheckpointRow]) -> None:
+    """Each checkpoint's tree extends the one before, by the log's own consistency proof."""
+    for older, newer in itertools.pairwise(checkpoints):
+        proof = await view.consistency(older.size, newer.size)
+        verify_consistency(
+            size1=older.size,
+            size2=newer.size,
+            root1=older.root,
+            root2=newer.root,
+            path=proof.path,
+        )
+
+
+@contextmanager
+def statements_run(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` runs inside the block, in order."""
+    statements: list[str] = []
+
+    def count(conn: object, cursor: object, sql: str, *args: object) -> None:
+        statements.append(sql)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)

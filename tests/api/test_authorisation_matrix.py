@@ -46,6 +46,7 @@ from governance.bodies import (
     VoteBody,
 )
 from ledger.acts import MEMBER_ACTS, Act
+from ledger.bootstrap import admission
 from ledger.credits import client as credits
 from ledger.credits.acts import CREDIT_ACTS
 from ledger.credits.bodies import (
@@ -189,32 +190,34 @@ def award_body(member: str, activity: str, credits_: int, version: int, basis: B
     }
 
 
-async def mentoring_claim(cast: Cast) -> tuple[int, int]:
-    """The claimant's open claim for an hour of mentoring the counterparty: (seq, version)."""
-    version = await rule_version(cast.world)
-    body = ClaimBody(
-        activity="mentoring.hour",
+def _claim_body(cast: Cast, activity: str, evidence: str, **fields: Any) -> Body:
+    """A claim of one ``activity`` naming the counterparty, its evidence made of ``evidence``."""
+    return ClaimBody(
+        activity=activity,
         quantity=1,
-        evidence_sha256=credits.evidence_digest(f"mentoring {cast.n}".encode()),
+        evidence_sha256=credits.evidence_digest(evidence.encode()),
         done_on=TODAY,
         counterparty=cast["counterparty"],
+        **fields,
     ).to_json()
+
+
+async def _claim(cast: Cast, activity: str, evidence: str, **fields: Any) -> tuple[int, int]:
+    """The claimant's open claim of one ``activity`` naming the counterparty: (seq, version)."""
+    version = await rule_version(cast.world)
+    body = _claim_body(cast, activity, f"{evidence} {cast.n}", **fields)
     return await submit(cast.world, cast["claimant"], "credit.claimed", body), version
+
+
+async def mentoring_claim(cast: Cast) -> tuple[int, int]:
+    """The claimant's open claim for an hour of mentoring the counterparty: (seq, version)."""
+    return await _claim(cast, "mentoring.hour", "mentoring")
 
 
 async def group_claim(cast: Cast) -> tuple[int, int]:
     """The claimant's open claim for facilitating a workshop of the group (convenor
     approval), naming the counterparty too: (seq, version)."""
-    version = await rule_version(cast.world)
-    body = ClaimBody(
-        activity="workshop.facilitated",
-        quantity=1,
-        evidence_sha256=credits.evidence_digest(f"workshop {cast.n}".encode()),
-        done_on=TODAY,
-        counterparty=cast["counterparty"],
-        group=cast.group,
-    ).to_json()
-    return await submit(cast.world, cast["claimant"], "credit.claimed", body), version
+    return await _claim(cast, "workshop.facilitated", "workshop", group=cast.group)
 
 
 async def mentoring_award(cast: Cast) -> int:
@@ -284,13 +287,7 @@ async def session_recorded(cast: Cast, signer: str) -> Body:
 
 
 async def claimed(cast: Cast, signer: str) -> Body:
-    return ClaimBody(
-        activity="mentoring.hour",
-        quantity=1,
-        evidence_sha256=credits.evidence_digest(f"claim by {signer}".encode()),
-        done_on=TODAY,
-        counterparty=cast["counterparty"],
-    ).to_json()
+    return _claim_body(cast, "mentoring.hour", f"claim by {signer}")
 
 
 async def declined(cast: Cast, signer: str) -> Body:
@@ -356,13 +353,8 @@ async def dispute_resolved(cast: Cast, signer: str) -> Body:
 
 
 async def admitted(cast: Cast, signer: str) -> Body:
-    return {
-        "member": f"newcomer-{cast.n}",
-        "public_key": Keypair.generate().public_key_b64,
-        "member_kind": "sme",
-        "borough": "Merton",
-        "roles": [],
-    }
+    key = Keypair.generate().public_key_b64
+    return admission(f"newcomer-{cast.n}", key, member_kind="sme", borough="Merton")
 
 
 async def key_rotated(cast: Cast, signer: str) -> Body:

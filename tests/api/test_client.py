@@ -148,6 +148,25 @@ def _admitted(url: str, config: LedgerConfig, tmp_path: Path, *names: str) -> di
     return keys
 
 
+def _claim(url: str, key: Path, counterparty: str, note: str, *options: str) -> int:
+    """``claim`` an hour of mentoring ``counterparty`` with the client; the claim's seq."""
+    claimed = cli(
+        "claim",
+        "--url",
+        url,
+        "--key",
+        key,
+        "--activity",
+        "mentoring.hour",
+        "--note",
+        note,
+        "--counterparty",
+        counterparty,
+        *options,
+    )
+    return int(claimed.split()[-1])
+
+
 def _spoiled(token: str) -> str:
     """``token`` with its first character changed: its MAC fails, as an expired one's would
     (both answer ``unauthenticated``)."""
@@ -167,22 +186,7 @@ def test_member_commands_against_a_live_server(
     keys = _admitted(url, config, tmp_path, "ana", "ben")
     steward = config.data.steward_key_file
     assert "logged in as ana" in cli("login", "--url", url, "--key", keys["ana"])
-    claimed = cli(
-        "claim",
-        "--url",
-        url,
-        "--key",
-        keys["ana"],
-        "--activity",
-        "mentoring.hour",
-        "--quantity",
-        "1",
-        "--note",
-        "mentored ben on bids",
-        "--counterparty",
-        "ben",
-    )
-    claim = int(claimed.split()[-1])
+    claim = _claim(url, keys["ana"], "ben", "mentored ben on bids", "--quantity", "1")
     awarded = cli("confirm", "--url", url, "--key", keys["ben"], str(claim))
     award = int(awarded.split()[-1])
     assert cli("balance", "--url", url, "--member", "ana").strip() == "2"
@@ -262,20 +266,8 @@ def test_member_commands_take_handles_wherever_they_name_a_member(
 
     asyncio.run(admit())
     steward = config.data.steward_key_file
-    claimed = cli(
-        "claim",
-        "--url",
-        url,
-        "--key",
-        keys["ana"],
-        "--activity",
-        "mentoring.hour",
-        "--note",
-        "mentored ben",
-        "--counterparty",
-        "ben",
-    )
-    cli("confirm", "--url", url, "--key", keys["ben"], claimed.split()[-1])
+    claim = _claim(url, keys["ana"], "ben", "mentored ben")
+    cli("confirm", "--url", url, "--key", keys["ben"], str(claim))
     assert cli("balance", "--url", url, "--member", "ana").strip() == "2"
     assert cli("balance", "--url", url, "--member", "m-ana0000").strip() == "2"
     assert "m-ana0000: balance 2" in cli("statement", "--url", url, "--member", "ana")

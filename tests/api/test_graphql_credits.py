@@ -7,13 +7,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 
 from api.client import act_document, graphql_input
-from ledger.credits import client as credits
-from ledger.credits.bodies import ClaimBody
 from tests.api.graphql_world import TODAY, GraphQLWorld, graphql_world, http_client
 from tests.conftest import SQL_BACKENDS
+from tests.support import statements_run
 
 pytestmark = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
 
@@ -92,13 +90,7 @@ async def test_refusals_are_union_members_with_codes(world: GraphQLWorld) -> Non
         "sutton-books", "awardCredit", "AwardAccepted", "credit.awarded", body
     )
     assert (refused["__typename"], refused["code"]) == ("NotAuthorised", "not_authorised")
-    again = ClaimBody(
-        activity="mentoring.hour",
-        quantity=1,
-        evidence_sha256=credits.evidence_digest(b"student-1croydon-print"),
-        done_on=TODAY,
-        counterparty="croydon-print",
-    ).to_json()
+    again = world.claim_body("student-1", counterparty="croydon-print")
     refused = await world.act("student-1", "claimCredit", "ClaimAccepted", "credit.claimed", again)
     assert refused["__typename"] == "DuplicateEvidence"
 
@@ -125,13 +117,7 @@ async def test_over_cap_says_which_cap_and_the_room_left(world: GraphQLWorld) ->
 
 
 async def test_replays_forgeries_and_wrong_kinds_are_refused(world: GraphQLWorld) -> None:
-    body = ClaimBody(
-        activity="mentoring.hour",
-        quantity=1,
-        evidence_sha256=credits.evidence_digest(b"replay"),
-        done_on=TODAY,
-        counterparty="croydon-print",
-    ).to_json()
+    body = world.claim_body("student-1", counterparty="croydon-print", note="replay")
     signed = world.factory.sign(world.keys["student-1"], "credit.claimed", body)
     document = act_document("claimCredit", "ClaimAccepted")
     first = await world.data(document, {"s": graphql_input(signed)})
@@ -165,17 +151,8 @@ async def test_lists_page_by_cursor_and_loaders_batch_queries(world: GraphQLWorl
         "query($a: String) { awards(first: 3, after: $a) { edges { cursor node { seq member "
         "disputes { seq } entry { leafHash } } } pageInfo { hasNextPage endCursor } } }"
     )
-    statements: list[str] = []
-
-    def count(conn: object, cursor: object, sql: str, *args: object) -> None:
-        statements.append(sql)
-
-    engine = world.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(world.state.engine) as statements:
         first = await world.data(query)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     page = first["awards"]
     assert len(page["edges"]) == 3 and page["pageInfo"]["hasNextPage"] is True
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]

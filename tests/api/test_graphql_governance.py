@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 
 from tests.api.graphql_world import GraphQLWorld, graphql_world
 from tests.conftest import SQL_BACKENDS
+from tests.support import statements_run
 
 pytestmark = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
 GROUP = "markets-data-trust"
@@ -175,19 +175,10 @@ async def test_a_list_of_proposals_costs_a_fixed_number_of_queries(world: GraphQ
     for title in ("One", "Two", "Three"):
         seq = await world.propose("croydon-print", GROUP, title=title, bodyText=f"About {title}")
         await world.vote("merton-care", seq, {"choice": "agree"})
-    statements: list[str] = []
-
-    def count(conn: object, cursor: object, sql: str, *args: object) -> None:
-        statements.append(sql)
-
-    engine = world.state.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
+    with statements_run(world.state.engine) as statements:
         data = await world.data(
             "{ proposals { nodes { title body voterCount tally { ... on Tally { counts } } } } }"
         )
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
     nodes = data["proposals"]["nodes"]
     assert [n["body"] for n in nodes] == ["About One", "About Two", "About Three"]
     assert all(n["voterCount"] == 1 and n["tally"]["counts"] == [1, 0, 0, 0] for n in nodes)

@@ -23,6 +23,7 @@ from governance.bodies import (
     RoleBody,
     VoteBody,
 )
+from ledger.bootstrap import admission
 from ledger.credits import client as credits
 from ledger.credits.bodies import (
     AdjustmentBody,
@@ -133,13 +134,7 @@ async def session_body(world: GraphQLWorld, actor: str) -> Body:
 
 
 async def claim_body(world: GraphQLWorld, actor: str) -> Body:
-    return ClaimBody(
-        activity="mentoring.hour",
-        quantity=1,
-        evidence_sha256=credits.evidence_digest(f"roles {actor}".encode()),
-        done_on=TODAY,
-        counterparty="merton-care",
-    ).to_json()
+    return world.claim_body(actor, counterparty="merton-care", note="roles")
 
 
 async def reverse_body(world: GraphQLWorld, actor: str) -> Body:
@@ -172,14 +167,9 @@ async def resolve_body(world: GraphQLWorld, actor: str) -> Body:
 
 async def admit_body(world: GraphQLWorld, actor: str) -> Body:
     fresh = Keypair.generate()
-    name = f"new-{fresh.key_id}"
-    return {
-        "member": name,
-        "public_key": fresh.public_key_b64,
-        "member_kind": "sme",
-        "borough": "Merton",
-        "roles": [],
-    }
+    return admission(
+        f"new-{fresh.key_id}", fresh.public_key_b64, member_kind="sme", borough="Merton"
+    )
 
 
 async def rotate_body(world: GraphQLWorld, actor: str) -> Body:

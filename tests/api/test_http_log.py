@@ -17,6 +17,7 @@ from api.limits import RateLimiter
 from api.runtime import init_ledger
 from api.state import ApiState
 from ledger.authoring import StatementFactory
+from ledger.bootstrap import admission
 from ledger.checkpoint import verify_checkpoint
 from ledger.config import LedgerConfig, Settings
 from ledger.encoding import b64encode, utc_now
@@ -43,14 +44,8 @@ class Served:
     state: ApiState
 
     async def admit(self, member: str) -> httpx.Response:
-        keypair = Keypair.generate()
-        body = {
-            "member": member,
-            "public_key": keypair.public_key_b64,
-            "member_kind": "sme",
-            "borough": "Sutton",
-            "roles": [],
-        }
+        key = Keypair.generate().public_key_b64
+        body = admission(member, key, member_kind="sme", borough="Sutton")
         signed = self.factory.sign(self.steward, "member.admitted", body)
         return await self.client.post("/log/statements", json=signed.to_json())
 
@@ -176,13 +171,9 @@ async def test_submission_is_acknowledged_with_its_leaf_and_checkpoint(served: S
 
 async def test_refused_submissions_answer_json_errors(served: Served) -> None:
     factory, steward = served.factory, served.steward
-    body = {
-        "member": "member-0",
-        "public_key": Keypair.generate().public_key_b64,
-        "member_kind": "sme",
-        "borough": "Merton",
-        "roles": [],
-    }
+    body = admission(
+        "member-0", Keypair.generate().public_key_b64, member_kind="sme", borough="Merton"
+    )
     signed = factory.sign(steward, "member.admitted", {**body, "member": "again-1"}).to_json()
     first = await served.client.post("/log/statements", json=signed)
     assert first.status_code == 201

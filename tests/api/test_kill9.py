@@ -27,6 +27,7 @@ import pytest
 
 from api.runtime import init_ledger, open_store
 from ledger.authoring import StatementFactory
+from ledger.bootstrap import admission
 from ledger.config import LedgerConfig, Settings
 from ledger.signing import Keypair
 from ledger.statement import Entry, SignedStatement
@@ -57,13 +58,8 @@ class Ledgers:
     """How many submissions each server (by URL) left without a receipt."""
 
     def admission(self, client: int, n: int) -> SignedStatement:
-        body = {
-            "member": f"m{client}-{n}",
-            "public_key": Keypair.generate().public_key_b64,
-            "member_kind": "sme",
-            "borough": "Lambeth",
-            "roles": [],
-        }
+        key = Keypair.generate().public_key_b64
+        body = admission(f"m{client}-{n}", key, member_kind="sme", borough="Lambeth")
         signed = self.factory.sign(self.steward, "member.admitted", body)
         self.sent[signed.statement.nonce] = signed
         return signed

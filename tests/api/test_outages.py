@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from ledger.audit import audit_store
+from ledger.bootstrap import admission
 from ledger.signing import Keypair
 from ledger.sql import SqlLogStore, make_engine
 from tests.api.graphql_world import ORIGIN, GraphQLWorld, graphql_world, http_client
@@ -72,13 +73,7 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 def _admission(world: GraphQLWorld, member: str) -> dict[str, Any]:
-    body = {
-        "member": member,
-        "public_key": Keypair.generate().public_key_b64,
-        "member_kind": "sme",
-        "borough": "Sutton",
-        "roles": [],
-    }
+    body = admission(member, Keypair.generate().public_key_b64, member_kind="sme", borough="Sutton")
     return world.factory.sign(world.keys["steward"], "member.admitted", body).to_json()
 
 

@@ -19,7 +19,7 @@ from api.app import create_app
 from api.runtime import init_ledger
 from ledger.audit import AuditReport, audit_store, audit_url
 from ledger.authoring import StatementFactory
-from ledger.bootstrap import admit
+from ledger.bootstrap import admission, admit
 from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.config import Settings
 from ledger.errors import AuditError, LedgerError
@@ -151,13 +151,7 @@ class Forger:
 
     async def admit(self, member: str, signer: Keypair | None = None) -> Keypair:
         keypair = Keypair.generate()
-        body = {
-            "member": member,
-            "public_key": keypair.public_key_b64,
-            "member_kind": "sme",
-            "borough": "Sutton",
-            "roles": [],
-        }
+        body = admission(member, keypair.public_key_b64, member_kind="sme", borough="Sutton")
         await self.append(self.sign(signer or self.steward, "member.admitted", body))
         return keypair
 
@@ -325,14 +319,8 @@ async def test_a_nonce_with_a_newline_is_named(forger: Forger, nonce: str) -> No
 async def test_an_admission_of_a_bad_member_id_or_an_unusable_key_is_named(
     forger: Forger, field: str, value: str, message: str
 ) -> None:
-    body = {
-        "member": "mallory",
-        "public_key": Keypair.generate().public_key_b64,
-        "member_kind": "sme",
-        "borough": "Sutton",
-        "roles": [],
-        field: value,
-    }
+    key = Keypair.generate().public_key_b64
+    body = {**admission("mallory", key, member_kind="sme", borough="Sutton"), field: value}
     await forger.append(forger.sign(forger.steward, "member.admitted", body))
     assert (await _failure(forger)).startswith(message)
 

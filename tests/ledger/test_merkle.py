@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Callable, Sequence
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pymerkle
@@ -25,10 +24,7 @@ from ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-
-VECTORS_PATH = Path(__file__).resolve().parents[1] / "data" / "rfc6962_vectors.json"
-VECTORS: dict[str, Any] = json.loads(VECTORS_PATH.read_text())
-LEAF_HASHES = [bytes.fromhex(h) for h in VECTORS["leaf_hashes"]]
+from tests.support import LEAF_HASHES, VECTORS
 
 EXHAUSTIVE = 64  # every proof of every tree up to this size, with the O(n) reference generators
 LARGEST = 300  # hypothesis samples trees up to this size
@@ -55,6 +51,28 @@ def flip(data: bytes, position: int) -> bytes:
     """Return data with one bit of the byte at `position` (mod its length) flipped."""
     i = position % len(data)
     return data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1 :]
+
+
+def flip_in(path: Sequence[bytes], i: int, position: int) -> list[bytes]:
+    """Return path with a bit of the byte at `position` of element `i` flipped."""
+    return [*path[:i], flip(path[i], position), *path[i + 1 :]]
+
+
+def misshapen(path: list[bytes]) -> list[list[bytes]]:
+    """Return path with a hash added at either end, its last repeated, or either end cut."""
+    extra = hash_leaf(b"extra")
+    if not path:
+        return [[extra]]
+    return [[*path, extra], [extra, *path], [*path, path[-1]], path[:-1], path[1:]]
+
+
+def assert_refused(
+    verify: Callable[..., None], cases: list[dict[str, Any]], match: str | None = None
+) -> None:
+    """Every one of `cases`, passed to `verify` as keywords, raises `InvalidProofError`."""
+    for case in cases:
+        with pytest.raises(InvalidProofError, match=match):
+            verify(**case)
 
 
 # --- Known answers -------------------------------------------------------------------------------
@@ -175,10 +193,8 @@ def test_inclusion_proof_verifies_and_any_changed_byte_is_refused(
     tampered = [bad_leaf, bad_root]
     if path:
         i = data.draw(st.integers(0, len(path) - 1), label="path element")
-        tampered.append({**good, "path": [*path[:i], flip(path[i], position), *path[i + 1 :]]})
-    for bad in tampered:
-        with pytest.raises(InvalidProofError):
-            verify_inclusion(**bad)
+        tampered.append({**good, "path": flip_in(path, i, position)})
+    assert_refused(verify_inclusion, tampered)
 
 
 @given(inclusions(), st.data())
@@ -214,16 +230,9 @@ def test_inclusion_proof_for_a_changed_index_or_size_is_refused(
 def test_truncated_or_extended_inclusion_path_is_refused(case: tuple[int, int]) -> None:
     index, size = case
     tree = tree_leaves(size)
-    path = inclusion_path(tree, index)
-    extra = hash_leaf(b"extra")
-    candidates = [[*path, extra], [extra, *path], [*path, path[-1]] if path else [extra]]
-    if path:
-        candidates += [path[:-1], path[1:]]
-    for bad_path in candidates:
-        with pytest.raises(InvalidProofError, match="path has"):
-            verify_inclusion(
-                leaf_hash=tree[index], index=index, size=size, path=bad_path, root=tree_root(size)
-            )
+    good = {"leaf_hash": tree[index], "index": index, "size": size, "root": tree_root(size)}
+    bad = [{**good, "path": path} for path in misshapen(inclusion_path(tree, index))]
+    assert_refused(verify_inclusion, bad, match="path has")
 
 
 @given(consistencies(), st.data())
@@ -247,11 +256,9 @@ def test_consistency_proof_verifies_and_any_changed_byte_is_refused(
     tampered = [
         {**good, "root1": flip(tree_root(size1), position)},
         {**good, "root2": flip(tree_root(size2), position)},
-        {**good, "path": [*path[:i], flip(path[i], position), *path[i + 1 :]]},
+        {**good, "path": flip_in(path, i, position)},
     ]
-    for bad in tampered:
-        with pytest.raises(InvalidProofError):
-            verify_consistency(**bad)
+    assert_refused(verify_consistency, tampered)
 
 
 @given(consistencies(), st.data())
@@ -277,17 +284,11 @@ def test_consistency_proof_for_changed_sizes_is_refused(
 @settings(max_examples=100)
 def test_truncated_or_extended_consistency_path_is_refused(case: tuple[int, int]) -> None:
     size1, size2 = case
-    path = consistency_path(tree_leaves(size2), size1)
-    extra = hash_leaf(b"extra")
-    for bad_path in [[*path, extra], [extra, *path], path[:-1], path[1:]]:
-        with pytest.raises(InvalidProofError):
-            verify_consistency(
-                size1=size1,
-                size2=size2,
-                root1=tree_root(size1),
-                root2=tree_root(size2),
-                path=bad_path,
-            )
+    good = {"size1": size1, "size2": size2, "root1": tree_root(size1), "root2": tree_root(size2)}
+    bad = [
+        {**good, "path": path} for path in misshapen(consistency_path(tree_leaves(size2), size1))
+    ]
+    assert_refused(verify_consistency, bad)
 
 
 # --- Edge cases and malformed input --------------------------------------------------------------

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 from datetime import timedelta
 
 import pytest
 
 from ledger import statement as statement_module
 from ledger.authoring import StatementFactory
+from ledger.bootstrap import admission
 from ledger.checkpoint import verify_checkpoint
 from ledger.encoding import b64encode, utc_now
 from ledger.errors import (
@@ -24,29 +24,20 @@ from ledger.errors import (
     UnknownKindError,
     WrongOriginError,
 )
-from ledger.merkle import root, verify_consistency, verify_inclusion
+from ledger.merkle import root, verify_inclusion
 from ledger.service import Ledger
 from ledger.signing import Keypair
 from ledger.statement import MAX_STATEMENT_BYTES, Entry, SignedStatement, Statement
 from tests.conftest import SQL_BACKENDS
-from tests.support import ORIGIN, World, make_store, running_ledger
+from tests.support import ORIGIN, World, assert_consistent, make_store, running_ledger
 
 sql_backends = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
 
 
 def _admission(world: World, member: str, keypair: Keypair | None = None) -> SignedStatement:
-    keypair = keypair or Keypair.generate()
-    return world.factory.sign(
-        world.steward,
-        "member.admitted",
-        {
-            "member": member,
-            "public_key": keypair.public_key_b64,
-            "member_kind": "sme",
-            "borough": "Sutton",
-            "roles": [],
-        },
-    )
+    key = (keypair or Keypair.generate()).public_key_b64
+    body = admission(member, key, member_kind="sme", borough="Sutton")
+    return world.factory.sign(world.steward, "member.admitted", body)
 
 
 async def _assert_refused(world: World, signed: SignedStatement, error: type[Exception]) -> None:
@@ -92,15 +83,7 @@ async def test_every_checkpoint_is_consistent_with_the_next(database_url: str) -
             )
         checkpoints = await world.store.checkpoints(0, 100)
         assert len(checkpoints) >= 5
-        for older, newer in itertools.pairwise(checkpoints):
-            proof = await world.ledger.view.consistency(older.size, newer.size)
-            verify_consistency(
-                size1=older.size,
-                size2=newer.size,
-                root1=older.root,
-                root2=newer.root,
-                path=proof.path,
-            )
+        await assert_consistent(world.ledger.view, checkpoints)
         last = checkpoints[-1]
         for index in range(last.size):
             proof = await world.ledger.view.inclusion(index, last.size)
@@ -339,28 +322,11 @@ async def test_restart_reloads_tree_and_registry(database_url: str) -> None:
             factory = StatementFactory(ORIGIN)
             rotate = {"member": "member-a", "public_key": Keypair.generate().public_key_b64}
             await ledger.submit(factory.sign(member, "member.key_rotated", rotate))
-            await ledger.submit(
-                factory.sign(
-                    steward,
-                    "member.admitted",
-                    {
-                        "member": "member-b",
-                        "public_key": Keypair.generate().public_key_b64,
-                        "member_kind": "sme",
-                        "borough": "Merton",
-                        "roles": [],
-                    },
-                )
-            )
+            key = Keypair.generate().public_key_b64
+            admitted = admission("member-b", key, member_kind="sme", borough="Merton")
+            await ledger.submit(factory.sign(steward, "member.admitted", admitted))
             after = await ledger.view.latest_checkpoint()
-            proof = await ledger.view.consistency(before.size, after.size)
-            verify_consistency(
-                size1=before.size,
-                size2=after.size,
-                root1=before.root,
-                root2=after.root,
-                path=proof.path,
-            )
+            await assert_consistent(ledger.view, [before, after])
     finally:
         await store.close()
 
@@ -386,15 +352,7 @@ async def test_two_writers_on_one_database_share_one_sequence(database_url: str)
         assert sizes == sorted(set(sizes))
         rows = await world.store.entries(0, 1000)
         assert checkpoints[-1].root == root([r.leaf_hash for r in rows])
-        for older, newer in itertools.pairwise(checkpoints):
-            proof = await world.ledger.view.consistency(older.size, newer.size)
-            verify_consistency(
-                size1=older.size,
-                size2=newer.size,
-                root1=older.root,
-                root2=newer.root,
-                path=proof.path,
-            )
+        await assert_consistent(world.ledger.view, checkpoints)
 
 
 class _FaultyHandler:

@@ -5,34 +5,25 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from ledger.errors import AppendOnlyError, StoreError
 from ledger.merkle import hash_leaf
-from ledger.migrate import upgrade
-from ledger.sql import SqlLogStore, make_engine, sqlite_url
+from ledger.sql import SqlLogStore
 from ledger.store import CheckpointRow, EntryRow, LogStore
 from ledger.tree import Frontier
 from tests.conftest import SQL_BACKENDS
 from tests.support import make_store
 
+BACKENDS = pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
+
 
 @pytest.fixture
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[LogStore]:
-    """A store on the backend named by the parameter: sqlite or postgres."""
-    backend = request.param
-    url = {
-        "sqlite": lambda: sqlite_url(tmp_path / "ledger.db"),
-        "postgres": lambda: request.getfixturevalue("postgres_url"),
-    }[backend]()
-    if backend == "sqlite":
-        engine = make_engine(url)
-        await upgrade(engine)
-        await engine.dispose()
-    store = make_store(url)
+async def store(database_url: str) -> AsyncIterator[LogStore]:
+    """A store on the backend named by the test's ``database_url`` parameter."""
+    store = make_store(database_url)
     yield store
     await store.close()
 
@@ -58,16 +49,18 @@ async def _append(store: LogStore, frontier: Frontier, count: int) -> Checkpoint
     return checkpoint
 
 
-def _backends(values: list) -> pytest.MarkDecorator:
-    params = []
-    for p in values:
-        backend = p.values[0]
-        marks = list(p.marks)
-        params.append(pytest.param(backend, id=backend, marks=marks))
-    return pytest.mark.parametrize("store", params, indirect=True)
+async def _append_refused(
+    store: LogStore, error: type[Exception], rows: list[EntryRow], nodes: list, *, abandon: bool
+) -> None:
+    """A transaction appending ``rows`` (then raising, if ``abandon``) ends in ``error``."""
+    with pytest.raises(error):
+        async with store.transaction() as tx:
+            tx.append(rows, nodes)
+            if abandon:
+                raise RuntimeError("abandon")
 
 
-@_backends(SQL_BACKENDS)
+@BACKENDS
 async def test_append_read_back(store: LogStore) -> None:
     frontier = Frontier.empty()
     assert await store.size() == 0
@@ -86,7 +79,7 @@ async def test_append_read_back(store: LogStore) -> None:
     assert await store.checkpoints(6, 10) == [second]
 
 
-@_backends(SQL_BACKENDS)
+@BACKENDS
 async def test_nodes_are_point_reads(store: LogStore) -> None:
     frontier = Frontier.empty()
     await _append(store, frontier, 13)
@@ -96,7 +89,7 @@ async def test_nodes_are_point_reads(store: LogStore) -> None:
     assert await store.nodes([]) == {}
 
 
-@_backends(SQL_BACKENDS)
+@BACKENDS
 async def test_kinds_and_nonces(store: LogStore) -> None:
     frontier = Frontier.empty()
     await _append(store, frontier, 4)
@@ -107,30 +100,23 @@ async def test_kinds_and_nonces(store: LogStore) -> None:
     assert seen == {("k" * 16, "nonce-000000000001")}
 
 
-@_backends(SQL_BACKENDS)
+@BACKENDS
 async def test_failed_transaction_writes_nothing(store: LogStore) -> None:
     frontier = Frontier.empty()
     await _append(store, frontier, 2)
-    with pytest.raises(RuntimeError):
-        async with store.transaction() as tx:
-            rows, nodes = _rows(2, 3, frontier.copy())
-            tx.append(rows, nodes)
-            raise RuntimeError("abandon")
+    await _append_refused(store, RuntimeError, *_rows(2, 3, frontier.copy()), abandon=True)
     assert await store.size() == 2
 
 
-@_backends(SQL_BACKENDS)
+@BACKENDS
 async def test_duplicate_nonce_or_seq_refused(store: LogStore) -> None:
     frontier = Frontier.empty()
     await _append(store, frontier, 2)
-    with pytest.raises(StoreError):
-        async with store.transaction() as tx:
-            rows, nodes = _rows(1, 1, Frontier.empty())
-            tx.append(rows, nodes)
+    await _append_refused(store, StoreError, *_rows(1, 1, Frontier.empty()), abandon=False)
     assert await store.size() == 2
 
 
-@_backends(SQL_BACKENDS)
+@BACKENDS
 async def test_transactions_are_serialised(store: LogStore) -> None:
     order: list[str] = []
 
@@ -144,7 +130,7 @@ async def test_transactions_are_serialised(store: LogStore) -> None:
     assert order in (["a-in", "a-out", "b-in", "b-out"], ["b-in", "b-out", "a-in", "a-out"])
 
 
-@_backends(SQL_BACKENDS)
+@BACKENDS
 @pytest.mark.parametrize("table", ["entries", "tree_nodes", "checkpoints"])
 @pytest.mark.parametrize("action", ["UPDATE {t} SET {c} = {c}", "DELETE FROM {t}"])
 async def test_log_tables_refuse_update_and_delete(

@@ -99,6 +99,27 @@ class Built:
         finally:
             await engine.dispose()
 
+    async def body(self, seq: int) -> bytes:
+        """The stored bytes of entry ``seq``."""
+        (body,) = await self.one("SELECT body FROM entries WHERE seq = :s", s=seq)
+        return bytes(body)
+
+    async def replaced(self, seq: int, old: bytes, new: bytes) -> bytes:
+        """Entry ``seq``'s bytes with the first ``old`` in them replaced by ``new``."""
+        body = await self.body(seq)
+        forged = body.replace(old, new, 1)
+        assert forged != body
+        return forged
+
+    async def forge(self, seq: int, forged: bytes) -> None:
+        """Store ``forged`` as entry ``seq``, with its own leaf hash."""
+        await self.tamper(
+            "UPDATE entries SET body = :b, leaf_hash = :h WHERE seq = :s",
+            b=forged,
+            h=Entry.parse(forged).leaf_hash,
+            s=seq,
+        )
+
     async def one(self, sql: str, **params: Any) -> Any:
         """The single row ``sql`` selects."""
         engine = make_engine(self.url)
@@ -201,9 +222,7 @@ async def built(database_url: str, tmp_path: Path) -> AsyncIterator[Built]:
 @BACKENDS
 async def test_a_changed_byte_in_an_entry_is_named(built: Built) -> None:
     seq = built.award
-    (body,) = await built.one("SELECT body FROM entries WHERE seq = :s", s=seq)
-    forged = bytes(body).replace(b'"credits":4', b'"credits":5', 1)
-    assert forged != bytes(body)
+    forged = await built.replaced(seq, b'"credits":4', b'"credits":5')
     await built.tamper("UPDATE entries SET body = :b WHERE seq = :s", b=forged, s=seq)
     assert built.refused() == f"entry {seq}: stored columns do not match the entry bytes"
 
@@ -211,15 +230,7 @@ async def test_a_changed_byte_in_an_entry_is_named(built: Built) -> None:
 @BACKENDS
 async def test_a_changed_byte_with_its_leaf_hash_is_named(built: Built) -> None:
     seq = built.admitted["sutton-books"]
-    (body,) = await built.one("SELECT body FROM entries WHERE seq = :s", s=seq)
-    forged = bytes(body).replace(b"Sutton", b"Suttom", 1)
-    assert forged != bytes(body)
-    await built.tamper(
-        "UPDATE entries SET body = :b, leaf_hash = :h WHERE seq = :s",
-        b=forged,
-        h=Entry.parse(forged).leaf_hash,
-        s=seq,
-    )
+    await built.forge(seq, await built.replaced(seq, b"Sutton", b"Suttom"))
     assert built.refused() == f"entry {seq}: signature does not verify"
 
 
@@ -338,15 +349,11 @@ async def test_a_swapped_key_column_beside_an_entry_is_named(built: Built) -> No
 @BACKENDS
 async def test_a_swapped_key_in_an_admission_is_named(built: Built) -> None:
     seq = built.admitted["merton-care"]
-    (body,) = await built.one("SELECT body FROM entries WHERE seq = :s", s=seq)
-    admitted = Entry.parse(bytes(body)).statement.body["public_key"]
+    body = await built.body(seq)
+    admitted = Entry.parse(body).statement.body["public_key"]
     assert isinstance(admitted, str)
-    forged = bytes(body).replace(admitted.encode(), Keypair.generate().public_key_b64.encode())
-    await built.tamper(
-        "UPDATE entries SET body = :b, leaf_hash = :h WHERE seq = :s",
-        b=forged,
-        h=Entry.parse(forged).leaf_hash,
-        s=seq,
+    await built.forge(
+        seq, body.replace(admitted.encode(), Keypair.generate().public_key_b64.encode())
     )
     assert built.refused() == f"entry {seq}: signature does not verify"
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,10 +22,7 @@ from ledger.tree import (
     root_at,
     root_nodes,
 )
-
-VECTORS_PATH = Path(__file__).resolve().parents[1] / "data" / "rfc6962_vectors.json"
-VECTORS: dict[str, Any] = json.loads(VECTORS_PATH.read_text())
-LEAF_HASHES = [bytes.fromhex(h) for h in VECTORS["leaf_hashes"]]
+from tests.support import LEAF_HASHES, VECTORS
 
 EXHAUSTIVE = 300  # every proof of every tree up to this size is checked against the verifiers
 REFERENCE = 64  # every proof up to this size is compared with the O(n) reference generators
