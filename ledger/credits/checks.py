@@ -1,10 +1,10 @@
 """Checks of rule tables, session registers, claims, declines and awards.
 
-Each check reads the projections and raises; none writes. The signer is ``scope.me``.
-Adoptions, declines and awards read their state (``AdoptionState``, ``DeclineState``,
-``AwardState``) first, gates' answers included, and a pure rule (``adoption_rule``,
-``decline_rule``, ``award_rule``) raises from it. Sessions and claims ask the convenor
-gate whether their group exists between their other refusals, and stay one function each.
+Each check reads the state its rule depends on into a frozen value (``ClaimState``,
+``SessionState``, ``AdoptionState``, ``DeclineState``, ``AwardState``), the gates' answers
+included, and hands it to a pure rule (``claim_rule``, ``session_rule``, ...) that raises the
+refusal; none writes. A gate's refusal (a group it does not know) is kept in the state and
+raised by the rule in its place among the others.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from ledger.credits.bodies import (
     AwardBody,
     ClaimBody,
     DeclineBody,
+    SessionBody,
     parse_award,
     parse_claim,
     parse_decline,
@@ -79,21 +80,6 @@ class Scope:
     def me(self) -> str:
         """The signer's member id."""
         return self.signer.member
-
-
-def check_activity_date(scope: Scope, day: date, name: str) -> None:
-    """Refuse an activity date after the log's date or more than the claim window before it.
-
-    Raises ``OutOfWindowError``.
-    """
-    today = scope.ctx.now.date()
-    if day > today:
-        raise OutOfWindowError(f"{name} {day} is after today ({today})")
-    if today - day > scope.policy.claim_window:
-        raise OutOfWindowError(
-            f"{name} {day} is more than {scope.policy.claim_window.days} days before today "
-            f"({today}); claims and registers must be made within that time"
-        )
 
 
 async def caps_of(scope: Scope, *, table: RuleTable, rule: Rule, basis: Basis) -> list[Cap]:
@@ -169,67 +155,159 @@ async def check_rules_adopted(scope: Scope, value: Mapping[str, Any]) -> None:
     adoption_rule(state, table, scope.signer)
 
 
-def _require_member(scope: Scope, member: str, what: str) -> None:
-    if member not in scope.ctx.registry.members:
+async def _group_refusal(scope: Scope, group: str | None) -> NotFoundError | None:
+    """The convenor gate's refusal of a claim or register naming ``group`` (``None``: it may)."""
+    if group is None:
+        return None
+    try:
+        await scope.policy.convenors.require_group(scope.ctx, group)
+    except NotFoundError as e:
+        return e
+    return None
+
+
+def _activity_date(state: DatedState, day: date, name: str) -> None:
+    """Refuse an activity date after the log's date or more than the claim window before it.
+
+    Raises ``OutOfWindowError``.
+    """
+    if day > state.today:
+        raise OutOfWindowError(f"{name} {day} is after today ({state.today})")
+    if state.today - day > state.window:
+        raise OutOfWindowError(
+            f"{name} {day} is more than {state.window.days} days before today "
+            f"({state.today}); claims and registers must be made within that time"
+        )
+
+
+@dataclass(frozen=True)
+class DatedState:
+    """What every claim or register is checked against: the rule of its activity in the
+    table in force, the log's date and the claim window, the members among those it names,
+    and the convenor gate's refusal of the group it names (``None``: none, or it may)."""
+
+    rule: Rule
+    today: date
+    window: timedelta
+    members: frozenset[str]
+    group_refusal: NotFoundError | None
+
+
+async def _dated_state(
+    scope: Scope, activity: str, group: str | None, named: set[str]
+) -> DatedState:
+    rule = (await store.cached_rule_table(scope.ctx, scope.conn)).rule(activity)
+    members = frozenset(m for m in named if m in scope.ctx.registry.members)
+    return DatedState(
+        rule,
+        scope.ctx.now.date(),
+        scope.policy.claim_window,
+        members,
+        await _group_refusal(scope, group),
+    )
+
+
+def _require_member(state: DatedState, member: str, what: str) -> None:
+    if member not in state.members:
         raise NotAMemberError(f"{what} {member!r} is not a member")
 
 
-async def check_session(scope: Scope, value: Mapping[str, Any]) -> None:
+@dataclass(frozen=True)
+class SessionState(DatedState):
+    """A register's state, and whether the signer convenes the group it names."""
+
+    convenes: bool = False
+
+
+def session_rule(state: SessionState, session: SessionBody, signer: MemberRecord) -> None:
     """A convenor (or board member) records who attended a session of an organiser activity.
 
     Raises ``WrongRouteError`` for an activity that is claimed instead, ``OutOfWindowError``
     for a date out of range, ``SelfApprovalError`` if the organiser is on the register,
-    ``NotAuthorisedError`` for a signer who does not convene the group, ``NotAMemberError``
-    for an attendee who is not a member.
+    ``NotFoundError`` for a group the gate refuses, ``NotAuthorisedError`` for a signer who
+    does not convene the group, ``NotAMemberError`` for an attendee who is not a member.
     """
-    session = parse_session(value)
-    rule = (await store.cached_rule_table(scope.ctx, scope.conn)).rule(session.activity)
+    rule = state.rule
     if rule.approver != ORGANISER:
         raise WrongRouteError(
             f"{rule.activity} is approved by the {rule.approver}: it is claimed, not recorded "
             "in a session register"
         )
-    check_activity_date(scope, session.held_on, "held_on")
-    if scope.me in session.attendees:
+    _activity_date(state, session.held_on, "held_on")
+    if signer.member in session.attendees:
         raise SelfApprovalError("an organiser may not put themself on their own register")
-    if session.group is not None:
-        await scope.policy.convenors.require_group(scope.ctx, session.group)
-    if not await scope.policy.convenors.is_convenor(scope.ctx, scope.me, session.group):
+    if state.group_refusal is not None:
+        raise state.group_refusal
+    if not state.convenes:
         raise NotAuthorisedError(
             f"only a convenor of {session.group or 'a working group'} or a board member "
             "records a session register"
         )
     for attendee in session.attendees:
-        _require_member(scope, attendee, "attendee")
+        _require_member(state, attendee, "attendee")
 
 
-async def check_claim(scope: Scope, value: Mapping[str, Any]) -> None:
+async def check_session(scope: Scope, value: Mapping[str, Any]) -> None:
+    """``session_rule`` on the rule in force, the gate's answers and the attendees."""
+    session = parse_session(value)
+    dated = await _dated_state(scope, session.activity, session.group, set(session.attendees))
+    convenes = await scope.policy.convenors.is_convenor(scope.ctx, scope.me, session.group)
+    session_rule(SessionState(**vars(dated), convenes=convenes), session, scope.signer)
+
+
+@dataclass(frozen=True)
+class ClaimState(DatedState):
+    """A claim's state, the claim its evidence was used for already (``None``: none), and
+    the caps a claim of it counts against."""
+
+    earlier: int | None = None
+    caps: tuple[Cap, ...] = ()
+
+
+def claim_rule(state: ClaimState, claim: ClaimBody, signer: MemberRecord) -> None:
     """A member claims for an activity of the rule table in force.
 
-    Raises ``UnknownActivityError``, ``WrongRouteError`` for an organiser activity or a
-    missing or unexpected counterparty or bid, ``OutOfWindowError``,
-    ``SelfApprovalError``/``NotAMemberError`` for a bad counterparty,
+    Raises ``WrongRouteError`` for an organiser activity or a missing or unexpected
+    counterparty or bid, ``OutOfWindowError``, ``SelfApprovalError``/``NotAMemberError`` for a
+    bad counterparty, ``NotFoundError`` for a group the gate refuses,
     ``DuplicateEvidenceError`` for reused evidence, ``OverCapError`` for a claim over a cap.
     """
-    claim = parse_claim(value)
-    table = await store.cached_rule_table(scope.ctx, scope.conn)
-    rule = table.rule(claim.activity)
+    rule = state.rule
     if rule.approver == ORGANISER:
         raise WrongRouteError(
             f"{rule.activity} is recorded by the organiser in a session register, not claimed"
         )
-    check_activity_date(scope, claim.done_on, "done_on")
-    _check_claim_parties(scope, rule, claim)
-    if claim.group is not None:
-        await scope.policy.convenors.require_group(scope.ctx, claim.group)
-    earlier = await store.evidence_in_use(scope.conn, scope.me, claim.evidence_sha256)
-    if earlier is not None:
-        raise DuplicateEvidenceError(f"this evidence was already used for claim {earlier}")
+    _activity_date(state, claim.done_on, "done_on")
+    needs_counterparty = rule.approver == COUNTERPARTY or rule.caps.per_pair_month is not None
+    if claim.counterparty is None and needs_counterparty:
+        raise WrongRouteError(f"a claim for {rule.activity} names the counterparty who confirms")
+    if claim.counterparty is not None:
+        if claim.counterparty == signer.member:
+            raise SelfApprovalError("no one is their own counterparty")
+        _require_member(state, claim.counterparty, "counterparty")
+    if rule.caps.per_bid is not None and claim.bid is None:
+        raise WrongRouteError(f"a claim for {rule.activity} names the bid")
+    if rule.caps.per_bid is None and claim.bid is not None:
+        raise WrongRouteError(f"{rule.activity} is not claimed per bid; leave bid out")
+    if state.group_refusal is not None:
+        raise state.group_refusal
+    if state.earlier is not None:
+        raise DuplicateEvidenceError(f"this evidence was already used for claim {state.earlier}")
+    check_caps(list(state.caps), rule.amount(claim.quantity))
+
+
+async def check_claim(scope: Scope, value: Mapping[str, Any]) -> None:
+    """``claim_rule`` on the rule in force, the gate's answer, the evidence and the caps
+    (raises ``UnknownActivityError`` for an activity the table does not have)."""
+    claim = parse_claim(value)
+    named = set() if claim.counterparty is None else {claim.counterparty}
+    dated = await _dated_state(scope, claim.activity, claim.group, named)
+    table = await store.cached_rule_table(scope.ctx, scope.conn)
     basis = Basis(
         kind="claim",
         seq=-1,
         member=scope.me,
-        activity=rule.activity,
+        activity=dated.rule.activity,
         rule_version=table.version,
         quantity=claim.quantity,
         day=claim.done_on,
@@ -237,23 +315,12 @@ async def check_claim(scope: Scope, value: Mapping[str, Any]) -> None:
         bid=claim.bid,
         group=claim.group,
     )
-    check_caps(
-        await caps_of(scope, table=table, rule=rule, basis=basis), rule.amount(claim.quantity)
+    state = ClaimState(
+        **vars(dated),
+        earlier=await store.evidence_in_use(scope.conn, scope.me, claim.evidence_sha256),
+        caps=tuple(await caps_of(scope, table=table, rule=dated.rule, basis=basis)),
     )
-
-
-def _check_claim_parties(scope: Scope, rule: Rule, claim: ClaimBody) -> None:
-    needs_counterparty = rule.approver == COUNTERPARTY or rule.caps.per_pair_month is not None
-    if claim.counterparty is None and needs_counterparty:
-        raise WrongRouteError(f"a claim for {rule.activity} names the counterparty who confirms")
-    if claim.counterparty is not None:
-        if claim.counterparty == scope.me:
-            raise SelfApprovalError("no one is their own counterparty")
-        _require_member(scope, claim.counterparty, "counterparty")
-    if rule.caps.per_bid is not None and claim.bid is None:
-        raise WrongRouteError(f"a claim for {rule.activity} names the bid")
-    if rule.caps.per_bid is None and claim.bid is not None:
-        raise WrongRouteError(f"{rule.activity} is not claimed per bid; leave bid out")
+    claim_rule(state, claim, scope.signer)
 
 
 def _require_approver(rule: Rule, claim: ClaimRecord, signer: MemberRecord, convenes: bool) -> None:

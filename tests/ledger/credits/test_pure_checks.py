@@ -10,18 +10,24 @@ import pytest
 from ledger.credits.bodies import (
     AdjustmentBody,
     AwardBody,
+    ClaimBody,
     DeclineBody,
     DisputeBody,
     ResolutionBody,
     ReversalBody,
+    SessionBody,
 )
 from ledger.credits.checks import (
     AdoptionState,
     AwardState,
+    ClaimState,
     DeclineState,
+    SessionState,
     adoption_rule,
     award_rule,
+    claim_rule,
     decline_rule,
+    session_rule,
 )
 from ledger.credits.corrections import (
     CorrectionState,
@@ -37,11 +43,14 @@ from ledger.credits.errors import (
     AlreadyReversedError,
     ClaimClosedError,
     DecisionRequiredError,
+    DuplicateEvidenceError,
+    NotAMemberError,
     OutOfWindowError,
     OverCapError,
     SecondSignerError,
     SelfApprovalError,
     WrongAmountError,
+    WrongRouteError,
 )
 from ledger.credits.records import (
     AWARDED,
@@ -279,3 +288,54 @@ def test_an_award_on_a_register_comes_from_its_organiser_once_per_attendee() -> 
         award_rule(state, replace(body, member="m-dan"), CAT)
     with pytest.raises(AlreadyAwardedError, match="at entry 8"):
         award_rule(replace(state, earlier=8), body, CAT)
+
+
+TODAY = date(2026, 3, 2)
+MENTORING = ClaimBody("mentoring.hour", 2, "0" * 64, date(2026, 3, 1), "m-bob", None, None)
+
+
+def _claim_state(**changes: object) -> ClaimState:
+    state = ClaimState(
+        V1.rule("mentoring.hour"), TODAY, timedelta(days=90), frozenset({"m-bob"}), None
+    )
+    return replace(state, **changes)  # type: ignore[arg-type]
+
+
+def test_a_claim_names_a_member_counterparty_once_per_evidence_within_its_caps() -> None:
+    ann = member("m-ann")
+    claim_rule(_claim_state(), MENTORING, ann)
+    with pytest.raises(WrongRouteError, match="names the counterparty"):
+        claim_rule(_claim_state(), replace(MENTORING, counterparty=None), ann)
+    with pytest.raises(SelfApprovalError, match="their own counterparty"):
+        claim_rule(_claim_state(), MENTORING, member("m-bob"))
+    with pytest.raises(NotAMemberError, match="counterparty 'm-bob'"):
+        claim_rule(_claim_state(members=frozenset()), MENTORING, ann)
+    with pytest.raises(OutOfWindowError, match="after today"):
+        claim_rule(_claim_state(), replace(MENTORING, done_on=TODAY + timedelta(days=1)), ann)
+    with pytest.raises(WrongRouteError, match="session register"):
+        claim_rule(_claim_state(rule=V1.rule("workshop.attended")), MENTORING, ann)
+    with pytest.raises(DuplicateEvidenceError, match="claim 5"):
+        claim_rule(_claim_state(earlier=5), MENTORING, ann)
+    refusal = NotFoundError("no working group arts")
+    with pytest.raises(NotFoundError, match="no working group arts"):
+        claim_rule(_claim_state(group_refusal=refusal), MENTORING, ann)
+    full = (Cap("monthly", 10, 9, "all credits"),)
+    with pytest.raises(OverCapError, match="monthly"):
+        claim_rule(_claim_state(caps=full), MENTORING, ann)
+
+
+def test_a_register_is_recorded_by_a_convenor_of_members_other_than_themself() -> None:
+    state = SessionState(
+        V1.rule("workshop.attended"), TODAY, timedelta(days=90), frozenset({"m-ann"}), None
+    )
+    register = SessionBody("workshop.attended", TODAY, ("m-ann",), "Bids", None)
+    session_rule(replace(state, convenes=True), register, CAT)
+    with pytest.raises(NotAuthorisedError, match="only a convenor"):
+        session_rule(state, register, CAT)
+    with pytest.raises(SelfApprovalError, match="their own register"):
+        session_rule(replace(state, convenes=True), register, member("m-ann"))
+    with pytest.raises(NotAMemberError, match="attendee 'm-dan'"):
+        session_rule(replace(state, convenes=True), replace(register, attendees=("m-dan",)), CAT)
+    mentoring = replace(state, rule=V1.rule("mentoring.hour"), convenes=True)
+    with pytest.raises(WrongRouteError, match="it is claimed"):
+        session_rule(mentoring, register, CAT)
