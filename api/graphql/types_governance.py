@@ -8,7 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.context import Info
-from api.graphql.fields import copy_fields, field
+from api.graphql.fields import RecordType, copy_fields, field, record_type
 from api.graphql.pagination import (
     Connection,
     Page,
@@ -38,42 +38,27 @@ def _hidden(record: ProposalRecord) -> bool:
     return record.opening.hidden and record.seal_private_key is None
 
 
-@strawberry.type(description="A member's role in a working group.")
-class Membership:
-    group: str
-    member: str
-    role: str = strawberry.field(description="convenor, member or observer.")
-    since_seq: int
-
-    @classmethod
-    def from_domain(cls, record: MembershipRecord) -> Membership:
-        return copy_fields(cls, record)
+@record_type(
+    MembershipRecord,
+    "A member's role in a working group.",
+    {"role": "convenor, member or observer."},
+)
+class Membership(RecordType):
+    pass
 
 
-@strawberry.type(description="A request to join a working group and what became of it.")
-class JoinRequest:
-    seq: int
-    group: str
-    member: str
-    role: str
-    status: str
-    closed_by: int | None
-
-    @classmethod
-    def from_domain(cls, record: RequestRecord) -> JoinRequest:
-        return copy_fields(cls, record)
+@record_type(RequestRecord, "A request to join a working group and what became of it.")
+class JoinRequest(RecordType):
+    pass
 
 
-@strawberry.type(description="A version of a group's terms of reference (text off the log).")
-class Terms:
-    group: str
-    version: int
+@record_type(
+    TermsRecord,
+    "A version of a group's terms of reference (text off the log).",
+    {"decision": "The decision that adopted this version."},
+)
+class Terms(RecordType):
     sha256: str
-    decision: int = strawberry.field(description="The decision that adopted this version.")
-
-    @classmethod
-    def from_domain(cls, record: TermsRecord) -> Terms:
-        return copy_fields(cls, record)
 
     @field(description="The text, while it is kept (null once erased).")
     async def text(self, info: Info) -> str | None:
