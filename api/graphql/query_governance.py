@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.graphql.context import Info
-from api.graphql.pagination import Connection, Page, from_list, from_rows, relay
+from api.graphql.pagination import Connection, Page, from_list_by_position, from_rows, relay
 from api.graphql.types_governance import Proposal, WorkingGroup
 from governance import reports, store
 
@@ -63,5 +63,4 @@ async def electorate(
     registry = await info.context.registry()
     async with info.context.read() as conn:
         voters = await reports.electorate_now(conn, registry, group)
-    numbered = list(enumerate(voters))
-    return from_list(p, numbered, lambda item: item[0], lambda item: item[1])
+    return from_list_by_position(p, voters, lambda voter: voter)
