@@ -15,16 +15,14 @@ async def groups(
     p: Page,
 ) -> Connection[WorkingGroup]:
     """Working groups in the order they were created."""
-    await info.context.log_reader()
-    async with info.context.read() as conn:
+    async with info.context.log_read() as conn:
         found = await store.groups_page(conn, p.window)
     return from_rows(p, found, lambda g: g.created_seq, WorkingGroup.from_domain)
 
 
 async def group(info: Info, slug: str) -> WorkingGroup | None:
     """The working group ``slug``."""
-    await info.context.log_reader()
-    async with info.context.read() as conn:
+    async with info.context.log_read() as conn:
         record = await store.group(conn, slug)
     return None if record is None else WorkingGroup.from_domain(record)
 
@@ -38,8 +36,7 @@ async def proposals(
     p: Page,
 ) -> Connection[Proposal]:
     """Proposals in log order; filter by group (``assembly`` too) and status."""
-    await info.context.log_reader()
-    async with info.context.read() as conn:
+    async with info.context.log_read() as conn:
         found = await store.proposals_page(conn, p.window, group=group, status=status)
     return from_rows(p, found, lambda r: r.seq, Proposal.from_domain)
 
