@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TypeAlias
 
 from governance.errors import TallyError
 from governance.tally._ties import first_in_order, tie_order, tie_record
@@ -117,6 +118,37 @@ def option_tally(
     )
 
 
+CountRounds: TypeAlias = Callable[[], tuple[Sequence[dict[str, Json]], Decision]]
+"""The rounds of an option method's count and who won, once its quorum is met."""
+
+
+def quorum_gated_tally(
+    *,
+    method: str,
+    algorithm: str,
+    counts: Sequence[int],
+    n_ballots: int,
+    rules: Rules,
+    count: CountRounds,
+) -> Tally:
+    """The tally of an option method: no count when the quorum is not met (headline ``counts``
+    only), else ``count()``'s rounds and decision."""
+    if not quorum_met(n_ballots, rules):
+        return unmet_quorum_tally(
+            method=method, algorithm=algorithm, counts=counts, n_ballots=n_ballots, rules=rules
+        )
+    rounds, decision = count()
+    return option_tally(
+        method=method,
+        algorithm=algorithm,
+        counts=counts,
+        n_ballots=n_ballots,
+        rules=rules,
+        rounds=rounds,
+        decision=decision,
+    )
+
+
 def highest_total_tally(
     *, method: str, algorithm: str, totals: Sequence[int], n_ballots: int, rules: Rules
 ) -> Tally:
@@ -126,25 +158,24 @@ def highest_total_tally(
     2. If the highest total is 0 (no ballots, or no support for any option), there is no winner.
     3. The option with the highest total wins; several leaders are a tie (``choose_winner``).
     """
-    if not quorum_met(n_ballots, rules):
-        return unmet_quorum_tally(
-            method=method, algorithm=algorithm, counts=totals, n_ballots=n_ballots, rules=rules
-        )
-    highest = max(totals)
-    leaders = [option for option, total in enumerate(totals) if total == highest]
-    record: dict[str, Json] = {
-        "step": "totals",
-        "totals": list(totals),
-        "highest": highest,
-        "leaders": leaders,
-    }
-    decision = Decision("no_support", None) if highest == 0 else choose_winner(leaders, rules)
-    return option_tally(
+
+    def count() -> tuple[list[dict[str, Json]], Decision]:
+        highest = max(totals)
+        leaders = [option for option, total in enumerate(totals) if total == highest]
+        record: dict[str, Json] = {
+            "step": "totals",
+            "totals": list(totals),
+            "highest": highest,
+            "leaders": leaders,
+        }
+        decision = Decision("no_support", None) if highest == 0 else choose_winner(leaders, rules)
+        return [record], decision
+
+    return quorum_gated_tally(
         method=method,
         algorithm=algorithm,
         counts=totals,
         n_ballots=n_ballots,
         rules=rules,
-        rounds=[record],
-        decision=decision,
+        count=count,
     )
