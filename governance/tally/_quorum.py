@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import TypeAlias
 
@@ -70,54 +70,6 @@ def choose_winner(leaders: Sequence[int], rules: Rules) -> Decision:
     return Decision("winner", winner, tied, tie_broken=True, record=record)
 
 
-def unmet_quorum_tally(
-    *, method: str, algorithm: str, counts: Sequence[int], n_ballots: int, rules: Rules
-) -> Tally:
-    """Return the tally of a vote whose quorum was not met: headline counts, no count, no winner."""
-    return Tally(
-        method=method,
-        algorithm=algorithm,
-        outcome="quorum_not_met",
-        winner=None,
-        passed=None,
-        ballots=n_ballots,
-        electorate_size=rules.electorate_size,
-        quorum_met=False,
-        counts=tuple(counts),
-        rounds=(quorum_record(n_ballots, rules),),
-    )
-
-
-def option_tally(
-    *,
-    method: str,
-    algorithm: str,
-    counts: Sequence[int],
-    n_ballots: int,
-    rules: Rules,
-    rounds: Sequence[dict[str, Json]],
-    decision: Decision,
-) -> Tally:
-    """Assemble the ``Tally`` of an option method whose quorum was met."""
-    extra = (decision.record,) if decision.record is not None else ()
-    return Tally(
-        method=method,
-        algorithm=algorithm,
-        outcome=decision.outcome,
-        winner=decision.winner,
-        passed=None,
-        ballots=n_ballots,
-        electorate_size=rules.electorate_size,
-        quorum_met=True,
-        counts=tuple(counts),
-        rounds=(quorum_record(n_ballots, rules), *rounds, *extra),
-        tied=decision.tied,
-        tie_broken=decision.tie_broken,
-        tie_break="seeded" if decision.tie_broken else None,
-        tie_order=tie_order(rules),
-    )
-
-
 CountRounds: TypeAlias = Callable[[], tuple[Sequence[dict[str, Json]], Decision]]
 """The rounds of an option method's count and who won, once its quorum is met."""
 
@@ -131,21 +83,37 @@ def quorum_gated_tally(
     rules: Rules,
     count: CountRounds,
 ) -> Tally:
-    """The tally of an option method: no count when the quorum is not met (headline ``counts``
-    only), else ``count()``'s rounds and decision."""
-    if not quorum_met(n_ballots, rules):
-        return unmet_quorum_tally(
-            method=method, algorithm=algorithm, counts=counts, n_ballots=n_ballots, rules=rules
-        )
-    rounds, decision = count()
-    return option_tally(
+    """The ``Tally`` of an option method, with headline ``counts``.
+
+    If the quorum is not met there is no count and no winner; otherwise ``count()`` gives the
+    rounds (after the quorum check's) and the decision.
+    """
+    unmet = Tally(
         method=method,
         algorithm=algorithm,
-        counts=counts,
-        n_ballots=n_ballots,
-        rules=rules,
-        rounds=rounds,
-        decision=decision,
+        outcome="quorum_not_met",
+        winner=None,
+        passed=None,
+        ballots=n_ballots,
+        electorate_size=rules.electorate_size,
+        quorum_met=False,
+        counts=tuple(counts),
+        rounds=(quorum_record(n_ballots, rules),),
+    )
+    if not quorum_met(n_ballots, rules):
+        return unmet
+    rounds, decision = count()
+    extra = (decision.record,) if decision.record is not None else ()
+    return replace(
+        unmet,
+        outcome=decision.outcome,
+        winner=decision.winner,
+        quorum_met=True,
+        rounds=(*unmet.rounds, *rounds, *extra),
+        tied=decision.tied,
+        tie_broken=decision.tie_broken,
+        tie_break="seeded" if decision.tie_broken else None,
+        tie_order=tie_order(rules),
     )
 
 
