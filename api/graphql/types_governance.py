@@ -254,16 +254,11 @@ class Proposal:
     def from_domain(cls, record: ProposalRecord) -> Proposal:
         opening = record.opening
         spec = opening.rules
-        rules = FrozenRules(
-            algorithm=spec.algorithm,
+        rules = copy_fields(
+            FrozenRules,
+            spec,
             quorum=f"{spec.quorum.numerator}/{spec.quorum.denominator}",
             threshold=f"{spec.threshold.numerator}/{spec.threshold.denominator}",
-            tie_rule=spec.tie_rule,
-            consent=spec.consent,
-            min_choices=spec.min_choices,
-            max_choices=spec.max_choices,
-            dots=spec.dots,
-            max_score=spec.max_score,
         )
         return cls(
             record=record,
