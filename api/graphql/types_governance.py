@@ -199,16 +199,8 @@ class Ballot:
     @classmethod
     def from_domain(cls, record: BallotRecord, *, hidden: bool) -> Ballot:
         content = None if hidden or record.ballot is None else JSON(dict(record.ballot))
-        return cls(
-            seq=record.seq,
-            proposal=record.proposal,
-            member=record.member,
-            ballot=content,
-            sealed=None if record.sealed is None else b64encode(record.sealed),
-            superseded_by=record.superseded_by,
-            spoiled=record.spoiled,
-            logged_at=record.logged_at,
-        )
+        sealed = None if record.sealed is None else b64encode(record.sealed)
+        return copy_fields(cls, record, ballot=content, sealed=sealed)
 
 
 @strawberry.type(description="Who in the electorate has not voted, and what a motion needs.")
