@@ -80,5 +80,12 @@ class Context:
         viewer.require_log(self.state.settings.private_log)
         return viewer
 
+    @asynccontextmanager
+    async def log_read(self) -> AsyncIterator[Connection]:
+        """``read()`` once the viewer is allowed to read the log (see ``log_reader``)."""
+        await self.log_reader()
+        async with self.read() as conn:
+            yield conn
+
 
 Info: TypeAlias = strawberry.Info[Context, None]

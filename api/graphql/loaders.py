@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -50,21 +51,36 @@ def _loader(
     return DataLoader(load_fn=load)
 
 
+class _Batched(Generic[K, V]):
+    """A ``Loaders`` attribute: the request's DataLoader of ``fetch``, made on first use, giving
+    (a copy of) ``missing`` for a key that ``fetch`` does not find."""
+
+    def __init__(
+        self, fetch: Callable[[Connection, list[K]], Awaitable[Mapping[K, V]]], missing: V
+    ) -> None:
+        self._fetch = fetch
+        self._missing = missing
+
+    def __set_name__(self, owner: type[Loaders], name: str) -> None:
+        self._name = name
+
+    def __get__(self, loaders: Loaders, owner: type[Loaders] | None = None) -> DataLoader[K, V]:
+        made = _loader(loaders.engine, self._fetch, copy(self._missing))
+        loaders.__dict__[self._name] = made  # as ``cached_property`` keeps it
+        return made
+
+
 class Loaders:
     """The DataLoaders of one request, made on first use."""
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+        self.engine = engine
 
-    @cached_property
-    def entry(self) -> DataLoader[int, EntryRow | None]:
-        """Entries by seq."""
-        return _loader(self._engine, entries_at, None)
+    entry: _Batched[int, EntryRow | None] = _Batched(entries_at, None)
+    """Entries by seq."""
 
-    @cached_property
-    def personal(self) -> DataLoader[str, PersonalData | None]:
-        """Directory rows by member id."""
-        return _loader(self._engine, directory.personal_data_of, None)
+    personal: _Batched[str, PersonalData | None] = _Batched(directory.personal_data_of, None)
+    """Directory rows by member id."""
 
     @cached_property
     def credits(self) -> DataLoader[CreditsKey, int | StatementPage]:
@@ -100,7 +116,7 @@ class Loaders:
                 found[(member, None)] = ends[member]
             return found
 
-        return _loader(self._engine, fetch, 0)
+        return _loader(self.engine, fetch, 0)
 
     async def balance(self, member: str) -> int:
         """``member``'s lifetime balance."""
@@ -130,49 +146,35 @@ class Loaders:
                     found[(member, day)] = total
             return found
 
-        return _loader(self._engine, fetch, 0)
+        return _loader(self.engine, fetch, 0)
 
-    @cached_property
-    def award(self) -> DataLoader[int, AwardRecord | None]:
-        """Awards by seq."""
-        return _loader(self._engine, store.awards_at, None)
+    award: _Batched[int, AwardRecord | None] = _Batched(store.awards_at, None)
+    """Awards by seq."""
 
-    @cached_property
-    def disputes(self) -> DataLoader[int, list[DisputeRecord]]:
-        """Disputes by award seq."""
-        return _loader(self._engine, store.disputes_of_awards, [])
+    disputes: _Batched[int, list[DisputeRecord]] = _Batched(store.disputes_of_awards, [])
+    """Disputes by award seq."""
 
-    @cached_property
-    def groups_of(self) -> DataLoader[str, list[MembershipRecord]]:
-        """Group memberships by member id."""
-        return _loader(self._engine, governance_store.groups_of_members, [])
+    groups_of: _Batched[str, list[MembershipRecord]] = _Batched(
+        governance_store.groups_of_members, []
+    )
+    """Group memberships by member id."""
 
-    @cached_property
-    def members_of(self) -> DataLoader[str, list[MembershipRecord]]:
-        """Memberships by group slug."""
-        return _loader(self._engine, governance_store.members_of_groups, [])
+    members_of: _Batched[str, list[MembershipRecord]] = _Batched(
+        governance_store.members_of_groups, []
+    )
+    """Memberships by group slug."""
 
-    @cached_property
-    def terms(self) -> DataLoader[str, TermsRecord | None]:
-        """Terms of reference in force by group slug."""
-        return _loader(self._engine, governance_store.terms_of_groups, None)
+    terms: _Batched[str, TermsRecord | None] = _Batched(governance_store.terms_of_groups, None)
+    """Terms of reference in force by group slug."""
 
-    @cached_property
-    def proposal(self) -> DataLoader[int, ProposalRecord | None]:
-        """Proposals by seq."""
-        return _loader(self._engine, governance_store.proposals_at, None)
+    proposal: _Batched[int, ProposalRecord | None] = _Batched(governance_store.proposals_at, None)
+    """Proposals by seq."""
 
-    @cached_property
-    def ballots(self) -> DataLoader[int, list[BallotRecord]]:
-        """Every ballot of a proposal (superseded ones too), by proposal seq."""
-        return _loader(self._engine, governance_store.ballots_of_proposals, [])
+    ballots: _Batched[int, list[BallotRecord]] = _Batched(governance_store.ballots_of_proposals, [])
+    """Every ballot of a proposal (superseded ones too), by proposal seq."""
 
-    @cached_property
-    def text(self) -> DataLoader[str, str | None]:
-        """Kept texts (proposal bodies, terms, outcome statements) by SHA-256."""
-        return _loader(self._engine, governance_store.texts_of, None)
+    text: _Batched[str, str | None] = _Batched(governance_store.texts_of, None)
+    """Kept texts (proposal bodies, terms, outcome statements) by SHA-256."""
 
-    @cached_property
-    def voters(self) -> DataLoader[int, int]:
-        """How many have voted, by proposal seq."""
-        return _loader(self._engine, governance_store.voter_counts, 0)
+    voters: _Batched[int, int] = _Batched(governance_store.voter_counts, 0)
+    """How many have voted, by proposal seq."""

@@ -236,6 +236,12 @@ def from_list_by_name(
     return _slice(p, items, key, p.after, p.before, node)
 
 
+def from_list_by_position(p: Page, items: Sequence[R], node: Callable[[R], T]) -> Connection[T]:
+    """A page of ``items`` in their order, each keyed by its position (from 0), built in memory."""
+    numbered = list(enumerate(items))
+    return from_list(p, numbered, lambda item: item[0], lambda item: node(item[1]))
+
+
 K = TypeVar("K", int, str)
 
 

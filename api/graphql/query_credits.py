@@ -58,24 +58,21 @@ async def award(info: Info, seq: int) -> Award | None:
 
 async def claim(info: Info, seq: int) -> Claim | None:
     """The claim made at entry ``seq``."""
-    await info.context.log_reader()
-    async with info.context.read() as conn:
+    async with info.context.log_read() as conn:
         record = await store.claim(conn, seq)
     return None if record is None else Claim.from_domain(record)
 
 
 async def session(info: Info, seq: int) -> Session | None:
     """The session register recorded at entry ``seq``."""
-    await info.context.log_reader()
-    async with info.context.read() as conn:
+    async with info.context.log_read() as conn:
         record = await store.session(conn, seq)
     return None if record is None else Session.from_domain(record)
 
 
 async def rule_table(info: Info, version: int | None = None) -> RuleTable | None:
     """Rule table ``version``, or the one in force."""
-    await info.context.log_reader()
-    async with info.context.read() as conn:
+    async with info.context.log_read() as conn:
         table = await store.rule_table(conn, version)
     return None if table is None else RuleTable.from_domain(table)
 
@@ -87,7 +84,6 @@ async def rule_tables(
     p: Page,
 ) -> Connection[RuleTable]:
     """Every adopted version of the rule table, oldest first."""
-    await info.context.log_reader()
-    async with info.context.read() as conn:
+    async with info.context.log_read() as conn:
         found = await store.rule_tables_page(conn, p.window)
     return from_rows(p, found, lambda table: table.version, RuleTable.from_domain)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.graphql.context import Info
-from api.graphql.pagination import Connection, Page, from_list, from_rows, relay
+from api.graphql.pagination import Connection, Page, from_list_by_position, from_rows, relay
 from api.graphql.types_governance import Proposal, WorkingGroup
 from governance import reports, store
 
@@ -15,16 +15,14 @@ async def groups(
     p: Page,
 ) -> Connection[WorkingGroup]:
     """Working groups in the order they were created."""
-    await info.context.log_reader()
-    async with info.context.read() as conn:
+    async with info.context.log_read() as conn:
         found = await store.groups_page(conn, p.window)
     return from_rows(p, found, lambda g: g.created_seq, WorkingGroup.from_domain)
 
 
 async def group(info: Info, slug: str) -> WorkingGroup | None:
     """The working group ``slug``."""
-    await info.context.log_reader()
-    async with info.context.read() as conn:
+    async with info.context.log_read() as conn:
         record = await store.group(conn, slug)
     return None if record is None else WorkingGroup.from_domain(record)
 
@@ -38,8 +36,7 @@ async def proposals(
     p: Page,
 ) -> Connection[Proposal]:
     """Proposals in log order; filter by group (``assembly`` too) and status."""
-    await info.context.log_reader()
-    async with info.context.read() as conn:
+    async with info.context.log_read() as conn:
         found = await store.proposals_page(conn, p.window, group=group, status=status)
     return from_rows(p, found, lambda r: r.seq, Proposal.from_domain)
 
@@ -63,5 +60,4 @@ async def electorate(
     registry = await info.context.registry()
     async with info.context.read() as conn:
         voters = await reports.electorate_now(conn, registry, group)
-    numbered = list(enumerate(voters))
-    return from_list(p, numbered, lambda item: item[0], lambda item: item[1])
+    return from_list_by_position(p, voters, lambda voter: voter)

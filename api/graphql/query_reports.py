@@ -8,7 +8,7 @@ import strawberry
 
 from api.errors import BadRequestError
 from api.graphql.context import Info
-from api.graphql.pagination import Connection, Page, from_list, relay
+from api.graphql.pagination import Connection, Page, from_list_by_position, relay
 from ledger.credits import reports
 from ledger.credits.distribution import decimal_string
 from ledger.credits.export import social_value_csv, social_value_text
@@ -123,13 +123,7 @@ async def totals(
     registry = await info.context.registry()
     async with info.context.read() as conn:
         found = await reports.totals(conn, registry, dimension.value)
-    numbered = list(enumerate(found))
-    return from_list(
-        p,
-        numbered,
-        lambda item: item[0],
-        lambda item: Total(key=item[1].key, credits=item[1].credits),
-    )
+    return from_list_by_position(p, found, lambda t: Total(key=t.key, credits=t.credits))
 
 
 async def distribution(info: Info, kind: str | None = None) -> Distribution:

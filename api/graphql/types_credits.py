@@ -113,19 +113,7 @@ class Rule:
 
     @classmethod
     def from_domain(cls, rule: DomainRule) -> Rule:
-        caps = Caps(
-            per_member_month=rule.caps.per_member_month,
-            per_pair_month=rule.caps.per_pair_month,
-            per_bid=rule.caps.per_bid,
-        )
-        return cls(
-            activity=rule.activity,
-            label=rule.label,
-            credits=rule.credits,
-            evidence=rule.evidence,
-            approver=rule.approver,
-            caps=caps,
-        )
+        return copy_fields(cls, rule, caps=copy_fields(Caps, rule.caps))
 
 
 @strawberry.type(description="A version of the credit rule table.")
@@ -139,10 +127,9 @@ class RuleTable:
 
     @classmethod
     def from_domain(cls, table: DomainTable) -> RuleTable:
-        return cls(
-            version=table.version,
-            monthly_cap_per_member=table.monthly_cap_per_member,
-            decision=table.decision,
+        return copy_fields(
+            cls,
+            table,
             digest=table.digest(),
             rules=[Rule.from_domain(rule) for rule in table.rules.values()],
             body=JSON(table.to_json()),

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from api.graphql.context import Info
-from api.graphql.fields import copy_fields, field
+from api.graphql.fields import RecordType, copy_fields, field, record_type
 from api.graphql.pagination import (
     Connection,
     Page,
@@ -38,42 +38,27 @@ def _hidden(record: ProposalRecord) -> bool:
     return record.opening.hidden and record.seal_private_key is None
 
 
-@strawberry.type(description="A member's role in a working group.")
-class Membership:
-    group: str
-    member: str
-    role: str = strawberry.field(description="convenor, member or observer.")
-    since_seq: int
-
-    @classmethod
-    def from_domain(cls, record: MembershipRecord) -> Membership:
-        return copy_fields(cls, record)
+@record_type(
+    MembershipRecord,
+    "A member's role in a working group.",
+    {"role": "convenor, member or observer."},
+)
+class Membership(RecordType):
+    pass
 
 
-@strawberry.type(description="A request to join a working group and what became of it.")
-class JoinRequest:
-    seq: int
-    group: str
-    member: str
-    role: str
-    status: str
-    closed_by: int | None
-
-    @classmethod
-    def from_domain(cls, record: RequestRecord) -> JoinRequest:
-        return copy_fields(cls, record)
+@record_type(RequestRecord, "A request to join a working group and what became of it.")
+class JoinRequest(RecordType):
+    pass
 
 
-@strawberry.type(description="A version of a group's terms of reference (text off the log).")
-class Terms:
-    group: str
-    version: int
+@record_type(
+    TermsRecord,
+    "A version of a group's terms of reference (text off the log).",
+    {"decision": "The decision that adopted this version."},
+)
+class Terms(RecordType):
     sha256: str
-    decision: int = strawberry.field(description="The decision that adopted this version.")
-
-    @classmethod
-    def from_domain(cls, record: TermsRecord) -> Terms:
-        return copy_fields(cls, record)
 
     @field(description="The text, while it is kept (null once erased).")
     async def text(self, info: Info) -> str | None:
@@ -214,16 +199,8 @@ class Ballot:
     @classmethod
     def from_domain(cls, record: BallotRecord, *, hidden: bool) -> Ballot:
         content = None if hidden or record.ballot is None else JSON(dict(record.ballot))
-        return cls(
-            seq=record.seq,
-            proposal=record.proposal,
-            member=record.member,
-            ballot=content,
-            sealed=None if record.sealed is None else b64encode(record.sealed),
-            superseded_by=record.superseded_by,
-            spoiled=record.spoiled,
-            logged_at=record.logged_at,
-        )
+        sealed = None if record.sealed is None else b64encode(record.sealed)
+        return copy_fields(cls, record, ballot=content, sealed=sealed)
 
 
 @strawberry.type(description="Who in the electorate has not voted, and what a motion needs.")
@@ -269,16 +246,11 @@ class Proposal:
     def from_domain(cls, record: ProposalRecord) -> Proposal:
         opening = record.opening
         spec = opening.rules
-        rules = FrozenRules(
-            algorithm=spec.algorithm,
+        rules = copy_fields(
+            FrozenRules,
+            spec,
             quorum=f"{spec.quorum.numerator}/{spec.quorum.denominator}",
             threshold=f"{spec.threshold.numerator}/{spec.threshold.denominator}",
-            tie_rule=spec.tie_rule,
-            consent=spec.consent,
-            min_choices=spec.min_choices,
-            max_choices=spec.max_choices,
-            dots=spec.dots,
-            max_score=spec.max_score,
         )
         return cls(
             record=record,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
+from typing import TypeAlias
 
 from governance.errors import TallyError
 from governance.tally._ties import first_in_order, tie_order, tie_record
@@ -69,11 +70,25 @@ def choose_winner(leaders: Sequence[int], rules: Rules) -> Decision:
     return Decision("winner", winner, tied, tie_broken=True, record=record)
 
 
-def unmet_quorum_tally(
-    *, method: str, algorithm: str, counts: Sequence[int], n_ballots: int, rules: Rules
+CountRounds: TypeAlias = Callable[[], tuple[Sequence[dict[str, Json]], Decision]]
+"""The rounds of an option method's count and who won, once its quorum is met."""
+
+
+def quorum_gated_tally(
+    *,
+    method: str,
+    algorithm: str,
+    counts: Sequence[int],
+    n_ballots: int,
+    rules: Rules,
+    count: CountRounds,
 ) -> Tally:
-    """Return the tally of a vote whose quorum was not met: headline counts, no count, no winner."""
-    return Tally(
+    """The ``Tally`` of an option method, with headline ``counts``.
+
+    If the quorum is not met there is no count and no winner; otherwise ``count()`` gives the
+    rounds (after the quorum check's) and the decision.
+    """
+    unmet = Tally(
         method=method,
         algorithm=algorithm,
         outcome="quorum_not_met",
@@ -85,31 +100,16 @@ def unmet_quorum_tally(
         counts=tuple(counts),
         rounds=(quorum_record(n_ballots, rules),),
     )
-
-
-def option_tally(
-    *,
-    method: str,
-    algorithm: str,
-    counts: Sequence[int],
-    n_ballots: int,
-    rules: Rules,
-    rounds: Sequence[dict[str, Json]],
-    decision: Decision,
-) -> Tally:
-    """Assemble the ``Tally`` of an option method whose quorum was met."""
+    if not quorum_met(n_ballots, rules):
+        return unmet
+    rounds, decision = count()
     extra = (decision.record,) if decision.record is not None else ()
-    return Tally(
-        method=method,
-        algorithm=algorithm,
+    return replace(
+        unmet,
         outcome=decision.outcome,
         winner=decision.winner,
-        passed=None,
-        ballots=n_ballots,
-        electorate_size=rules.electorate_size,
         quorum_met=True,
-        counts=tuple(counts),
-        rounds=(quorum_record(n_ballots, rules), *rounds, *extra),
+        rounds=(*unmet.rounds, *rounds, *extra),
         tied=decision.tied,
         tie_broken=decision.tie_broken,
         tie_break="seeded" if decision.tie_broken else None,
@@ -126,25 +126,24 @@ def highest_total_tally(
     2. If the highest total is 0 (no ballots, or no support for any option), there is no winner.
     3. The option with the highest total wins; several leaders are a tie (``choose_winner``).
     """
-    if not quorum_met(n_ballots, rules):
-        return unmet_quorum_tally(
-            method=method, algorithm=algorithm, counts=totals, n_ballots=n_ballots, rules=rules
-        )
-    highest = max(totals)
-    leaders = [option for option, total in enumerate(totals) if total == highest]
-    record: dict[str, Json] = {
-        "step": "totals",
-        "totals": list(totals),
-        "highest": highest,
-        "leaders": leaders,
-    }
-    decision = Decision("no_support", None) if highest == 0 else choose_winner(leaders, rules)
-    return option_tally(
+
+    def count() -> tuple[list[dict[str, Json]], Decision]:
+        highest = max(totals)
+        leaders = [option for option, total in enumerate(totals) if total == highest]
+        record: dict[str, Json] = {
+            "step": "totals",
+            "totals": list(totals),
+            "highest": highest,
+            "leaders": leaders,
+        }
+        decision = Decision("no_support", None) if highest == 0 else choose_winner(leaders, rules)
+        return [record], decision
+
+    return quorum_gated_tally(
         method=method,
         algorithm=algorithm,
         counts=totals,
         n_ballots=n_ballots,
         rules=rules,
-        rounds=[record],
-        decision=decision,
+        count=count,
     )

@@ -12,13 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from governance.errors import InvalidBallotError
 from governance.tally._ballots import check_option_rules, read_fields, read_option_list
-from governance.tally._quorum import (
-    Decision,
-    check_ballot_count,
-    option_tally,
-    quorum_met,
-    unmet_quorum_tally,
-)
+from governance.tally._quorum import Decision, check_ballot_count, quorum_gated_tally
 from governance.tally.base import Json, Rules, Tally
 
 RankedCount = Callable[[Counter[tuple[int, ...]], Rules], tuple[list[dict[str, Json]], Decision]]
@@ -65,25 +59,17 @@ class RankedMethod:
         check_ballot_count(len(ballots), rules)
         groups = group_rankings(ballots, rules)
         firsts = first_preferences(groups, rules.n_options)
-        n_ballots = len(ballots)
-        if not quorum_met(n_ballots, rules):
-            return unmet_quorum_tally(
-                method=self.name,
-                algorithm=self.algorithm,
-                counts=firsts,
-                n_ballots=n_ballots,
-                rules=rules,
-            )
-        rounds: list[dict[str, Json]] = []
-        decision = Decision("no_support", None)
-        if groups:
-            rounds, decision = type(self).count(groups, rules)
-        return option_tally(
+
+        def count() -> tuple[list[dict[str, Json]], Decision]:
+            if not groups:
+                return [], Decision("no_support", None)
+            return type(self).count(groups, rules)
+
+        return quorum_gated_tally(
             method=self.name,
             algorithm=self.algorithm,
             counts=firsts,
-            n_ballots=n_ballots,
+            n_ballots=len(ballots),
             rules=rules,
-            rounds=rounds,
-            decision=decision,
+            count=count,
         )

@@ -9,13 +9,13 @@ approvals wins. No quorum or no approvals means no winner; a tie goes to the tie
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Final
 
 from governance.errors import InvalidBallotError
-from governance.tally._ballots import check_option_rules, read_fields, read_option_list
-from governance.tally._quorum import check_ballot_count, highest_total_tally
-from governance.tally.base import Rules, Tally
+from governance.tally._ballots import read_fields, read_option_list
+from governance.tally._totals import TotalsMethod
+from governance.tally.base import Rules
 
 ALGORITHM_VERSION: Final = "approval/1"
 
@@ -31,29 +31,14 @@ def read_approvals(ballot: Mapping[str, object], rules: Rules) -> tuple[int, ...
     return approved
 
 
-class Approval:
+def _read_votes(ballot: Mapping[str, object], rules: Rules) -> dict[int, int]:
+    """Return ``{approved option: 1}`` for every approved option."""
+    return dict.fromkeys(read_approvals(ballot, rules), 1)
+
+
+class Approval(TotalsMethod):
     """Approval voting; see module docstring."""
 
-    name: Final = "approval"
-    algorithm: Final = ALGORITHM_VERSION
-
-    def validate_ballot(self, ballot: Mapping[str, object], rules: Rules) -> None:
-        """Raise ``InvalidBallotError`` unless it approves distinct options, within limits."""
-        check_option_rules(rules, self.name)
-        read_approvals(ballot, rules)
-
-    def tally(self, ballots: Sequence[Mapping[str, object]], rules: Rules) -> Tally:
-        """Count ``ballots`` by the rule in the module docstring."""
-        check_option_rules(rules, self.name)
-        check_ballot_count(len(ballots), rules)
-        totals = [0] * rules.n_options
-        for ballot in ballots:
-            for option in read_approvals(ballot, rules):
-                totals[option] += 1
-        return highest_total_tally(
-            method=self.name,
-            algorithm=self.algorithm,
-            totals=totals,
-            n_ballots=len(ballots),
-            rules=rules,
-        )
+    name = "approval"
+    algorithm = ALGORITHM_VERSION
+    read_amounts = staticmethod(_read_votes)

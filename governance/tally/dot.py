@@ -10,13 +10,13 @@ No quorum or no dots at all means no winner; a tie goes to the tie rule.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Final
 
 from governance.errors import InvalidBallotError, InvalidRulesError
 from governance.tally._ballots import check_option_rules, read_fields, read_option_map
-from governance.tally._quorum import check_ballot_count, highest_total_tally
-from governance.tally.base import Rules, Tally
+from governance.tally._totals import TotalsMethod
+from governance.tally.base import Rules
 
 ALGORITHM_VERSION: Final = "dot/1"
 
@@ -30,35 +30,15 @@ def read_dots(ballot: Mapping[str, object], rules: Rules) -> dict[int, int]:
     return dots
 
 
-def _check_rules(rules: Rules) -> None:
-    check_option_rules(rules, "dot")
-    if rules.dots < 1:
-        raise InvalidRulesError("a dot vote needs a budget of at least one dot")
-
-
-class Dot:
+class Dot(TotalsMethod):
     """Dot voting; see module docstring."""
 
-    name: Final = "dot"
-    algorithm: Final = ALGORITHM_VERSION
+    name = "dot"
+    algorithm = ALGORITHM_VERSION
+    read_amounts = staticmethod(read_dots)
 
-    def validate_ballot(self, ballot: Mapping[str, object], rules: Rules) -> None:
-        """Raise ``InvalidBallotError`` unless the dots are ints >= 0 within the budget."""
-        _check_rules(rules)
-        read_dots(ballot, rules)
-
-    def tally(self, ballots: Sequence[Mapping[str, object]], rules: Rules) -> Tally:
-        """Count ``ballots`` by the rule in the module docstring."""
-        _check_rules(rules)
-        check_ballot_count(len(ballots), rules)
-        totals = [0] * rules.n_options
-        for ballot in ballots:
-            for option, dots in read_dots(ballot, rules).items():
-                totals[option] += dots
-        return highest_total_tally(
-            method=self.name,
-            algorithm=self.algorithm,
-            totals=totals,
-            n_ballots=len(ballots),
-            rules=rules,
-        )
+    def check_rules(self, rules: Rules) -> None:
+        """Raise ``InvalidRulesError`` unless ``rules`` give a budget of at least one dot."""
+        check_option_rules(rules, self.name)
+        if rules.dots < 1:
+            raise InvalidRulesError("a dot vote needs a budget of at least one dot")

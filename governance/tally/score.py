@@ -10,13 +10,13 @@ wins. No quorum or an all-zero result means no winner; a tie goes to the tie rul
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Final
 
 from governance.errors import InvalidBallotError
-from governance.tally._ballots import check_option_rules, read_fields, read_option_map
-from governance.tally._quorum import check_ballot_count, highest_total_tally
-from governance.tally.base import Rules, Tally
+from governance.tally._ballots import read_fields, read_option_map
+from governance.tally._totals import TotalsMethod
+from governance.tally.base import Rules
 
 ALGORITHM_VERSION: Final = "score/1"
 
@@ -32,29 +32,9 @@ def read_scores(ballot: Mapping[str, object], rules: Rules) -> dict[int, int]:
     return scores
 
 
-class Score:
+class Score(TotalsMethod):
     """Score voting; see module docstring."""
 
-    name: Final = "score"
-    algorithm: Final = ALGORITHM_VERSION
-
-    def validate_ballot(self, ballot: Mapping[str, object], rules: Rules) -> None:
-        """Raise ``InvalidBallotError`` unless every score is an int from 0 to ``max_score``."""
-        check_option_rules(rules, self.name)
-        read_scores(ballot, rules)
-
-    def tally(self, ballots: Sequence[Mapping[str, object]], rules: Rules) -> Tally:
-        """Count ``ballots`` by the rule in the module docstring."""
-        check_option_rules(rules, self.name)
-        check_ballot_count(len(ballots), rules)
-        totals = [0] * rules.n_options
-        for ballot in ballots:
-            for option, score in read_scores(ballot, rules).items():
-                totals[option] += score
-        return highest_total_tally(
-            method=self.name,
-            algorithm=self.algorithm,
-            totals=totals,
-            n_ballots=len(ballots),
-            rules=rules,
-        )
+    name = "score"
+    algorithm = ALGORITHM_VERSION
+    read_amounts = staticmethod(read_scores)

@@ -8,12 +8,12 @@ No quorum or no votes means no winner; a tie for most votes goes to the tie rule
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Final
 
-from governance.tally._ballots import check_option_rules, read_fields, read_option
-from governance.tally._quorum import check_ballot_count, highest_total_tally
-from governance.tally.base import Rules, Tally
+from governance.tally._ballots import read_fields, read_option
+from governance.tally._totals import TotalsMethod
+from governance.tally.base import Rules
 
 ALGORITHM_VERSION: Final = "single/1"
 
@@ -23,28 +23,14 @@ def read_single(ballot: Mapping[str, object], rules: Rules) -> int:
     return read_option(read_fields(ballot, {"choice"})["choice"], rules, "choice")
 
 
-class SingleChoice:
+def _read_vote(ballot: Mapping[str, object], rules: Rules) -> dict[int, int]:
+    """Return ``{chosen option: 1}``."""
+    return {read_single(ballot, rules): 1}
+
+
+class SingleChoice(TotalsMethod):
     """Plurality; see module docstring."""
 
-    name: Final = "single"
-    algorithm: Final = ALGORITHM_VERSION
-
-    def validate_ballot(self, ballot: Mapping[str, object], rules: Rules) -> None:
-        """Raise ``InvalidBallotError`` unless ``ballot`` names exactly one option."""
-        check_option_rules(rules, self.name)
-        read_single(ballot, rules)
-
-    def tally(self, ballots: Sequence[Mapping[str, object]], rules: Rules) -> Tally:
-        """Count ``ballots`` by the rule in the module docstring."""
-        check_option_rules(rules, self.name)
-        check_ballot_count(len(ballots), rules)
-        totals = [0] * rules.n_options
-        for ballot in ballots:
-            totals[read_single(ballot, rules)] += 1
-        return highest_total_tally(
-            method=self.name,
-            algorithm=self.algorithm,
-            totals=totals,
-            n_ballots=len(ballots),
-            rules=rules,
-        )
+    name = "single"
+    algorithm = ALGORITHM_VERSION
+    read_amounts = staticmethod(_read_vote)
