@@ -12,11 +12,12 @@ Every other credits module holds a ``ledger.sql.Connection`` and calls these fun
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar, get_args, get_type_hints
 
 from sqlalchemy import (
     BigInteger,
@@ -200,6 +201,58 @@ async def dump(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
     return result
 
 
+# -- records and rows ------------------------------------------------------------------
+
+_COLUMN = {"group": "working_group"}
+"""Record fields kept under another column name (``group`` is an SQL keyword)."""
+R = TypeVar("R")
+
+
+_DATES: dict[type[Any], frozenset[str]] = {}
+
+
+def _dates(cls: type[Any]) -> frozenset[str]:
+    """The fields of the record type ``cls`` that hold a date (kept as ISO text)."""
+    if cls not in _DATES:
+        hints = get_type_hints(cls)
+        _DATES[cls] = frozenset(
+            f.name
+            for f in dataclasses.fields(cls)
+            if date in (hints[f.name], *get_args(hints[f.name]))
+        )
+    return _DATES[cls]
+
+
+def _row_of(record: Any, *, leave_out: Collection[str] = (), **extra: Any) -> dict[str, Any]:
+    """The columns of ``record``: each field under its column, dates as ISO text; ``extra``
+    adds the columns the record does not hold."""
+    dates = _dates(type(record))
+    values = {}
+    for item in dataclasses.fields(record):
+        if item.name in leave_out:
+            continue
+        value = getattr(record, item.name)
+        if item.name in dates and value is not None:
+            value = value.isoformat()
+        values[_COLUMN.get(item.name, item.name)] = value
+    return {**values, **extra}
+
+
+def _record_of(cls: type[R], row: Any, **given: Any) -> R:
+    """A ``cls`` record from a row: each field from its column, ISO dates read back; fields in
+    ``given`` are not read from the row."""
+    dates = _dates(cls)
+    values = dict(given)
+    for item in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if item.name in given:
+            continue
+        value = getattr(row, _COLUMN.get(item.name, item.name))
+        if item.name in dates and value is not None:
+            value = date.fromisoformat(value)
+        values[item.name] = value
+    return cls(**values)
+
+
 # -- writes ----------------------------------------------------------------------------
 
 
@@ -222,18 +275,8 @@ async def insert_rule_table(
 
 async def insert_session(conn: Connection, record: SessionRecord, logged_at: str) -> None:
     """Project a session register and its attendees."""
-    await conn.execute(
-        insert(sessions).values(
-            seq=record.seq,
-            organiser=record.organiser,
-            activity=record.activity,
-            rule_version=record.rule_version,
-            held_on=record.held_on.isoformat(),
-            working_group=record.group,
-            title=record.title,
-            logged_at=logged_at,
-        )
-    )
+    row = _row_of(record, leave_out={"attendees"}, logged_at=logged_at)
+    await conn.execute(insert(sessions).values(**row))
     await conn.execute(
         insert(attendees),
         [
@@ -245,23 +288,7 @@ async def insert_session(conn: Connection, record: SessionRecord, logged_at: str
 
 async def insert_claim(conn: Connection, record: ClaimRecord, logged_at: str) -> None:
     """Project a new claim."""
-    await conn.execute(
-        insert(claims).values(
-            seq=record.seq,
-            member=record.member,
-            activity=record.activity,
-            rule_version=record.rule_version,
-            quantity=record.quantity,
-            evidence_sha256=record.evidence_sha256,
-            done_on=record.done_on.isoformat(),
-            counterparty=record.counterparty,
-            bid=record.bid,
-            working_group=record.group,
-            status=record.status,
-            closed_by=record.closed_by,
-            logged_at=logged_at,
-        )
-    )
+    await conn.execute(insert(claims).values(**_row_of(record, logged_at=logged_at)))
 
 
 async def close_claim(conn: Connection, *, claim: int, status: str, by: int) -> None:
@@ -276,44 +303,15 @@ async def insert_award(conn: Connection, record: AwardRecord) -> None:
     pair = (
         (None, None) if record.counterparty is None else pair_of(record.member, record.counterparty)
     )
-    await conn.execute(
-        insert(awards).values(
-            seq=record.seq,
-            member=record.member,
-            activity=record.activity,
-            rule_version=record.rule_version,
-            quantity=record.quantity,
-            credits=record.credits,
-            net=record.net,
-            approver=record.approver,
-            counterparty=record.counterparty,
-            pair_a=pair[0],
-            pair_b=pair[1],
-            bid=record.bid,
-            working_group=record.group,
-            activity_on=record.activity_on.isoformat(),
-            month=record.activity_on.strftime("%Y-%m"),
-            basis=record.basis,
-            basis_seq=record.basis_seq,
-            reversed_by=record.reversed_by,
-            logged_at=record.logged_at,
-        )
+    row = _row_of(
+        record, pair_a=pair[0], pair_b=pair[1], month=record.activity_on.strftime("%Y-%m")
     )
+    await conn.execute(insert(awards).values(**row))
 
 
 async def insert_correction(conn: Connection, record: CorrectionRecord) -> None:
     """Project a reversal or adjustment and change the award's net value by its credits."""
-    await conn.execute(
-        insert(corrections).values(
-            seq=record.seq,
-            award=record.award,
-            kind=record.kind,
-            credits=record.credits,
-            reason=record.reason,
-            signer=record.signer,
-            logged_at=record.logged_at,
-        )
-    )
+    await conn.execute(insert(corrections).values(**_row_of(record)))
     values: dict[str, Any] = {"net": awards.c.net + record.credits}
     if record.kind == "reversed":
         values["reversed_by"] = record.seq
@@ -322,15 +320,7 @@ async def insert_correction(conn: Connection, record: CorrectionRecord) -> None:
 
 async def insert_dispute(conn: Connection, record: DisputeRecord) -> None:
     """Project an open dispute."""
-    await conn.execute(
-        insert(disputes).values(
-            seq=record.seq,
-            award=record.award,
-            disputer=record.disputer,
-            reason=record.reason,
-            logged_at=record.logged_at,
-        )
-    )
+    await conn.execute(insert(disputes).values(**_row_of(record)))
 
 
 async def resolve_dispute(
@@ -365,40 +355,13 @@ async def session(conn: Connection, seq: int) -> SessionRecord | None:
         return None
     query = select(attendees.c.member).where(attendees.c.session == seq)
     members = (await conn.execute(query.order_by(attendees.c.position))).scalars().all()
-    return SessionRecord(
-        seq=row.seq,
-        organiser=row.organiser,
-        activity=row.activity,
-        rule_version=row.rule_version,
-        held_on=date.fromisoformat(row.held_on),
-        group=row.working_group,
-        title=row.title,
-        attendees=tuple(members),
-    )
-
-
-def _claim_record(row: Any) -> ClaimRecord:
-    """A ``ClaimRecord`` from a row of ``credit_claims``."""
-    return ClaimRecord(
-        seq=row.seq,
-        member=row.member,
-        activity=row.activity,
-        rule_version=row.rule_version,
-        quantity=row.quantity,
-        evidence_sha256=row.evidence_sha256,
-        done_on=date.fromisoformat(row.done_on),
-        counterparty=row.counterparty,
-        bid=row.bid,
-        group=row.working_group,
-        status=row.status,
-        closed_by=row.closed_by,
-    )
+    return _record_of(SessionRecord, row, attendees=tuple(members))
 
 
 async def claim(conn: Connection, seq: int) -> ClaimRecord | None:
     """The claim made at ``seq``."""
     row = (await conn.execute(select(claims).where(claims.c.seq == seq))).first()
-    return None if row is None else _claim_record(row)
+    return None if row is None else _record_of(ClaimRecord, row)
 
 
 async def evidence_in_use(conn: Connection, member: str, evidence_sha256: str) -> int | None:
@@ -411,32 +374,10 @@ async def evidence_in_use(conn: Connection, member: str, evidence_sha256: str) -
     return (await conn.execute(query.limit(1))).scalar_one_or_none()
 
 
-def _award_record(row: Any) -> AwardRecord:
-    """An ``AwardRecord`` from a row of ``credit_awards``."""
-    return AwardRecord(
-        seq=row.seq,
-        member=row.member,
-        activity=row.activity,
-        rule_version=row.rule_version,
-        quantity=row.quantity,
-        credits=row.credits,
-        net=row.net,
-        approver=row.approver,
-        counterparty=row.counterparty,
-        bid=row.bid,
-        group=row.working_group,
-        activity_on=date.fromisoformat(row.activity_on),
-        basis=row.basis,
-        basis_seq=row.basis_seq,
-        reversed_by=row.reversed_by,
-        logged_at=row.logged_at,
-    )
-
-
 async def award(conn: Connection, seq: int) -> AwardRecord | None:
     """The award made at ``seq``."""
     row = (await conn.execute(select(awards).where(awards.c.seq == seq))).first()
-    return None if row is None else _award_record(row)
+    return None if row is None else _record_of(AwardRecord, row)
 
 
 async def award_for_basis(conn: Connection, basis: str, seq: int, member: str) -> int | None:
@@ -447,30 +388,16 @@ async def award_for_basis(conn: Connection, basis: str, seq: int, member: str) -
     return (await conn.execute(query)).scalar_one_or_none()
 
 
-def _dispute_record(row: Any) -> DisputeRecord:
-    """A ``DisputeRecord`` from a row of ``credit_disputes``."""
-    return DisputeRecord(
-        seq=row.seq,
-        award=row.award,
-        disputer=row.disputer,
-        reason=row.reason,
-        logged_at=row.logged_at,
-        resolved_by=row.resolved_by,
-        outcome=row.outcome,
-        resolver=row.resolver,
-    )
-
-
 async def dispute(conn: Connection, seq: int) -> DisputeRecord | None:
     """The dispute opened at ``seq``."""
     row = (await conn.execute(select(disputes).where(disputes.c.seq == seq))).first()
-    return None if row is None else _dispute_record(row)
+    return None if row is None else _record_of(DisputeRecord, row)
 
 
 async def disputes_of(conn: Connection, award_seq: int) -> list[DisputeRecord]:
     """Every dispute of one award, oldest first."""
     query = select(disputes).where(disputes.c.award == award_seq).order_by(disputes.c.seq)
-    return [_dispute_record(row) for row in (await conn.execute(query)).all()]
+    return [_record_of(DisputeRecord, row) for row in (await conn.execute(query)).all()]
 
 
 async def _sum(conn: Connection, *where: Any) -> int:
@@ -579,7 +506,7 @@ async def net_by_cell(conn: Connection) -> list[tuple[str, str | None, str, str,
 async def all_awards(conn: Connection) -> list[AwardRecord]:
     """Every award, in log order."""
     query = select(awards).order_by(awards.c.seq)
-    return [_award_record(row) for row in (await conn.execute(query)).all()]
+    return [_record_of(AwardRecord, row) for row in (await conn.execute(query)).all()]
 
 
 async def checkpoint(conn: Connection, size: int | None) -> tuple[int, str] | None:
@@ -612,7 +539,7 @@ async def awards_below(
         .group_by(corrections.c.award)
     )
     changes = {award: int(total) for award, total in (await conn.execute(query)).all()}
-    return [(_award_record(row), changes.get(row.seq, 0)) for row in rows]
+    return [(_record_of(AwardRecord, row), changes.get(row.seq, 0)) for row in rows]
 
 
 # -- statements ------------------------------------------------------------------------
@@ -846,7 +773,7 @@ def _line(row: Sequence[Any]) -> StatementLine:
 async def awards_at(conn: Connection, seqs: Collection[int]) -> dict[int, AwardRecord]:
     """The awards made at ``seqs`` (those that exist)."""
     query = select(awards).where(awards.c.seq.in_(list(seqs)))
-    return {row.seq: _award_record(row) for row in (await conn.execute(query)).all()}
+    return {row.seq: _record_of(AwardRecord, row) for row in (await conn.execute(query)).all()}
 
 
 async def disputes_of_awards(
@@ -856,7 +783,7 @@ async def disputes_of_awards(
     query = select(disputes).where(disputes.c.award.in_(list(award_seqs))).order_by(disputes.c.seq)
     found: dict[int, list[DisputeRecord]] = defaultdict(list)
     for row in (await conn.execute(query)).all():
-        found[row.award].append(_dispute_record(row))
+        found[row.award].append(_record_of(DisputeRecord, row))
     return found
 
 
@@ -871,7 +798,7 @@ async def awards_page(
     if activity is not None:
         query = query.where(awards.c.activity == activity)
     rows, more = await keyset(conn, query, awards.c.seq, window)
-    return [_award_record(row) for row in rows], more
+    return [_record_of(AwardRecord, row) for row in rows], more
 
 
 async def claims_page(
@@ -892,7 +819,7 @@ async def claims_page(
     if counterparty is not None:
         query = query.where(claims.c.counterparty == counterparty)
     rows, more = await keyset(conn, query, claims.c.seq, window)
-    return [_claim_record(row) for row in rows], more
+    return [_record_of(ClaimRecord, row) for row in rows], more
 
 
 async def disputes_page(
@@ -906,7 +833,7 @@ async def disputes_page(
     if open_only:
         query = query.where(disputes.c.resolved_by.is_(None))
     rows, more = await keyset(conn, query, disputes.c.seq, window)
-    return [_dispute_record(row) for row in rows], more
+    return [_record_of(DisputeRecord, row) for row in rows], more
 
 
 async def rule_tables_page(conn: Connection, window: Window) -> tuple[list[RuleTable], bool]:
