@@ -56,7 +56,7 @@ from governance.records import (
 from ledger.encoding import b64decode, format_time, utc_now
 from ledger.errors import MalformedStatementError, StoreError
 from ledger.sequencer import Context
-from ledger.sql import Connection, keyset
+from ledger.sql import Connection, dump_tables, keyset, matching, reset_tables
 from ledger.store import Window
 
 # -- tables ----------------------------------------------------------------------------
@@ -199,17 +199,12 @@ def connection(ctx: Context) -> Connection:
 
 async def reset(conn: Connection) -> None:
     """Delete every governance projection row (before a rebuild from the log); keep texts."""
-    for table in reversed(TABLES):
-        await conn.execute(delete(table))
+    await reset_tables(conn, TABLES)
 
 
 async def dump(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
-    """Every projection row, table by table in primary-key order (to compare rebuilds)."""
-    result: dict[str, list[tuple[Any, ...]]] = {}
-    for table in TABLES:
-        query = select(table).order_by(*table.primary_key.columns)
-        result[table.name] = [tuple(row) for row in (await conn.execute(query)).all()]
-    return result
+    """Every governance projection row, table by table (to compare rebuilds)."""
+    return await dump_tables(conn, TABLES)
 
 
 # -- writes made by apply --------------------------------------------------------------
@@ -513,34 +508,30 @@ async def groups_page(conn: Connection, window: Window) -> tuple[list[GroupRecor
     return [_group_record(row) for row in rows], more
 
 
+async def _memberships_by(
+    conn: Connection, by: str, keys: Collection[str], order: str
+) -> dict[str, list[MembershipRecord]]:
+    """Memberships whose column ``by`` is in ``keys``, by that column, ordered by ``order``."""
+    column = memberships.c[by]
+    query = select(memberships).where(column.in_(list(keys))).order_by(memberships.c[order])
+    found: dict[str, list[MembershipRecord]] = defaultdict(list)
+    for row in (await conn.execute(query)).all():
+        found[getattr(row, by)].append(_membership(row))
+    return found
+
+
 async def groups_of_members(
     conn: Connection, members: Collection[str]
 ) -> dict[str, list[MembershipRecord]]:
-    """Every working group each of ``members`` is in, by group slug."""
-    query = (
-        select(memberships)
-        .where(memberships.c.member.in_(list(members)))
-        .order_by(memberships.c.working_group)
-    )
-    found: dict[str, list[MembershipRecord]] = defaultdict(list)
-    for row in (await conn.execute(query)).all():
-        found[row.member].append(_membership(row))
-    return found
+    """Every working group each of ``members`` is in, by member id."""
+    return await _memberships_by(conn, "member", members, "working_group")
 
 
 async def members_of_groups(
     conn: Connection, slugs: Collection[str]
 ) -> dict[str, list[MembershipRecord]]:
-    """Everyone in each of the groups ``slugs`` with their role, by member id."""
-    query = (
-        select(memberships)
-        .where(memberships.c.working_group.in_(list(slugs)))
-        .order_by(memberships.c.member)
-    )
-    found: dict[str, list[MembershipRecord]] = defaultdict(list)
-    for row in (await conn.execute(query)).all():
-        found[row.working_group].append(_membership(row))
-    return found
+    """Everyone in each of the groups ``slugs`` with their role, by group slug."""
+    return await _memberships_by(conn, "working_group", slugs, "member")
 
 
 async def terms_of_groups(conn: Connection, slugs: Collection[str]) -> dict[str, TermsRecord]:
@@ -563,11 +554,7 @@ async def proposals_page(
 ) -> tuple[list[ProposalRecord], bool]:
     """Proposals in ``window`` in log order, optionally of one group (``assembly`` too) and in
     one status, and whether more lie beyond."""
-    query = select(proposals)
-    if group is not None:
-        query = query.where(proposals.c.working_group == group)
-    if status is not None:
-        query = query.where(proposals.c.status == status)
+    query = matching(proposals, working_group=group, status=status)
     rows, more = await keyset(conn, query, proposals.c.seq, window)
     return [_proposal(row) for row in rows], more
 
@@ -599,9 +586,7 @@ async def ballots_page(
 ) -> tuple[list[BallotRecord], bool]:
     """The ballots of ``proposal`` in ``window`` in log order, optionally of one member, and
     whether more lie beyond."""
-    query = select(ballots).where(ballots.c.proposal == proposal)
-    if member is not None:
-        query = query.where(ballots.c.member == member)
+    query = matching(ballots, proposal=proposal, member=member)
     rows, more = await keyset(conn, query, ballots.c.seq, window)
     return [_ballot(row) for row in rows], more
 

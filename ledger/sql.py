@@ -125,6 +125,33 @@ async def entries_at(conn: AsyncConnection, seqs: Collection[int]) -> dict[int, 
     return {row.seq: _entry_row(row) for row in (await conn.execute(query)).all()}
 
 
+def matching(table: Table, **equal: Any) -> Select:
+    """The rows of ``table`` whose column equals each value given that is not ``None``."""
+    query = table.select()
+    for name, value in equal.items():
+        if value is not None:
+            query = query.where(table.c[name] == value)
+    return query
+
+
+async def reset_tables(conn: AsyncConnection, tables: Sequence[Table]) -> None:
+    """Delete every row of a domain's projection ``tables`` (in reverse order, for their
+    foreign keys), before a rebuild from the log."""
+    for table in reversed(tables):
+        await conn.execute(table.delete())
+
+
+async def dump_tables(
+    conn: AsyncConnection, tables: Sequence[Table]
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of ``tables``, table by table in primary-key order (to compare rebuilds)."""
+    result: dict[str, list[tuple[Any, ...]]] = {}
+    for table in tables:
+        query = table.select().order_by(*table.primary_key.columns)
+        result[table.name] = [tuple(row) for row in (await conn.execute(query)).all()]
+    return result
+
+
 def is_postgres(url: str) -> bool:
     """Whether ``url`` names a PostgreSQL database."""
     return url.startswith("postgresql")

@@ -35,7 +35,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
-    delete,
     func,
     insert,
     literal_column,
@@ -63,7 +62,7 @@ from ledger.credits.rules import RuleTable, Usage, pair_of, parse_rule_table
 from ledger.encoding import canonical_json
 from ledger.errors import NotFoundError, StoreError
 from ledger.sequencer import Context
-from ledger.sql import Connection, checkpoints, keyset
+from ledger.sql import Connection, checkpoints, dump_tables, keyset, matching, reset_tables
 from ledger.store import Window
 
 # -- tables ----------------------------------------------------------------------------
@@ -188,17 +187,12 @@ TABLES = (rule_tables, sessions, attendees, claims, awards, corrections, dispute
 
 async def reset(conn: Connection) -> None:
     """Delete every credit projection row (before a rebuild from the log)."""
-    for table in reversed(TABLES):
-        await conn.execute(delete(table))
+    await reset_tables(conn, TABLES)
 
 
 async def dump(conn: Connection) -> dict[str, list[tuple[Any, ...]]]:
-    """Every projection row, table by table in primary-key order (to compare rebuilds)."""
-    result: dict[str, list[tuple[Any, ...]]] = {}
-    for table in TABLES:
-        query = select(table).order_by(*table.primary_key.columns)
-        result[table.name] = [tuple(row) for row in (await conn.execute(query)).all()]
-    return result
+    """Every credit projection row, table by table (to compare rebuilds)."""
+    return await dump_tables(conn, TABLES)
 
 
 # -- records and rows ------------------------------------------------------------------
@@ -792,11 +786,7 @@ async def awards_page(
 ) -> tuple[list[AwardRecord], bool]:
     """A page of awards in log order, optionally to one member and for one activity, and
     whether more lie beyond it."""
-    query = select(awards)
-    if member is not None:
-        query = query.where(awards.c.member == member)
-    if activity is not None:
-        query = query.where(awards.c.activity == activity)
+    query = matching(awards, member=member, activity=activity)
     rows, more = await keyset(conn, query, awards.c.seq, window)
     return [_record_of(AwardRecord, row) for row in rows], more
 
@@ -811,13 +801,7 @@ async def claims_page(
 ) -> tuple[list[ClaimRecord], bool]:
     """A page of claims in log order, optionally by one member, in one status, naming one
     counterparty, and whether more lie beyond it."""
-    query = select(claims)
-    if member is not None:
-        query = query.where(claims.c.member == member)
-    if status is not None:
-        query = query.where(claims.c.status == status)
-    if counterparty is not None:
-        query = query.where(claims.c.counterparty == counterparty)
+    query = matching(claims, member=member, status=status, counterparty=counterparty)
     rows, more = await keyset(conn, query, claims.c.seq, window)
     return [_record_of(ClaimRecord, row) for row in rows], more
 
@@ -827,9 +811,7 @@ async def disputes_page(
 ) -> tuple[list[DisputeRecord], bool]:
     """A page of disputes in log order, optionally of one award, optionally only those not
     yet ruled on, and whether more lie beyond it."""
-    query = select(disputes)
-    if award is not None:
-        query = query.where(disputes.c.award == award)
+    query = matching(disputes, award=award)
     if open_only:
         query = query.where(disputes.c.resolved_by.is_(None))
     rows, more = await keyset(conn, query, disputes.c.seq, window)
