@@ -112,14 +112,14 @@ class NoteVerifier:
         32 bytes, and the stated ID is the one computed from name and key. Raises
         ``KeyFileError`` otherwise.
         """
-        name, key_id, key = _parse_key_string(vkey, "verifier key")
+        name, key_id, key = parse_key_string(vkey, "verifier key")
         if key_id != note_key_id(name, key):
             raise KeyFileError("verifier key: key ID does not match the name and public key")
         return cls(name, key)
 
     def vkey(self) -> str:
         """The verifier key string, as ``from_vkey`` reads it."""
-        return _format_key_string(self.name, self.key_id, self.public_key)
+        return format_key_string(self.name, self.key_id, self.public_key)
 
     def verify(self, *, message: bytes, signature: bytes) -> None:
         """Check a 64-byte Ed25519 ``signature`` of ``message``.
@@ -158,7 +158,7 @@ class NoteSigner:
         """
         if not skey.startswith(SKEY_PREFIX):
             raise KeyFileError(f"signer key: must start with {SKEY_PREFIX!r}")
-        name, key_id, seed = _parse_key_string(skey[len(SKEY_PREFIX) :], "signer key")
+        name, key_id, seed = parse_key_string(skey[len(SKEY_PREFIX) :], "signer key")
         signer = cls(name, SigningKey(seed))
         if key_id != signer.key_id:
             raise KeyFileError("signer key: key ID does not match the name and public key")
@@ -166,7 +166,7 @@ class NoteSigner:
 
     def skey(self) -> str:
         """The signer key string, as ``from_skey`` reads it. Keep it secret."""
-        return SKEY_PREFIX + _format_key_string(self.name, self.key_id, bytes(self._key))
+        return SKEY_PREFIX + format_key_string(self.name, self.key_id, bytes(self._key))
 
     @property
     def name(self) -> str:
@@ -211,7 +211,7 @@ def sign_note(text: str, signers: Sequence[NoteSigner]) -> str:
 
 def _signature_line(signer: NoteSigner, message: bytes) -> str:
     """``— <name> base64(key ID || signature)`` and a newline."""
-    encoded = _b64encode(signer.key_id.to_bytes(4, "big") + signer.sign(message))
+    encoded = b64encode(signer.key_id.to_bytes(4, "big") + signer.sign(message))
     return f"{SIGNATURE_PREFIX}{signer.name} {encoded}\n"
 
 
@@ -233,8 +233,8 @@ def open_note(
 
     Raises ``InvalidCheckpointError``, with a message naming the fault, otherwise.
     """
-    text, lines = _split_note(_decode_note(note))
-    parsed = [_parse_signature_line(line) for line in lines]
+    text, lines = split_note(decode_note(note))
+    parsed = [parse_signature_line(line) for line in lines]
     known = _index_verifiers(verifiers)
     message = text.encode()
     verified: list[NoteVerifier] = []
@@ -255,7 +255,7 @@ def open_note(
     return text, verified
 
 
-def _decode_note(note: str | bytes) -> str:
+def decode_note(note: str | bytes) -> str:
     """Step 1: the note as text, checking UTF-8 and control characters."""
     if isinstance(note, bytes):
         try:
@@ -274,7 +274,7 @@ def _check_note_chars(text: str) -> None:
         raise InvalidCheckpointError("malformed note: control character other than newline")
 
 
-def _split_note(note: str) -> tuple[str, list[str]]:
+def split_note(note: str) -> tuple[str, list[str]]:
     """Step 2: split at the last blank line into the text and its signature lines."""
     before, blank, block = note.rpartition("\n\n")
     if not blank:
@@ -287,7 +287,7 @@ def _split_note(note: str) -> tuple[str, list[str]]:
     return before + "\n", lines
 
 
-def _parse_signature_line(line: str) -> tuple[str, NoteKeyID, bytes]:
+def parse_signature_line(line: str) -> tuple[str, NoteKeyID, bytes]:
     """Step 2: one signature line as (key name, key ID, signature bytes)."""
     if not line.startswith(SIGNATURE_PREFIX):
         raise InvalidCheckpointError(f"malformed note: not a signature line: {line[:80]!r}")
@@ -295,7 +295,7 @@ def _parse_signature_line(line: str) -> tuple[str, NoteKeyID, bytes]:
     if not space or not is_valid_key_name(name):
         raise InvalidCheckpointError(f"malformed note: bad key name in {line[:80]!r}")
     try:
-        raw = _b64decode(encoded)
+        raw = b64decode(encoded)
     except ValueError as e:
         raise InvalidCheckpointError(f"malformed note: bad signature base64 by {name}") from e
     if len(raw) < 5:
@@ -327,38 +327,43 @@ def _verify_line(verifier: NoteVerifier, message: bytes, signature: bytes) -> No
         ) from e
 
 
-def _parse_key_string(text: str, what: str) -> tuple[str, NoteKeyID, bytes]:
-    """Split ``<name>+<hex ID>+base64(0x01 || 32 bytes)``; raise ``KeyFileError`` if malformed."""
+def parse_key_string(
+    text: str, what: str, sig_type: int = SIG_TYPE_ED25519
+) -> tuple[str, NoteKeyID, bytes]:
+    """Split ``<name>+<hex ID>+base64(type || 32 bytes)``; raise ``KeyFileError`` if malformed."""
     name, _, rest = text.partition("+")
     hex_id, plus, encoded = rest.partition("+")
     if not plus or _HEX_ID.fullmatch(hex_id) is None or not is_valid_key_name(name):
         raise KeyFileError(f"{what}: expected <name>+<8 hex digits>+<base64>")
     try:
-        raw = _b64decode(encoded)
+        raw = b64decode(encoded)
     except ValueError as e:
         raise KeyFileError(f"{what}: key data is not canonical base64") from e
-    if raw[:1] != bytes([SIG_TYPE_ED25519]):
-        raise KeyFileError(f"{what}: unknown signature type (want 0x01, Ed25519)")
+    if raw[:1] != bytes([sig_type]):
+        raise KeyFileError(f"{what}: unknown signature type (want 0x{sig_type:02x})")
     if len(raw) != 1 + PUBLIC_KEY_SIZE:
         raise KeyFileError(f"{what}: Ed25519 key data must be {PUBLIC_KEY_SIZE} bytes")
     return name, NoteKeyID(int(hex_id, 16)), raw[1:]
 
 
-def _format_key_string(name: str, key_id: NoteKeyID, key: bytes) -> str:
-    return f"{name}+{key_id:08x}+{_b64encode(bytes([SIG_TYPE_ED25519]) + key)}"
+def format_key_string(
+    name: str, key_id: NoteKeyID, key: bytes, sig_type: int = SIG_TYPE_ED25519
+) -> str:
+    """``<name>+<hex ID>+base64(type || key)``, as ``parse_key_string`` reads it."""
+    return f"{name}+{key_id:08x}+{b64encode(bytes([sig_type]) + key)}"
 
 
-def _b64encode(data: bytes) -> str:
+def b64encode(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _b64decode(text: str) -> bytes:
+def b64decode(text: str) -> bytes:
     """Decode canonical standard base64 (RFC 4648 §4, zero pad bits); raise ``ValueError``."""
     try:
         raw = base64.b64decode(text.encode("ascii"), validate=True)
     except (UnicodeEncodeError, binascii.Error) as e:
         raise ValueError("not standard base64") from e
-    if _b64encode(raw) != text:
+    if b64encode(raw) != text:
         raise ValueError("not canonical base64")
     return raw
 
