@@ -62,7 +62,8 @@ def open_ballot(
     """Decrypt a sealed ballot and return the ballot inside.
 
     Raises ``SpoiledBallotError`` if it does not decrypt with ``private_key``, is not
-    canonical JSON of the sealed shape, or is bound to another proposal or member.
+    canonical JSON of the sealed shape, or is bound to another proposal or member (the
+    proposal must be the JSON integer ``proposal``: ``true`` is not 1).
     """
     try:
         plaintext = SealedBox(PrivateKey(private_key)).decrypt(sealed)
@@ -74,7 +75,8 @@ def open_ballot(
         raise SpoiledBallotError(f"the sealed ballot is not canonical JSON: {e}") from e
     if set(value) != {"ballot", "member", "proposal"} or not isinstance(value["ballot"], dict):
         raise SpoiledBallotError("the sealed ballot is not {ballot, member, proposal}")
-    if value["proposal"] != proposal or value["member"] != member:
+    bound = (value["proposal"], value["member"])
+    if type(value["proposal"]) is not int or bound != (proposal, member):
         raise SpoiledBallotError(
             "the sealed ballot was sealed for another proposal or voter", opened=value["ballot"]
         )

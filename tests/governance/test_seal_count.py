@@ -112,3 +112,16 @@ def test_count_hidden_needs_the_published_key() -> None:
     count = count_proposal(opening, proposal=9, seed=b"s", ballots=ballots, private_key=PRIVATE)
     assert count.result.winner == 1
     assert count.transcript["counted"] == [{"member": "ana", "seq": 10, "ballot": {"ranking": [1]}}]
+
+
+def test_a_sealed_plaintext_binds_an_integer_proposal_not_true() -> None:
+    """JSON ``true`` is not the integer 1 (though Python says ``True == 1``): a plaintext that
+    names ``"proposal": true`` is bound to no proposal, so the ballot is spoiled."""
+    plaintext = b'{"ballot":{"choice":"agree"},"member":"ana","proposal":true}'
+    sealed = bytes(SealedBox(PublicKey(PUBLIC)).encrypt(plaintext))
+    with pytest.raises(SpoiledBallotError, match="another proposal or voter"):
+        open_ballot(private_key=PRIVATE, sealed=sealed, proposal=1, member="ana")
+    honest = seal_ballot(public_key=PUBLIC, proposal=1, member="ana", ballot={"choice": "agree"})
+    assert open_ballot(private_key=PRIVATE, sealed=honest, proposal=1, member="ana") == {
+        "choice": "agree"
+    }
