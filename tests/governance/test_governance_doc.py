@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 from nacl.public import PrivateKey, SealedBox
 
-from governance import client
-from governance.bodies import CloseBody, VoteBody
+from governance import client, reports
+from governance import store as governance_store
+from governance.bodies import CloseBody, RoleBody, VoteBody
 from governance.checks import CastState, ClosedState, cast_rule, closed_rule
 from governance.errors import SpoiledBallotError, VotingWindowError
 from governance.opening import electorate_digest, parse_opening
@@ -29,16 +30,21 @@ from governance.reminders import agree_votes_needed
 from governance.seal import open_ballot, seal_ballot
 from governance.tally import Rules, get_method, seeded_order
 from governance.tally.proposal_count import CastBallot, count_proposal
-from ledger.encoding import canonical_json
+from ledger.encoding import b64encode, canonical_json
+from ledger.errors import NotAuthorisedError
 from ledger.members import MemberRecord
 from ledger.signing import Keypair
 from ledger.statement import Entry, sign_statement
+from tests.conftest import SQL_BACKENDS
+from tests.governance.world import GROUP, governance_world
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "governance.md"
 ORIGIN = "example.coopledger/log"
 MEMBERS = ["ana", "ben", "cai", "dan", "eve"]
 OPTIONS = ["Garden", "Library", "Workshop"]
 SEAL = PrivateKey(bytes(range(64, 96)))
+ROLE = "governance.group.role_set"
+CAST = "governance.vote.cast"
 OPENS_AT = datetime(2026, 3, 2, 9, tzinfo=UTC)
 CLOSES_AT = datetime(2026, 3, 9, 9, tzinfo=UTC)
 
@@ -314,3 +320,38 @@ def test_the_reminder_examples_include_the_quorum() -> None:
         agree_votes_needed("proposal", rules, [agree, disagree, disagree], 2),
     ]
     assert agree_votes_needed("proposal", replace(rules, quorum=Fraction(0)), [agree], 4) == 0
+
+
+@pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
+async def test_role_set_adds_a_non_member_and_who_has_voted_counts_the_spoiled(
+    database_url: str, tmp_path: Path
+) -> None:
+    groups = _section("Groups and roles")
+    assert "naming someone **not in the group adds them** with that role" in groups
+    voted = _section("Reminders")
+    assert "**a member whose latest\nballot is spoiled still counts**" in voted
+    async with governance_world(database_url, tmp_path) as g:
+        await g.group(convenor="ana", members=["ben"])  # the board adds all three by role_set
+        assert [await g.role(GROUP, m) for m in ("ana", "ben", "cat")] == [
+            "convenor",
+            "member",
+            None,
+        ]
+        join = RoleBody(group=GROUP, member="cat", role="member").to_json()
+        await g.refused("ana", ROLE, join, NotAuthorisedError, "between member and observer")
+        await g.submit("steward", ROLE, join)
+        assert await g.role(GROUP, "cat") == "member"
+
+        seq = await g.open(method="irv", options=OPTIONS, hidden=True)
+        await g.vote("ben", seq, client.ranked_ballot([0]))
+        await g.vote("ben", seq, client.ranked_ballot([1]))
+        await g.vote("ana", seq, client.ranked_ballot([1]))
+        copied = (await g.ballots(seq))[-1].sealed  # ana's ciphertext, sent again by cat
+        assert copied is not None
+        await g.submit("cat", CAST, {"proposal": seq, "sealed": b64encode(copied)})
+        await g.close(seq, reason="all_voted")  # cat's ballot counts as a vote here
+        async with g.read() as conn:
+            assert await governance_store.voter_counts(conn, [seq]) == {seq: 3}
+            reminder = await reports.reminders(conn, seq)
+        count = await g.results(seq)
+        assert (reminder.voted, count.result.ballots, count.result.spoiled) == (3, 2, 1)
