@@ -32,7 +32,7 @@ breach: the statement is not appended and the rest of its batch is untouched.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, get_args
 
 from ledger.errors import (
     AuditError,
@@ -76,6 +76,27 @@ class TallyError(GovernanceError):
     code = "tally_refused"
 
 
+SpoiledReason = Literal[
+    "not_decryptable",
+    "not_canonical_json",
+    "wrong_shape",
+    "wrong_binding",
+    "not_in_electorate",
+    "invalid_ballot",
+    "empty",
+]
+"""Why a ballot is spoiled: the closed list a transcript names from algorithm version 2 on.
+
+In the order of the checks: ``not_decryptable``: it does not decrypt with the proposal's
+key; ``not_canonical_json``: the plaintext is not RFC 8785 canonical JSON of an object;
+``wrong_shape``: not exactly ``{ballot, member, proposal}`` with an object ballot;
+``wrong_binding``: sealed for another proposal or voter; ``not_in_electorate``: the voter is
+outside the electorate frozen at opening; ``invalid_ballot``: the method refuses it;
+``empty``: neither a plain nor a sealed ballot.
+"""
+SPOILED_REASONS: tuple[SpoiledReason, ...] = get_args(SpoiledReason)
+
+
 class SpoiledBallotError(GovernanceError):
     """A sealed ballot does not decrypt, is not JSON, or is bound to another proposal or voter.
 
@@ -85,8 +106,11 @@ class SpoiledBallotError(GovernanceError):
 
     code = "spoiled_ballot"
 
-    def __init__(self, message: str, *, opened: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, reason: SpoiledReason, opened: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
+        self.reason = reason
         self.opened = opened
 
 

@@ -5,7 +5,7 @@ Body of ``governance.proposal.opened`` (every field required unless marked)::
     {"group": slug, "title": str, "body_sha256": hex,
      "method": "proposal" | "consent" | "single" | "approval" | "irv" | "schulze" | "score" | "dot",
      "options": [str, ...],            # [] for proposal and consent votes, else 2 to 50
-     "rules": {"algorithm": "irv/1", "quorum": [n, d], "threshold": [n, d],
+     "rules": {"algorithm": "irv/2", "quorum": [n, d], "threshold": [n, d],
                "tie_rule": "seeded" | "none", "consent": bool, "min_choices": int,
                "max_choices": int | null, "dots": int, "max_score": int},
      "electorate": [member, ...],      # sorted, no repeats

@@ -68,17 +68,25 @@ def open_ballot(
     try:
         plaintext = SealedBox(PrivateKey(private_key)).decrypt(sealed)
     except CryptoError as e:
-        raise SpoiledBallotError("the sealed ballot does not decrypt with the proposal key") from e
+        raise SpoiledBallotError(
+            "the sealed ballot does not decrypt with the proposal key", reason="not_decryptable"
+        ) from e
     try:
         value = parse_canonical(plaintext)
     except MalformedStatementError as e:
-        raise SpoiledBallotError(f"the sealed ballot is not canonical JSON: {e}") from e
+        raise SpoiledBallotError(
+            f"the sealed ballot is not canonical JSON: {e}", reason="not_canonical_json"
+        ) from e
     if set(value) != {"ballot", "member", "proposal"} or not isinstance(value["ballot"], dict):
-        raise SpoiledBallotError("the sealed ballot is not {ballot, member, proposal}")
+        raise SpoiledBallotError(
+            "the sealed ballot is not {ballot, member, proposal}", reason="wrong_shape"
+        )
     bound = (value["proposal"], value["member"])
     if type(value["proposal"]) is not int or bound != (proposal, member):
         raise SpoiledBallotError(
-            "the sealed ballot was sealed for another proposal or voter", opened=value["ballot"]
+            "the sealed ballot was sealed for another proposal or voter",
+            reason="wrong_binding",
+            opened=value["ballot"],
         )
     ballot: Mapping[str, Any] = value["ballot"]
     return ballot

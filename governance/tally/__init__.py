@@ -9,7 +9,8 @@ implement.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Final
 
@@ -39,27 +40,58 @@ METHODS: Final[Mapping[str, Method]] = MappingProxyType({m.name: m for m in _ALL
 """Every voting method by name: proposal, consent, single, approval, irv, schulze, score, dot."""
 
 ALGORITHM_VERSIONS: Final[Mapping[str, str]] = MappingProxyType({m.name: m.algorithm for m in _ALL})
-"""The algorithm version each method's tallies record, e.g. ``"irv": "irv/1"``."""
+"""The algorithm version each method's tallies record, e.g. ``"irv": "irv/2"``."""
+
+
+CODED_REASONS_FROM: Final = 2
+"""The algorithm version from which a transcript names a spoiled ballot's reason by its code.
+
+Version 1 wrote the check's English message instead; it is otherwise the same count, so a
+proposal opened at version 1 is still recounted, at version 1."""
+
+
+def algorithm_version(algorithm: str) -> int:
+    """The number after the slash of ``"<method>/<n>"``."""
+    return int(algorithm.rpartition("/")[2])
 
 
 def get_method(name: str, algorithm: str | None = None) -> Method:
-    """Return the method called ``name``; if ``algorithm`` is given, it must be the one we run.
+    """Return the method called ``name``, at ``algorithm`` if given.
 
-    Raises ``UnknownMethodError`` for an unknown name, or when a recount asks for an algorithm
-    version other than the one implemented here.
+    Raises ``UnknownMethodError`` for an unknown name, or an algorithm version this code does
+    not run: the current one (``ALGORITHM_VERSIONS``) and, for proposals opened before it,
+    version 1.
     """
     method = METHODS.get(name)
     if method is None:
         raise UnknownMethodError(f"unknown voting method {name!r}")
-    if algorithm is not None and algorithm != method.algorithm:
-        raise UnknownMethodError(
-            f"{name} is implemented at {method.algorithm}, not {algorithm!r}: cannot recount"
-        )
-    return method
+    if algorithm is None or algorithm == method.algorithm:
+        return method
+    if algorithm == f"{name}/1":
+        return _AtVersion(method, algorithm)
+    raise UnknownMethodError(
+        f"{name} is implemented at {method.algorithm}, not {algorithm!r}: cannot recount"
+    )
+
+
+class _AtVersion:
+    """A method run at an earlier algorithm version that counts the same: its tallies say so."""
+
+    def __init__(self, method: Method, algorithm: str) -> None:
+        self._method = method
+        self.name = method.name
+        self.algorithm = algorithm
+
+    def validate_ballot(self, ballot: Mapping[str, object], rules: Rules) -> None:
+        self._method.validate_ballot(ballot, rules)
+
+    def tally(self, ballots: Sequence[Mapping[str, object]], rules: Rules) -> Tally:
+        return replace(self._method.tally(ballots, rules), algorithm=self.algorithm)
 
 
 __all__ = [
     "ALGORITHM_VERSIONS",
+    "CODED_REASONS_FROM",
     "METHODS",
     "PROPOSAL_CHOICES",
     "TIE_RULES",
@@ -69,6 +101,7 @@ __all__ = [
     "Rules",
     "Tally",
     "TieRule",
+    "algorithm_version",
     "get_method",
     "seeded_order",
 ]

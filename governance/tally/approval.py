@@ -17,7 +17,7 @@ from governance.tally._ballots import read_fields, read_option_list
 from governance.tally._totals import TotalsMethod
 from governance.tally.base import Rules
 
-ALGORITHM_VERSION: Final = "approval/1"
+ALGORITHM_VERSION: Final = "approval/2"
 
 
 def read_approvals(ballot: Mapping[str, object], rules: Rules) -> tuple[int, ...]:

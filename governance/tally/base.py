@@ -166,7 +166,7 @@ class Method(Protocol):
 
     @property
     def algorithm(self) -> str:
-        """The pinned algorithm version, e.g. ``"irv/1"``; a recount must use the same one."""
+        """The pinned algorithm version, e.g. ``"irv/2"``; a recount must use the same one."""
         ...
 
     def validate_ballot(self, ballot: Mapping[str, object], rules: Rules) -> None:

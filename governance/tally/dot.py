@@ -18,7 +18,7 @@ from governance.tally._ballots import check_option_rules, read_fields, read_opti
 from governance.tally._totals import TotalsMethod
 from governance.tally.base import Rules
 
-ALGORITHM_VERSION: Final = "dot/1"
+ALGORITHM_VERSION: Final = "dot/2"
 
 
 def read_dots(ballot: Mapping[str, object], rules: Rules) -> dict[int, int]:

@@ -33,7 +33,7 @@ from governance.tally._ranked import RankedMethod
 from governance.tally._ties import last_in_order, tie_order, tie_record
 from governance.tally.base import Json, Rules
 
-ALGORITHM_VERSION: Final = "irv/1"
+ALGORITHM_VERSION: Final = "irv/2"
 
 Groups = Counter[tuple[int, ...]]
 

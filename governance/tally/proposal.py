@@ -30,8 +30,8 @@ Choice = Literal["agree", "abstain", "disagree", "block"]
 PROPOSAL_CHOICES: Final[tuple[Choice, ...]] = ("agree", "abstain", "disagree", "block")
 """The ballot choices, in the order of ``Tally.counts``."""
 
-PROPOSAL_ALGORITHM: Final = "proposal/1"
-CONSENT_ALGORITHM: Final = "consent/1"
+PROPOSAL_ALGORITHM: Final = "proposal/2"
+CONSENT_ALGORITHM: Final = "consent/2"
 
 
 def read_choice(ballot: Mapping[str, object]) -> Choice:

@@ -3,7 +3,9 @@
 1. Each voter's latest ballot counts (highest entry seq); earlier ones are superseded.
 2. A sealed ballot is opened with the published private key. A ballot that does not open, is
    bound to another proposal or voter, or does not fit the method is *spoiled*: it is listed
-   in the transcript with the reason and counts for nothing, not even the quorum.
+   in the transcript with the reason and counts for nothing, not even the quorum. From
+   algorithm version 2 the reason is a code of ``governance.errors.SpoiledReason``; a proposal
+   opened at version 1 is counted as it was, with the English message as its reason.
 3. The valid ballots, in member order, are tallied by the method at the pinned algorithm
    version under the frozen rules, seeded with the opening entry's leaf hash.
 4. The transcript (below) is serialised as RFC 8785 canonical JSON; its SHA-256 is what a
@@ -14,7 +16,7 @@ Transcript::
     {"proposal": seq, "method": str, "algorithm": str, "seed": hex,
      "electorate_size": int, "electorate_sha256": hex,
      "counted": [{"member", "seq", "ballot"}, ...],     # by member id
-     "spoiled": [{"member", "seq", "reason"}, ...],      # by member id
+     "spoiled": [{"member", "seq", "reason"}, ...],      # by member id; reason a code
      "superseded": [seq, ...],                           # earlier ballots, by seq
      "tally": Tally.to_json()}
 """
@@ -30,7 +32,7 @@ from governance.bodies import Result
 from governance.errors import InvalidBallotError, ResultsHiddenError, SpoiledBallotError
 from governance.opening import Opening
 from governance.seal import open_ballot
-from governance.tally import Json, Rules, Tally, get_method
+from governance.tally import CODED_REASONS_FROM, Json, Rules, Tally, algorithm_version, get_method
 from ledger.encoding import canonical_json
 
 
@@ -124,13 +126,17 @@ def read_ballot(
     elif cast.ballot is not None:
         ballot = cast.ballot
     else:
-        raise SpoiledBallotError("the ballot is empty")
+        raise SpoiledBallotError("the ballot is empty", reason="empty")
     if cast.member not in opening.electorate:
-        raise SpoiledBallotError(f"{cast.member} is not in the electorate", opened=ballot)
+        raise SpoiledBallotError(
+            f"{cast.member} is not in the electorate", reason="not_in_electorate", opened=ballot
+        )
     try:
         get_method(opening.method).validate_ballot(ballot, rules)
     except InvalidBallotError as e:
-        raise SpoiledBallotError(f"invalid for {opening.method}: {e}", opened=ballot) from e
+        raise SpoiledBallotError(
+            f"invalid for {opening.method}: {e}", reason="invalid_ballot", opened=ballot
+        ) from e
     return ballot
 
 
@@ -151,6 +157,7 @@ def count_proposal(
     """
     rules = opening.tally_rules(seed)
     method = get_method(opening.method, opening.rules.algorithm)
+    legacy_reasons = algorithm_version(method.algorithm) < CODED_REASONS_FROM
     latest, superseded = latest_ballots(ballots)
     counted: list[Counted] = []
     spoiled: list[Spoiled] = []
@@ -160,7 +167,8 @@ def count_proposal(
                 cast, opening=opening, proposal=proposal, rules=rules, private_key=private_key
             )
         except SpoiledBallotError as e:
-            spoiled.append(Spoiled(cast.seq, cast.member, str(e)))
+            reason = str(e) if legacy_reasons else e.reason
+            spoiled.append(Spoiled(cast.seq, cast.member, reason))
             continue
         counted.append(Counted(cast.seq, cast.member, ballot))
     tally = method.tally([c.ballot for c in counted], rules)

@@ -30,7 +30,7 @@ from governance.tally._quorum import (
 from governance.tally._ranked import RankedMethod
 from governance.tally.base import Json, Rules
 
-ALGORITHM_VERSION: Final = "schulze/1"
+ALGORITHM_VERSION: Final = "schulze/2"
 
 Matrix = list[list[int]]
 

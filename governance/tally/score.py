@@ -18,7 +18,7 @@ from governance.tally._ballots import read_fields, read_option_map
 from governance.tally._totals import TotalsMethod
 from governance.tally.base import Rules
 
-ALGORITHM_VERSION: Final = "score/1"
+ALGORITHM_VERSION: Final = "score/2"
 
 
 def read_scores(ballot: Mapping[str, object], rules: Rules) -> dict[int, int]:

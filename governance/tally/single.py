@@ -15,7 +15,7 @@ from governance.tally._ballots import read_fields, read_option
 from governance.tally._totals import TotalsMethod
 from governance.tally.base import Rules
 
-ALGORITHM_VERSION: Final = "single/1"
+ALGORITHM_VERSION: Final = "single/2"
 
 
 def read_single(ballot: Mapping[str, object], rules: Rules) -> int:

@@ -95,7 +95,7 @@ async def test_a_proposal_from_open_to_decision(world: GraphQLWorld) -> None:
     bad = await world.vote("merton-care", seq, {"choice": "maybe"})
     assert bad["code"] == "ballot_refused"
     data = (await world.data(PROPOSAL, {"p": seq}))["proposal"]
-    assert data["rules"]["quorum"] == "1/2" and data["rules"]["algorithm"] == "proposal/1"
+    assert data["rules"]["quorum"] == "1/2" and data["rules"]["algorithm"] == "proposal/2"
     assert data["electorate"] == ["croydon-print", "merton-care", "sutton-books"]
     assert data["body"] == "What should we work on next?"
     assert data["voterCount"] == 2

@@ -23,7 +23,7 @@ from governance import client, reports
 from governance import store as governance_store
 from governance.bodies import CloseBody, RoleBody, VoteBody
 from governance.checks import CastState, ClosedState, cast_rule, closed_rule
-from governance.errors import SpoiledBallotError, VotingWindowError
+from governance.errors import SPOILED_REASONS, SpoiledBallotError, VotingWindowError
 from governance.opening import electorate_digest, parse_opening
 from governance.records import OPEN, ProposalRecord
 from governance.reminders import agree_votes_needed
@@ -88,7 +88,7 @@ def _example_opening() -> tuple[dict[str, Any], Entry]:
         origin=ORIGIN,
         kind="governance.proposal.opened",
         body=body,
-        nonce="BBBBBBBBBBBBBBBBBBBBBB",
+        nonce="BBBBBBBBBBBBBBBBBBBBYY",
         issued_at=OPENS_AT - timedelta(minutes=1),
     )
     logged_at = OPENS_AT - timedelta(seconds=59)
@@ -238,43 +238,55 @@ def test_instant_runoff_with_every_continuing_option_tied() -> None:
     assert "`tied` `[0, 1]`" in section
 
 
-def _spoiled_reason(plaintext: bytes, key: PrivateKey = SEAL) -> str:
+def _spoiled(plaintext: bytes, key: PrivateKey = SEAL) -> SpoiledBallotError:
     sealed = bytes(SealedBox(key.public_key).encrypt(plaintext))
     with pytest.raises(SpoiledBallotError) as caught:
         open_ballot(private_key=bytes(SEAL), sealed=sealed, proposal=7, member="ana")
-    return str(caught.value)
+    return caught.value
 
 
-def test_the_spoiled_reasons_are_the_code_s() -> None:
+def _count_reasons(algorithm: str, *ballots: CastBallot) -> list[str]:
+    body, entry = _example_opening()
+    opening = parse_opening({**body, "rules": {**body["rules"], "algorithm": algorithm}})
+    count = count_proposal(
+        opening, proposal=7, seed=entry.leaf_hash, ballots=ballots, private_key=bytes(SEAL)
+    )
+    return [s.reason for s in count.spoiled]
+
+
+def test_the_spoiled_reasons_are_the_codes() -> None:
     section = _section("Spoiled ballots")
-    reasons = re.findall(r"^\| [^|]+ \| `([^`]+)`", section, flags=re.MULTILINE)[1:]
+    table = re.findall(r"^\| [^|]+ \| `([^`]+)` \|$", section, flags=re.MULTILINE)[1:]
+    assert tuple(table) == SPOILED_REASONS  # the closed list, in the order of the checks
     good = b'{"ballot":{"ranking":[0]},"member":"ana","proposal":7}'
-    other_key = PrivateKey(bytes(range(96, 128)))
     layout = re.search(r"such as `(\{[^`]+\})`", section)
     assert layout is not None and json.loads(layout.group(1)) == json.loads(good)
-    got = [
-        _spoiled_reason(good, other_key),
-        _spoiled_reason(layout.group(1).encode()),
-        _spoiled_reason(b'["ballot"]'),
-        _spoiled_reason(b'{"ballot":{"ranking":[0]},"member":"ana","note":"","proposal":7}'),
-        _spoiled_reason(b'{"ballot":{"ranking":[0]},"member":"ben","proposal":7}'),
+    cases = [
+        (good, PrivateKey(bytes(range(96, 128))), "not_decryptable"),
+        (layout.group(1).encode(), SEAL, "not_canonical_json"),
+        (b'["ballot"]', SEAL, "not_canonical_json"),
+        (b"not json", SEAL, "not_canonical_json"),
+        (b'{"ballot":{"ranking":[0]},"member":"ana","note":"","proposal":7}', SEAL, "wrong_shape"),
+        (b'{"ballot":[0],"member":"ana","proposal":7}', SEAL, "wrong_shape"),
+        (b'{"ballot":{"ranking":[0]},"member":"ben","proposal":7}', SEAL, "wrong_binding"),
+        (b'{"ballot":{"ranking":[0]},"member":"ana","proposal":8}', SEAL, "wrong_binding"),
     ]
-    assert reasons[:5] == got
-    assert _spoiled_reason(b'{"ballot":[0],"member":"ana","proposal":7}') == got[3]
-    assert _spoiled_reason(b'{"ballot":{"ranking":[0]},"member":"ana","proposal":8}') == got[4]
-    assert _spoiled_reason(b"not json").startswith("the sealed ballot is not canonical JSON: ")
-    body, entry = _example_opening()
-    bad = _sealed(8, "ana", [3])
-    count = count_proposal(
-        parse_opening(body),
-        proposal=7,
-        seed=entry.leaf_hash,
-        ballots=[bad],
-        private_key=bytes(SEAL),
-    )
-    (spoiled,) = count.spoiled
-    assert spoiled.reason.startswith("invalid for irv: ")
-    assert f"for example `{spoiled.reason}`" in section
+    for plaintext, key, reason in cases:
+        assert _spoiled(plaintext, key).reason == reason, plaintext
+    outsider = CastBallot(9, "zoe", {"ranking": [0]}, None)
+    assert _count_reasons("irv/2", _sealed(8, "ana", [3]), outsider) == [
+        "invalid_ballot",
+        "not_in_electorate",
+    ]
+    # version 1: the same count, with the English messages the section lists
+    old = _count_reasons("irv/1", _sealed(8, "ana", [3]), outsider)
+    assert old == [
+        "invalid for irv: ranking entry 3 is not an option (options are 0 to 2)",
+        "zoe is not in the electorate",
+    ]
+    assert f"such as `{old[0]}`" in section
+    for plaintext, key, _ in cases[:1] + cases[4:5] + cases[6:7]:
+        assert f"`{_spoiled(plaintext, key)}`" in section.replace("\n", " ")
 
 
 def test_the_voting_window_boundaries() -> None:

@@ -37,8 +37,8 @@ async def test_opening_refusals(database_url: str, tmp_path: Path) -> None:
         body = await g.open_body(method="proposal")
         await g.refused("ben", OPEN, body, NotConvenorError, "only the convenor of markets")
         await g.refused("ana", OPEN, {**body, "group": "nowhere"}, NotFoundError, "no working")
-        wrong = {**body, "rules": {**body["rules"], "algorithm": "proposal/2"}}
-        await g.refused("ana", OPEN, wrong, ProposalRulesError, "implemented at proposal/1")
+        wrong = {**body, "rules": {**body["rules"], "algorithm": "proposal/3"}}
+        await g.refused("ana", OPEN, wrong, ProposalRulesError, "implemented at proposal/2")
         unstored = {**body, "body_sha256": "0" * 64}
         await g.refused("ana", OPEN, unstored, TextMissingError, "proposal body")
         past = await g.open_body(

@@ -31,7 +31,7 @@ NAMES = ["proposal", "consent", "single", "approval", "irv", "schulze", "score",
 
 def test_registry_names_and_versions() -> None:
     assert sorted(METHODS) == sorted(NAMES)
-    assert dict(ALGORITHM_VERSIONS) == {name: f"{name}/1" for name in NAMES}
+    assert dict(ALGORITHM_VERSIONS) == {name: f"{name}/2" for name in NAMES}
     for name, method in METHODS.items():
         assert method.name == name
         assert method.algorithm == ALGORITHM_VERSIONS[name]
@@ -44,11 +44,26 @@ def test_registry_is_read_only() -> None:
 
 def test_get_method() -> None:
     assert get_method("irv") is METHODS["irv"]
-    assert get_method("schulze", "schulze/1") is METHODS["schulze"]
+    assert get_method("schulze", "schulze/2") is METHODS["schulze"]
     with pytest.raises(UnknownMethodError, match="unknown voting method 'borda'"):
         get_method("borda")
-    with pytest.raises(UnknownMethodError, match="implemented at irv/1, not 'irv/2'"):
-        get_method("irv", "irv/2")
+    with pytest.raises(UnknownMethodError, match="implemented at irv/2, not 'irv/3'"):
+        get_method("irv", "irv/3")
+    with pytest.raises(UnknownMethodError, match="implemented at irv/2, not 'irv/0'"):
+        get_method("irv", "irv/0")
+    with pytest.raises(UnknownMethodError, match="implemented at irv/2, not 'single/1'"):
+        get_method("irv", "single/1")
+
+
+def test_version_one_counts_the_same_and_says_so() -> None:
+    """Version 1 differs only in how a transcript names a spoiled ballot's reason."""
+    rules = Rules(n_options=3, electorate_size=3, seed=bytes(32))
+    ballots = [{"ranking": [0, 1]}, {"ranking": [1]}, {"ranking": [2, 1]}]
+    old = get_method("irv", "irv/1")
+    assert old.name == "irv" and old.algorithm == "irv/1"
+    now, then = METHODS["irv"].tally(ballots, rules), old.tally(ballots, rules)
+    assert then.algorithm == "irv/1" and now.algorithm == "irv/2"
+    assert {**then.to_json(), "algorithm": "irv/2"} == now.to_json()
 
 
 PROPOSAL_BALLOT = st.one_of(

@@ -26,7 +26,7 @@ def test_tennessee_capital_elects_knoxville() -> None:
     tally = IRV.tally(TENNESSEE, make_rules())
     assert tally.winner == KNOXVILLE
     assert tally.counts == (42, 26, 15, 17)
-    assert tally.algorithm == "irv/1"
+    assert tally.algorithm == "irv/2"
     assert tally.to_json()["rounds"] == [
         {"step": "quorum", "ballots": 100, "electorate_size": 100, "quorum": [0, 1], "met": True},
         {

@@ -114,7 +114,7 @@ def test_consent_method_passes_unless_blocked() -> None:
         "consent": True,
     }
     assert consent.tally(ballots(agree=4), rules).outcome == "quorum_not_met"
-    assert consent.algorithm == "consent/1"
+    assert consent.algorithm == "consent/2"
 
 
 def test_reasons_are_allowed_on_any_choice() -> None:

@@ -32,7 +32,7 @@ def test_tennessee_capital_plurality_elects_memphis() -> None:
         "leaders": [MEMPHIS],
     }
     assert tally.tie_broken is False
-    assert tally.algorithm == "single/1"
+    assert tally.algorithm == "single/2"
 
 
 def test_seeded_tie_goes_to_the_first_in_the_seeded_order() -> None:

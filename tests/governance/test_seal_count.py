@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -94,13 +95,21 @@ def test_count_latest_superseded_and_spoiled() -> None:
     ]
     count = count_proposal(opening, proposal=9, seed=b"s", ballots=reversed(ballots))
     assert [(c.member, c.seq) for c in count.counted] == [("ana", 11), ("ben", 12)]
-    assert [(s.member, s.reason[:18]) for s in count.spoiled] == [
-        ("cat", "invalid for irv: r"),
-        ("zed", "zed is not in the "),
+    assert [(s.member, s.reason) for s in count.spoiled] == [
+        ("cat", "invalid_ballot"),
+        ("zed", "not_in_electorate"),
     ]
     assert count.transcript["superseded"] == [10]
     assert count.result.spoiled == 2 and count.result.ballots == 2
     assert count.transcript_sha256 == hashlib.sha256(canonical_json(count.transcript)).hexdigest()
+    # a proposal opened at version 1 is counted as it was: the reason is the check's message
+    old = replace(opening, rules=replace(opening.rules, algorithm="irv/1"))
+    count = count_proposal(old, proposal=9, seed=b"s", ballots=ballots)
+    assert [(s.member, s.reason) for s in count.spoiled] == [
+        ("cat", "invalid for irv: ranking entry 5 is not an option (options are 0 to 2)"),
+        ("zed", "zed is not in the electorate"),
+    ]
+    assert count.transcript["algorithm"] == count.tally.algorithm == "irv/1"
 
 
 def test_count_hidden_needs_the_published_key() -> None:

@@ -23,10 +23,15 @@ CLOSE = "governance.proposal.closed"
 OPTIONS = ["Shared measures", "Meet-the-Buyer", "Open register"]
 
 
-async def test_sealed_ballots(database_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("algorithm", ["irv/2", "irv/1"])
+async def test_sealed_ballots(database_url: str, tmp_path: Path, algorithm: str) -> None:
+    """At version 2 a transcript names why a ballot is spoiled by code; a proposal opened at
+    version 1 (an older log, or an older client) is counted and recounted as it always was."""
     async with governance_world(database_url, tmp_path) as g:
         await g.group(convenor="ana", members=["ben", "cat", "dan", "fay"])
-        seq = await g.open(method="irv", options=OPTIONS, hidden=True)
+        body = await g.open_body(method="irv", options=OPTIONS, hidden=True)
+        body = {**body, "rules": {**body["rules"], "algorithm": algorithm}}
+        seq = await g.submit("ana", "governance.proposal.opened", body)
         key = (await g.proposal(seq)).opening.seal_key
         assert key is not None
         key_file = tmp_path / "seal" / f"{key.hex()}.seal"
@@ -96,6 +101,12 @@ async def test_sealed_ballots(database_url: str, tmp_path: Path) -> None:
             "spoiled": 2,
         }
         assert [s.member for s in count.spoiled] == ["dan", "fay"]
+        assert [s.reason for s in count.spoiled] == (
+            ["wrong_binding", "invalid_ballot"]
+            if algorithm == "irv/2"
+            else [spoiled["dan"], spoiled["fay"]]  # the English messages, as version 1 wrote
+        )
+        assert count.transcript["algorithm"] == count.tally.algorithm == algorithm
         assert count.transcript["spoiled"] == [
             {"member": s.member, "seq": s.seq, "reason": s.reason} for s in count.spoiled
         ]
