@@ -35,29 +35,13 @@ import pytest
 import pytest_asyncio
 
 from api.settings import ApiSettings
+from governance import bodies as gov
 from governance.acts import GOVERNANCE_ACTS
-from governance.bodies import (
-    CloseBody,
-    GroupBody,
-    JoinRequestBody,
-    LeaveBody,
-    RequestBody,
-    RoleBody,
-    VoteBody,
-)
 from ledger.acts import MEMBER_ACTS, Act
 from ledger.bootstrap import admission
+from ledger.credits import bodies
 from ledger.credits import client as credits
 from ledger.credits.acts import CREDIT_ACTS
-from ledger.credits.bodies import (
-    AdjustmentBody,
-    ClaimBody,
-    DeclineBody,
-    DisputeBody,
-    ResolutionBody,
-    ReversalBody,
-    SessionBody,
-)
 from ledger.credits.rules import parse_rule_table
 from ledger.encoding import JSONValue, format_time, utc_now
 from ledger.migrate import upgrade
@@ -155,7 +139,7 @@ async def new_cast(world: GraphQLWorld, n: int) -> Cast:
                 world,
                 "steward",
                 "governance.group.role_set",
-                RoleBody(group=group, member=ids[r], role=roles.get(r, "member")).to_json(),
+                gov.RoleBody(group=group, member=ids[r], role=roles.get(r, "member")).to_json(),
             )
             for r in ("convenor", "member", "observer", "revoked", "erased")
         )
@@ -192,7 +176,7 @@ def award_body(member: str, activity: str, credits_: int, version: int, basis: B
 
 def _claim_body(cast: Cast, activity: str, evidence: str, **fields: Any) -> Body:
     """A claim of one ``activity`` naming the counterparty, its evidence made of ``evidence``."""
-    return ClaimBody(
+    return bodies.ClaimBody(
         activity=activity,
         quantity=1,
         evidence_sha256=credits.evidence_digest(evidence.encode()),
@@ -229,7 +213,7 @@ async def mentoring_award(cast: Cast) -> int:
 
 async def join_request(cast: Cast) -> int:
     requester = await cast.admit("requester")
-    body = JoinRequestBody(group=cast.group, role="member").to_json()
+    body = gov.JoinRequestBody(group=cast.group, role="member").to_json()
     return await submit(cast.world, requester, "governance.group.join_requested", body)
 
 
@@ -277,7 +261,7 @@ async def rules_adopted(cast: Cast, signer: str) -> Body:
 
 
 async def session_recorded(cast: Cast, signer: str) -> Body:
-    return SessionBody(
+    return bodies.SessionBody(
         activity="workshop.attended",
         held_on=TODAY,
         attendees=[await cast.admit("attendee")],
@@ -292,12 +276,12 @@ async def claimed(cast: Cast, signer: str) -> Body:
 
 async def declined(cast: Cast, signer: str) -> Body:
     claim, _ = await mentoring_claim(cast)
-    return DeclineBody(claim=claim, reason="not_recognised").to_json()
+    return bodies.DeclineBody(claim=claim, reason="not_recognised").to_json()
 
 
 async def withdrawn(cast: Cast, signer: str) -> Body:
     claim, _ = await mentoring_claim(cast)
-    return DeclineBody(claim=claim, reason="withdrawn").to_json()
+    return bodies.DeclineBody(claim=claim, reason="withdrawn").to_json()
 
 
 async def awarded(cast: Cast, signer: str) -> Body:
@@ -313,7 +297,7 @@ async def awarded_by_convenor(cast: Cast, signer: str) -> Body:
 async def awarded_from_register(cast: Cast, signer: str) -> Body:
     """An award to the claimant, an attendee of a register the convenor recorded."""
     version = await rule_version(cast.world)
-    register = SessionBody(
+    register = bodies.SessionBody(
         activity="workshop.attended",
         held_on=TODAY,
         attendees=[cast["claimant"]],
@@ -325,7 +309,9 @@ async def awarded_from_register(cast: Cast, signer: str) -> Body:
 
 
 async def reversed_(cast: Cast, signer: str) -> Body:
-    return ReversalBody(award=await mentoring_award(cast), credits=2, reason="error").to_json()
+    return bodies.ReversalBody(
+        award=await mentoring_award(cast), credits=2, reason="error"
+    ).to_json()
 
 
 async def reversed_own_approval(cast: Cast, signer: str) -> Body:
@@ -333,23 +319,23 @@ async def reversed_own_approval(cast: Cast, signer: str) -> Body:
     claim, version = await group_claim(cast)
     body = award_body(cast["claimant"], "workshop.facilitated", 6, version, {"claim": claim})
     award = await submit(cast.world, cast["board"], "credit.awarded", body)
-    return ReversalBody(award=award, credits=6, reason="error").to_json()
+    return bodies.ReversalBody(award=award, credits=6, reason="error").to_json()
 
 
 async def adjusted(cast: Cast, signer: str) -> Body:
     award = await mentoring_award(cast)
-    return AdjustmentBody(award=award, credits=-1, reason="wrong_quantity").to_json()
+    return bodies.AdjustmentBody(award=award, credits=-1, reason="wrong_quantity").to_json()
 
 
 async def disputed(cast: Cast, signer: str) -> Body:
-    return DisputeBody(award=await mentoring_award(cast), reason="not_delivered").to_json()
+    return bodies.DisputeBody(award=await mentoring_award(cast), reason="not_delivered").to_json()
 
 
 async def dispute_resolved(cast: Cast, signer: str) -> Body:
     award = await mentoring_award(cast)
-    body = DisputeBody(award=award, reason="wrong_quantity").to_json()
+    body = bodies.DisputeBody(award=award, reason="wrong_quantity").to_json()
     dispute = await submit(cast.world, cast["claimant"], "credit.disputed", body)
-    return ResolutionBody(dispute=dispute, outcome="dismissed", note="As agreed.").to_json()
+    return bodies.ResolutionBody(dispute=dispute, outcome="dismissed", note="As agreed.").to_json()
 
 
 async def admitted(cast: Cast, signer: str) -> Body:
@@ -367,32 +353,32 @@ async def key_revoked(cast: Cast, signer: str) -> Body:
 
 
 async def group_created(cast: Cast, signer: str) -> Body:
-    return GroupBody(group=f"new-{cast.n}", name="New Group").to_json()
+    return gov.GroupBody(group=f"new-{cast.n}", name="New Group").to_json()
 
 
 async def join_requested(cast: Cast, signer: str) -> Body:
     """A request to join a second working group, which nobody of the cast is in."""
     other = f"other-{cast.n}"
-    body = GroupBody(group=other, name="Other").to_json()
+    body = gov.GroupBody(group=other, name="Other").to_json()
     await submit(cast.world, "steward", "governance.group.created", body)
-    return JoinRequestBody(group=other, role="member").to_json()
+    return gov.JoinRequestBody(group=other, role="member").to_json()
 
 
 async def join_approved(cast: Cast, signer: str) -> Body:
-    return RequestBody(request=await join_request(cast)).to_json()
+    return gov.RequestBody(request=await join_request(cast)).to_json()
 
 
 async def join_declined(cast: Cast, signer: str) -> Body:
-    return RequestBody(request=await join_request(cast)).to_json()
+    return gov.RequestBody(request=await join_request(cast)).to_json()
 
 
 async def left(cast: Cast, signer: str) -> Body:
-    return LeaveBody(group=cast.group).to_json()
+    return gov.LeaveBody(group=cast.group).to_json()
 
 
 async def target_in_group(cast: Cast, role: str) -> str:
     target = await cast.admit("target")
-    body = RoleBody(group=cast.group, member=target, role=role).to_json()
+    body = gov.RoleBody(group=cast.group, member=target, role=role).to_json()
     await submit(cast.world, "steward", "governance.group.role_set", body)
     return target
 
@@ -400,13 +386,13 @@ async def target_in_group(cast: Cast, role: str) -> str:
 async def role_set(cast: Cast, signer: str) -> Body:
     """An observer of the group made a member."""
     target = await target_in_group(cast, "observer")
-    return RoleBody(group=cast.group, member=target, role="member").to_json()
+    return gov.RoleBody(group=cast.group, member=target, role="member").to_json()
 
 
 async def convenor_set(cast: Cast, signer: str) -> Body:
     """A member of the group made its convenor."""
     target = await target_in_group(cast, "member")
-    return RoleBody(group=cast.group, member=target, role="convenor").to_json()
+    return gov.RoleBody(group=cast.group, member=target, role="convenor").to_json()
 
 
 async def opened(cast: Cast, signer: str) -> Body:
@@ -418,16 +404,16 @@ async def opened_in_assembly(cast: Cast, signer: str) -> Body:
 
 
 async def vote_cast(cast: Cast, signer: str) -> Body:
-    return VoteBody(proposal=await open_proposal(cast), ballot={"choice": "agree"}).to_json()
+    return gov.VoteBody(proposal=await open_proposal(cast), ballot={"choice": "agree"}).to_json()
 
 
 async def vote_cast_in_assembly(cast: Cast, signer: str) -> Body:
     proposal = await open_proposal(cast, "assembly")
-    return VoteBody(proposal=proposal, ballot={"choice": "agree"}).to_json()
+    return gov.VoteBody(proposal=proposal, ballot={"choice": "agree"}).to_json()
 
 
 async def closed(cast: Cast, signer: str) -> Body:
-    return CloseBody(proposal=await open_proposal(cast), reason="early").to_json()
+    return gov.CloseBody(proposal=await open_proposal(cast), reason="early").to_json()
 
 
 async def decision_recorded(cast: Cast, signer: str) -> Body:

@@ -10,12 +10,7 @@ import pytest
 
 from governance import client
 from governance.bodies import RoleBody, VoteBody
-from governance.errors import (
-    BallotRefusedError,
-    NotEligibleError,
-    ObserverError,
-    VotingWindowError,
-)
+from governance.errors import BallotRefusedError, NotEligibleError, ObserverError, VotingWindowError
 from ledger.errors import MalformedStatementError, NotFoundError
 from tests.conftest import SQL_BACKENDS
 from tests.governance.world import governance_world

@@ -198,37 +198,16 @@ async def test_awards_that_do_not_match_the_claim_are_refused(database_url: str)
 async def test_decline_and_withdraw(database_url: str) -> None:
     async with credits_world(database_url) as c:
         claim = await c.claim("croydon-print", "mentoring.hour", 1, counterparty="merton-care")
-        await c.refused(
-            "sutton-books",
-            "credit.declined",
-            DeclineBody(claim=claim, reason="duplicate").to_json(),
-            NotAuthorisedError,
-            "only the counterparty",
-        )
-        await c.refused(
-            "merton-care",
-            "credit.declined",
-            DeclineBody(claim=claim, reason="withdrawn").to_json(),
-            NotAuthorisedError,
-            "only the claimant withdraws",
-        )
-        await c.refused(
-            "croydon-print",
-            "credit.declined",
-            DeclineBody(claim=claim, reason="duplicate").to_json(),
-            NotAuthorisedError,
-            "can only withdraw",
-        )
-        await c.submit(
-            "merton-care", "credit.declined", DeclineBody(claim=claim, reason="duplicate").to_json()
-        )
-        await c.refused(
-            "merton-care",
-            "credit.awarded",
-            await c.award_body(claim),
-            ClaimClosedError,
-            "closed at entry",
-        )
+        for signer, reason, match in (
+            ("sutton-books", "duplicate", "only the counterparty"),
+            ("merton-care", "withdrawn", "only the claimant withdraws"),
+            ("croydon-print", "duplicate", "can only withdraw"),
+        ):
+            body = DeclineBody(claim=claim, reason=reason).to_json()
+            await c.refused(signer, "credit.declined", body, NotAuthorisedError, match)
+        await c.submit("merton-care", "credit.declined", body)
+        award = await c.award_body(claim)
+        await c.refused("merton-care", "credit.awarded", award, ClaimClosedError, "closed at")
         other = await c.claim("croydon-print", "mentoring.hour", 1, counterparty="merton-care")
         withdraw = DeclineBody(claim=other, reason="withdrawn").to_json()
         await c.submit("croydon-print", "credit.declined", withdraw)
