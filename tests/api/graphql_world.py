@@ -7,7 +7,6 @@ state, a bearer token or none), no HTTP in between.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -35,18 +34,13 @@ from ledger.credits.bodies import ClaimBody
 from ledger.credits.rules import rule_table_from_community
 from ledger.encoding import JSONValue, format_time, utc_now
 from ledger.signing import Keypair
+from tests.ledger.credits.helpers import MEMBERS as CREDIT_MEMBERS
+from tests.ledger.credits.helpers import RULES_V1 as RULES
 
 ORIGIN = "graphql.coopledger.example/log"
-RULES = json.loads((Path(__file__).parents[1] / "ledger/credits/rules_v1.json").read_text())
 TODAY = date.today()
 
-MEMBERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "board-b": ("co-operative", "Merton", ("board",)),
-    "croydon-print": ("sme", "Croydon", ()),
-    "merton-care": ("social-enterprise", "Merton", ()),
-    "sutton-books": ("sme", "Sutton", ()),
-    "student-1": ("student", "Southwark", ()),
-}
+MEMBERS = {handle: row for handle, row in CREDIT_MEMBERS.items() if handle != "anchor-uni"}
 
 
 @dataclass
