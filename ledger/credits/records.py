@@ -16,7 +16,7 @@ ADJUSTED = "adjusted"
 R = TypeVar("R")
 
 
-def copied(cls: type[R], source: object, **given: Any) -> R:
+def copied(cls: type[R], source: object, /, **given: Any) -> R:
     """A ``cls`` record whose fields are ``given``, or else read from ``source``'s attribute of
     the same name (a body, or another record): a field ``source`` lacks fails loudly."""
     names = [f.name for f in dataclasses.fields(cls) if f.name not in given]  # type: ignore[arg-type]
