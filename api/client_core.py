@@ -6,7 +6,6 @@ import asyncio
 import base64
 from collections.abc import AsyncGenerator, Iterable, Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 
 import httpx
@@ -111,12 +110,7 @@ class ClientCore:
             self._http = httpx.AsyncClient(timeout=30)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         if self._owns_http and self._http is not None:
             await self._http.aclose()
             self._http = None
