@@ -189,8 +189,9 @@ class GraphQLWorld:
         data = await self.data(mutation, variables, who=who)
         return next(iter(data.values()))
 
-    async def propose(self, who: str, group: str, **fields: Any) -> int:
-        """``who`` prepares and opens a proposal; returns its seq."""
+    async def opening(self, who: str, group: str, **fields: Any) -> dict[str, Any]:
+        """The opening ``who`` prepares of a motion in ``group`` closing in a week (its text
+        stored), to sign; ``fields`` are further or other ``ProposalDraftInput`` fields."""
         draft = {
             "group": group,
             "title": "Priorities",
@@ -201,8 +202,14 @@ class GraphQLWorld:
         }
         prepared = await self.draft(who, PREPARE_PROPOSAL, {"d": draft})
         assert prepared["__typename"] == "Draft", prepared
+        body: dict[str, Any] = prepared["body"]
+        return body
+
+    async def propose(self, who: str, group: str, **fields: Any) -> int:
+        """``who`` prepares and opens a proposal; returns its seq."""
+        body = await self.opening(who, group, **fields)
         return await self.accepted(
-            who, "openProposal", "ProposalAccepted", prepared["kind"], prepared["body"]
+            who, "openProposal", "ProposalAccepted", "governance.proposal.opened", body
         )
 
     async def vote(self, who: str, proposal: int, ballot: Mapping[str, Any]) -> dict[str, Any]:

@@ -43,13 +43,12 @@ from ledger.credits import bodies
 from ledger.credits import client as credits
 from ledger.credits.acts import CREDIT_ACTS
 from ledger.credits.rules import parse_rule_table
-from ledger.encoding import JSONValue, format_time, utc_now
+from ledger.encoding import JSONValue
 from ledger.migrate import upgrade
 from ledger.signing import Keypair
 from ledger.sql import make_engine, sqlite_url
 from tests.api.graphql_world import (
     PREPARE_DECISION,
-    PREPARE_PROPOSAL,
     TODAY,
     GraphQLWorld,
     graphql_world,
@@ -219,18 +218,7 @@ async def join_request(cast: Cast) -> int:
 
 async def prepared_opening(world: GraphQLWorld, group: str, **fields: Any) -> Body:
     """The steward's prepared opening of a motion in ``group`` (its text stored)."""
-    draft = {
-        "group": group,
-        "title": "Next workshop",
-        "bodyText": "Shall we run Fit to Bid next?",
-        "method": "proposal",
-        "closesAt": format_time(utc_now() + timedelta(days=7)),
-        **fields,
-    }
-    prepared = await world.draft("steward", PREPARE_PROPOSAL, {"d": draft})
-    assert prepared["__typename"] == "Draft", prepared
-    body: Body = prepared["body"]
-    return body
+    return await world.opening("steward", group, title="Next workshop", **fields)
 
 
 async def open_proposal(cast: Cast, group: str | None = None) -> int:

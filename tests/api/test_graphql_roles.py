@@ -22,7 +22,6 @@ from ledger.encoding import JSONValue
 from ledger.signing import Keypair
 from tests.api.graphql_world import (
     PREPARE_DECISION,
-    PREPARE_PROPOSAL,
     TODAY,
     GraphQLWorld,
     graphql_world,
@@ -209,16 +208,8 @@ async def leave_body(world: GraphQLWorld, actor: str) -> Body:
 
 
 async def opening(world: GraphQLWorld) -> Body:
-    draft = {
-        "group": G,
-        "title": "Next workshop",
-        "bodyText": "Shall we run Fit to Bid next?",
-        "method": "proposal",
-        "closesAt": (TODAY + timedelta(days=7)).isoformat() + "T00:00:00Z",
-    }
-    prepared = await world.draft("croydon-print", PREPARE_PROPOSAL, {"d": draft})
-    body: Body = prepared["body"]
-    return body
+    closes = (TODAY + timedelta(days=7)).isoformat() + "T00:00:00Z"
+    return await world.opening("croydon-print", G, title="Next workshop", closesAt=closes)
 
 
 async def open_body(world: GraphQLWorld, actor: str) -> Body:
