@@ -124,7 +124,7 @@ async def new_cast(world: GraphQLWorld, n: int) -> Cast:
     world.keys[ids["unknown"]] = Keypair.generate()
     group = f"wg-{n}"
     body: Body = {"group": group, "name": f"Working Group {n}"}
-    await submit(world, "steward", "governance.group.created", body)
+    await world.submit("steward", "governance.group.created", body)
     roles = {"convenor": "convenor", "observer": "observer"}
     revoked = ids["revoked"]
     revocation: Body = {
@@ -134,8 +134,7 @@ async def new_cast(world: GraphQLWorld, n: int) -> Cast:
     }
     await asyncio.gather(
         *(
-            submit(
-                world,
+            world.submit(
                 "steward",
                 "governance.group.role_set",
                 gov.RoleBody(group=group, member=ids[r], role=roles.get(r, "member")).to_json(),
@@ -143,7 +142,7 @@ async def new_cast(world: GraphQLWorld, n: int) -> Cast:
             for r in ("convenor", "member", "observer", "revoked", "erased")
         )
     )
-    await submit(world, "steward", "member.key_revoked", revocation)
+    await world.submit("steward", "member.key_revoked", revocation)
     erased = await world.data(ERASE, {"m": ids["erased"]}, who="steward")
     assert erased["erasePersonalData"]["__typename"] == "PersonalDataSaved", erased
     return Cast(world, n, group, ids)
@@ -155,11 +154,6 @@ async def new_cast(world: GraphQLWorld, n: int) -> Cast:
 async def rule_version(world: GraphQLWorld) -> int:
     data = await world.data("{ ruleTable { version } }")
     return int(data["ruleTable"]["version"])
-
-
-async def submit(world: GraphQLWorld, who: str, kind: str, body: Body) -> int:
-    """``who`` signs an act of the set-up; it must be accepted. Its seq."""
-    return await world.accepted(who, str(ACTS[kind].mutation), success_type(kind), kind, body)
 
 
 def award_body(member: str, activity: str, credits_: int, version: int, basis: Body) -> Body:
@@ -189,7 +183,7 @@ async def _claim(cast: Cast, activity: str, evidence: str, **fields: Any) -> tup
     """The claimant's open claim of one ``activity`` naming the counterparty: (seq, version)."""
     version = await rule_version(cast.world)
     body = _claim_body(cast, activity, f"{evidence} {cast.n}", **fields)
-    return await submit(cast.world, cast["claimant"], "credit.claimed", body), version
+    return await cast.world.submit(cast["claimant"], "credit.claimed", body), version
 
 
 async def mentoring_claim(cast: Cast) -> tuple[int, int]:
@@ -207,13 +201,13 @@ async def mentoring_award(cast: Cast) -> int:
     """The counterparty's award of 2 credits on the claimant's mentoring claim."""
     claim, version = await mentoring_claim(cast)
     body = award_body(cast["claimant"], "mentoring.hour", 2, version, {"claim": claim})
-    return await submit(cast.world, cast["counterparty"], "credit.awarded", body)
+    return await cast.world.submit(cast["counterparty"], "credit.awarded", body)
 
 
 async def join_request(cast: Cast) -> int:
     requester = await cast.admit("requester")
     body = gov.JoinRequestBody(group=cast.group, role="member").to_json()
-    return await submit(cast.world, requester, "governance.group.join_requested", body)
+    return await cast.world.submit(requester, "governance.group.join_requested", body)
 
 
 async def prepared_opening(world: GraphQLWorld, group: str, **fields: Any) -> Body:
@@ -223,7 +217,7 @@ async def prepared_opening(world: GraphQLWorld, group: str, **fields: Any) -> Bo
 
 async def open_proposal(cast: Cast, group: str | None = None) -> int:
     body = await prepared_opening(cast.world, group or cast.group)
-    return await submit(cast.world, "steward", "governance.proposal.opened", body)
+    return await cast.world.submit("steward", "governance.proposal.opened", body)
 
 
 # -- the body each row signs ------------------------------------------------------------
@@ -292,7 +286,7 @@ async def awarded_from_register(cast: Cast, signer: str) -> Body:
         title="Fit to Bid",
         group=cast.group,
     ).to_json()
-    session = await submit(cast.world, cast["convenor"], "credit.session_recorded", register)
+    session = await cast.world.submit(cast["convenor"], "credit.session_recorded", register)
     return award_body(cast["claimant"], "workshop.attended", 2, version, {"session": session})
 
 
@@ -306,7 +300,7 @@ async def reversed_own_approval(cast: Cast, signer: str) -> Body:
     """The reversal of an award the board role's member approved themself."""
     claim, version = await group_claim(cast)
     body = award_body(cast["claimant"], "workshop.facilitated", 6, version, {"claim": claim})
-    award = await submit(cast.world, cast["board"], "credit.awarded", body)
+    award = await cast.world.submit(cast["board"], "credit.awarded", body)
     return bodies.ReversalBody(award=award, credits=6, reason="error").to_json()
 
 
@@ -322,7 +316,7 @@ async def disputed(cast: Cast, signer: str) -> Body:
 async def dispute_resolved(cast: Cast, signer: str) -> Body:
     award = await mentoring_award(cast)
     body = bodies.DisputeBody(award=award, reason="wrong_quantity").to_json()
-    dispute = await submit(cast.world, cast["claimant"], "credit.disputed", body)
+    dispute = await cast.world.submit(cast["claimant"], "credit.disputed", body)
     return bodies.ResolutionBody(dispute=dispute, outcome="dismissed", note="As agreed.").to_json()
 
 
@@ -348,7 +342,7 @@ async def join_requested(cast: Cast, signer: str) -> Body:
     """A request to join a second working group, which nobody of the cast is in."""
     other = f"other-{cast.n}"
     body = gov.GroupBody(group=other, name="Other").to_json()
-    await submit(cast.world, "steward", "governance.group.created", body)
+    await cast.world.submit("steward", "governance.group.created", body)
     return gov.JoinRequestBody(group=other, role="member").to_json()
 
 
@@ -367,7 +361,7 @@ async def left(cast: Cast, signer: str) -> Body:
 async def target_in_group(cast: Cast, role: str) -> str:
     target = await cast.admit("target")
     body = gov.RoleBody(group=cast.group, member=target, role=role).to_json()
-    await submit(cast.world, "steward", "governance.group.role_set", body)
+    await cast.world.submit("steward", "governance.group.role_set", body)
     return target
 
 

@@ -78,7 +78,7 @@ async def facilitation_claim(world: GraphQLWorld, actor: str) -> Body:
         done_on=TODAY,
         group=G,
     ).to_json()
-    seq = await world.accepted(member, "claimCredit", "ClaimAccepted", "credit.claimed", body)
+    seq = await world.submit(member, "credit.claimed", body)
     return {"claim": seq, "member": member}
 
 
@@ -138,10 +138,8 @@ async def dispute_body(world: GraphQLWorld, actor: str) -> Body:
 async def resolve_body(world: GraphQLWorld, actor: str) -> Body:
     member = await target(world)
     award = await awarded(world, member)
-    dispute = await world.accepted(
+    dispute = await world.submit(
         member,
-        "disputeAward",
-        "DisputeAccepted",
         "credit.disputed",
         bodies.DisputeBody(award=award, reason="wrong_quantity").to_json(),
     )
@@ -174,10 +172,8 @@ async def join_body(world: GraphQLWorld, actor: str) -> Body:
 
 async def request(world: GraphQLWorld) -> int:
     member = await target(world)
-    return await world.accepted(
+    return await world.submit(
         member,
-        "requestToJoin",
-        "GroupAccepted",
         "governance.group.join_requested",
         gov.JoinRequestBody(group=H, role="member").to_json(),
     )
@@ -193,10 +189,8 @@ async def decline_join_body(world: GraphQLWorld, actor: str) -> Body:
 
 async def role_body(world: GraphQLWorld, actor: str) -> Body:
     member = await target(world)
-    await world.accepted(
+    await world.submit(
         "steward",
-        "setRole",
-        "GroupAccepted",
         "governance.group.role_set",
         gov.RoleBody(group=H, member=member, role="observer").to_json(),
     )
@@ -217,13 +211,7 @@ async def open_body(world: GraphQLWorld, actor: str) -> Body:
 
 
 async def opened(world: GraphQLWorld) -> int:
-    return await world.accepted(
-        "croydon-print",
-        "openProposal",
-        "ProposalAccepted",
-        "governance.proposal.opened",
-        await opening(world),
-    )
+    return await world.submit("croydon-print", "governance.proposal.opened", await opening(world))
 
 
 async def vote_body(world: GraphQLWorld, actor: str) -> Body:
@@ -238,10 +226,8 @@ async def close_body(world: GraphQLWorld, actor: str) -> Body:
 
 async def decision_body(world: GraphQLWorld, actor: str) -> Body:
     seq = await opened(world)
-    await world.accepted(
+    await world.submit(
         "croydon-print",
-        "closeProposal",
-        "ProposalAccepted",
         "governance.proposal.closed",
         gov.CloseBody(proposal=seq, reason="early").to_json(),
     )
@@ -420,12 +406,8 @@ async def test_every_role_against_every_mutation(sqlite_url_migrated: str, tmp_p
             await world.group(
                 group, convenor="croydon-print", members=["sutton-books"], observers=["student-1"]
             )
-        await world.accepted(
-            "steward",
-            "createGroup",
-            "GroupAccepted",
-            "governance.group.created",
-            gov.GroupBody(group=J, name="Arts").to_json(),
+        await world.submit(
+            "steward", "governance.group.created", gov.GroupBody(group=J, name="Arts").to_json()
         )
         await world.login("auditor")
         outcomes: dict[str, dict[str, str]] = {}
