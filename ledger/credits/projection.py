@@ -68,13 +68,10 @@ async def project_award(ctx: Context, conn: Connection, entry: Entry, signer: st
     basis = await store.load_basis(conn, body)
     if basis is None:
         raise StoreError(f"award {entry.seq} names a {body.basis} the projection lacks")
-    record = AwardRecord(
+    record = copied(
+        AwardRecord,
+        body,  # member, activity, rule version, quantity and credits as awarded
         seq=entry.seq,
-        member=body.member,
-        activity=body.activity,
-        rule_version=body.rule_version,
-        quantity=body.quantity,
-        credits=body.credits,
         net=body.credits,
         approver=signer,
         counterparty=basis.counterparty,
