@@ -14,13 +14,14 @@ each command imports the client (httpx, PyNaCl) when it runs.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, get_type_hints
 
 import typer
 import typer.core
@@ -250,6 +251,39 @@ def _done(what: str, url: str, key: Path, act: Callable[[CoopClient], Awaitable[
     out().print(f"{what} at entry {_with_client(url, key, act)}", markup=False)
 
 
+def _signed(what: str) -> Callable[[Callable[..., Awaitable[int]]], Callable[..., None]]:
+    """Register a function of the client and of a command's own arguments and options as
+    that command (its name, its docstring the help): ``--key`` comes first and ``--url``
+    last, and it runs the one signed act and says ``<what> at entry <seq>``."""
+
+    def register(send: Callable[..., Awaitable[int]]) -> Callable[..., None]:
+        hints = get_type_hints(send, localns={"CoopClient": object}, include_extras=True)
+        own = list(inspect.signature(send).parameters.values())[1:]
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        params = [
+            inspect.Parameter("key", keyword, annotation=KeyOption),
+            *(p.replace(kind=keyword, annotation=hints[p.name]) for p in own),
+            inspect.Parameter("url", keyword, annotation=UrlOption, default=DEFAULT_URL),
+        ]
+
+        def command(key: Path, url: str, **given: Any) -> None:
+            _done(what, url, key, lambda client: send(client, **given))
+
+        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        command.__annotations__ = {p.name: p.annotation for p in params}
+        command.__doc__ = send.__doc__
+        return client_app.command(send.__name__.replace("_", "-"))(command)
+
+    return register
+
+
+ClaimArgument = Annotated[int, _entry("CLAIM", "The claim's entry.")]
+AwardArgument = Annotated[int, _entry("AWARD", "The award's entry.")]
+ProposalArgument = Annotated[int, _entry("PROPOSAL", "The proposal's entry.")]
+RequestArgument = Annotated[int, _entry("REQUEST", "The join request's entry.")]
+GroupArgument = Annotated[str, typer.Argument(help="The working group's slug.")]
+
+
 @client_app.command()
 def login(key: KeyOption, url: UrlOption = DEFAULT_URL) -> None:
     """Log in by signing the server's challenge; print who you are and your bearer token."""
@@ -313,14 +347,10 @@ def claim(
     _done("claimed", url, key, act)
 
 
-@client_app.command()
-def confirm(
-    key: KeyOption,
-    claim_seq: Annotated[int, _entry("CLAIM", "The claim's entry.")],
-    url: UrlOption = DEFAULT_URL,
-) -> None:
+@_signed("awarded")
+def confirm(client: CoopClient, claim_seq: ClaimArgument) -> Awaitable[int]:
     """Confirm a claim (its counterparty, convenor or the board): the credits are awarded."""
-    _done("awarded", url, key, lambda client: client.confirm(claim_seq))
+    return client.confirm(claim_seq)
 
 
 @client_app.command()
@@ -353,53 +383,48 @@ def register(
     out().print(f"session at entry {session}; {len(awards)} awards", markup=False)
 
 
-@client_app.command()
+@_signed("declined")
 def decline(
-    key: KeyOption,
-    claim_seq: Annotated[int, _entry("CLAIM", "The claim's entry.")],
+    client: CoopClient,
+    claim_seq: ClaimArgument,
     reason: Annotated[str, typer.Option(help="not_recognised, wrong_details, ...")],
-    url: UrlOption = DEFAULT_URL,
-) -> None:
+) -> Awaitable[int]:
     """Decline a claim you would approve."""
-    _done("declined", url, key, lambda client: client.decline(claim_seq, reason))
+    return client.decline(claim_seq, reason)
 
 
-@client_app.command()
+@_signed("withdrawn")
 def withdraw(
-    key: KeyOption,
-    claim_seq: Annotated[int, _entry("CLAIM", "Your claim's entry.")],
-    url: UrlOption = DEFAULT_URL,
-) -> None:
+    client: CoopClient, claim_seq: Annotated[int, _entry("CLAIM", "Your claim's entry.")]
+) -> Awaitable[int]:
     """Withdraw your own open claim."""
-    _done("withdrawn", url, key, lambda client: client.decline(claim_seq, "withdrawn"))
+    return client.decline(claim_seq, "withdrawn")
 
 
-@client_app.command()
+@_signed("disputed")
 def dispute(
-    key: KeyOption,
-    award: Annotated[int, _entry("AWARD", "The award's entry.")],
+    client: CoopClient,
+    award: AwardArgument,
     reason: Annotated[
         str, typer.Option(help="not_delivered, wrong_quantity, wrong_member, duplicate, other.")
     ],
-    url: UrlOption = DEFAULT_URL,
-) -> None:
+) -> Awaitable[int]:
     """Dispute an award (its recipient or the claim's counterparty, within 14 days)."""
-    _done("disputed", url, key, lambda client: client.dispute(award, reason))
+    return client.dispute(award, reason)
 
 
-@client_app.command()
+@_signed("reversed")
 def reverse(
-    key: KeyOption,
-    award: Annotated[int, _entry("AWARD", "The award's entry.")],
+    client: CoopClient,
+    award: AwardArgument,
     credits: Annotated[
         int,
         typer.Option(metavar="N", help="What remains of the award.", min=1, max=GRAPHQL_INT_MAX),
     ],
     reason: Annotated[str, typer.Option(help="error, duplicate, not_delivered, dispute_upheld.")],
-    url: UrlOption = DEFAULT_URL,
-) -> None:
+) -> Awaitable[int]:
     """Reverse an award (a board member who neither approved nor received it)."""
-    _done("reversed", url, key, lambda client: client.reverse(award, credits, reason))
+    return client.reverse(award, credits, reason)
 
 
 def _ballot(
@@ -426,7 +451,7 @@ def _ballot(
 @client_app.command()
 def vote(
     key: KeyOption,
-    proposal: Annotated[int, _entry("PROPOSAL", "The proposal's entry.")],
+    proposal: ProposalArgument,
     choice: Annotated[
         str | None, typer.Option(help="A motion: agree, abstain, disagree or block.")
     ] = None,
@@ -519,21 +544,20 @@ def propose(
     _done("proposal opened", url, key, act)
 
 
-@client_app.command()
+@_signed("closed")
 def close(
-    key: KeyOption,
-    proposal: Annotated[int, _entry("PROPOSAL", "The proposal's entry.")],
+    client: CoopClient,
+    proposal: ProposalArgument,
     reason: Annotated[str, typer.Option(help="closing_time, all_voted or early.")] = "early",
-    url: UrlOption = DEFAULT_URL,
-) -> None:
+) -> Awaitable[int]:
     """Close a proposal (its convenor or the board)."""
-    _done("closed", url, key, lambda client: client.close(proposal, reason))
+    return client.close(proposal, reason)
 
 
-@client_app.command()
+@_signed("decision recorded")
 def decide(
-    key: KeyOption,
-    proposal: Annotated[int, _entry("PROPOSAL", "The proposal's entry.")],
+    client: CoopClient,
+    proposal: ProposalArgument,
     statement: Annotated[str, typer.Option(help="The outcome statement.")],
     review_days: Annotated[
         int,
@@ -541,79 +565,58 @@ def decide(
             metavar="N", help="Days until review (at most 36500).", min=1, max=MAX_REVIEW_DAYS
         ),
     ] = 180,
-    url: UrlOption = DEFAULT_URL,
-) -> None:
+) -> Awaitable[int]:
     """Record the decision of a closed proposal, as counted from its ballots."""
-    review = _now().date() + timedelta(days=review_days)
-    _done("decision recorded", url, key, lambda client: client.decide(proposal, statement, review))
+    return client.decide(proposal, statement, _now().date() + timedelta(days=review_days))
 
 
-@client_app.command("create-group")
+@_signed("group created")
 def create_group(
-    key: KeyOption,
+    client: CoopClient,
     group: Annotated[str, typer.Argument(help="The new group's slug, e.g. bid-writing.")],
     name: Annotated[str, typer.Option(help="The group's name.")],
-    url: UrlOption = DEFAULT_URL,
-) -> None:
+) -> Awaitable[int]:
     """Create a working group (a board member)."""
-    _done("group created", url, key, lambda client: client.create_group(group, name))
+    return client.create_group(group, name)
 
 
-@client_app.command("set-role")
-def set_role(
-    key: KeyOption,
-    group: Annotated[str, typer.Argument(help="The working group's slug.")],
+@_signed("role set")
+async def set_role(
+    client: CoopClient,
+    group: GroupArgument,
     member: Annotated[str, typer.Argument(metavar="MEMBER", help="The member: an id or handle.")],
     role: Annotated[str, typer.Option(help="convenor, member or observer.")],
-    url: UrlOption = DEFAULT_URL,
-) -> None:
+) -> int:
     """Set a member's role in a group (the board; a convenor moves member and observer)."""
-
-    async def act(client: CoopClient) -> int:
-        return await client.set_role(group, str(await _member(client, "MEMBER", member)), role)
-
-    _done("role set", url, key, act)
+    return await client.set_role(group, str(await _member(client, "MEMBER", member)), role)
 
 
-@client_app.command()
+@_signed("asked to join")
 def join(
-    key: KeyOption,
-    group: Annotated[str, typer.Argument(help="The working group's slug.")],
+    client: CoopClient,
+    group: GroupArgument,
     role: Annotated[str, typer.Option(help="member or observer.")] = "member",
-    url: UrlOption = DEFAULT_URL,
-) -> None:
+) -> Awaitable[int]:
     """Ask to join a working group."""
-    _done("asked to join", url, key, lambda client: client.join(group, role))
+    return client.join(group, role)
 
 
-@client_app.command("approve-join")
-def approve_join(
-    key: KeyOption,
-    request: Annotated[int, _entry("REQUEST", "The join request's entry.")],
-    url: UrlOption = DEFAULT_URL,
-) -> None:
+@_signed("approved")
+def approve_join(client: CoopClient, request: RequestArgument) -> Awaitable[int]:
     """Approve a request to join your group (its convenor or the board)."""
-    _done("approved", url, key, lambda client: client.approve_join(request))
+    return client.approve_join(request)
 
 
-@client_app.command("decline-join")
-def decline_join(
-    key: KeyOption,
-    request: Annotated[int, _entry("REQUEST", "The join request's entry.")],
-    url: UrlOption = DEFAULT_URL,
-) -> None:
+@_signed("declined")
+def decline_join(client: CoopClient, request: RequestArgument) -> Awaitable[int]:
     """Decline a request to join your group, or withdraw your own request."""
-    _done("declined", url, key, lambda client: client.decline_join(request))
+    return client.decline_join(request)
 
 
-@client_app.command()
-def leave(
-    key: KeyOption,
-    group: Annotated[str, typer.Argument(help="The working group's slug.")],
-    url: UrlOption = DEFAULT_URL,
-) -> None:
+@_signed("left")
+def leave(client: CoopClient, group: GroupArgument) -> Awaitable[int]:
     """Leave a working group."""
-    _done("left", url, key, lambda client: client.leave(group))
+    return client.leave(group)
 
 
 @client_app.command()

@@ -40,13 +40,12 @@ class CoopClient(ClientCore):
 
     async def adopt_rules(self, table: RuleTable) -> int:
         """The board adopts ``table`` (v1 at start; later versions name a decision)."""
-        result = await self.act(
+        return await self.act(
             "adoptRuleTable",
             "RuleTableAccepted",
             "credit.rules_adopted",
             table.to_json(),
         )
-        return int(result["receipt"]["seq"])
 
     async def claim(
         self,
@@ -71,8 +70,7 @@ class CoopClient(ClientCore):
             bid=bid,
             group=group,
         ).to_json()
-        result = await self.act("claimCredit", "ClaimAccepted", "credit.claimed", body)
-        return int(result["receipt"]["seq"])
+        return await self.act("claimCredit", "ClaimAccepted", "credit.claimed", body)
 
     async def confirm(self, claim: int) -> int:
         """Confirm (award) claim ``claim`` as its counterparty, convenor or board approver."""
@@ -92,14 +90,12 @@ class CoopClient(ClientCore):
             "quantity": int(found["quantity"]),
             "basis": {"claim": claim},
         }
-        result = await self.act("awardCredit", "AwardAccepted", "credit.awarded", body)
-        return int(result["receipt"]["seq"])
+        return await self.act("awardCredit", "AwardAccepted", "credit.awarded", body)
 
     async def decline(self, claim: int, reason: str) -> int:
         """Decline a claim (approver), or withdraw one's own (``reason="withdrawn"``)."""
         body = DeclineBody(claim=claim, reason=reason).to_json()
-        result = await self.act("declineClaim", "ClaimAccepted", "credit.declined", body)
-        return int(result["receipt"]["seq"])
+        return await self.act("declineClaim", "ClaimAccepted", "credit.declined", body)
 
     async def record_session(
         self, *, activity: str, held_on: date, attendees: list[str], title: str, group: str | None
@@ -108,8 +104,7 @@ class CoopClient(ClientCore):
         body = SessionBody(
             activity=activity, held_on=held_on, attendees=tuple(attendees), title=title, group=group
         ).to_json()
-        result = await self.act("recordSession", "SessionAccepted", "credit.session_recorded", body)
-        return int(result["receipt"]["seq"])
+        return await self.act("recordSession", "SessionAccepted", "credit.session_recorded", body)
 
     async def record_register(
         self, *, activity: str, held_on: date, attendees: list[str], title: str, group: str | None
@@ -127,19 +122,17 @@ class CoopClient(ClientCore):
         results = await asyncio.gather(
             *(self.act("awardCredit", "AwardAccepted", "credit.awarded", a) for a in awards)
         )
-        return session, [int(r["receipt"]["seq"]) for r in results]
+        return session, list(results)
 
     async def dispute(self, award: int, reason: str) -> int:
         """Dispute an award within its window."""
         body = DisputeBody(award=award, reason=reason).to_json()
-        result = await self.act("disputeAward", "DisputeAccepted", "credit.disputed", body)
-        return int(result["receipt"]["seq"])
+        return await self.act("disputeAward", "DisputeAccepted", "credit.disputed", body)
 
     async def reverse(self, award: int, credits_back: int, reason: str) -> int:
         """Reverse what remains of an award (a board member not involved in it)."""
         body = ReversalBody(award=award, credits=credits_back, reason=reason).to_json()
-        result = await self.act("reverseAward", "AwardAccepted", "credit.reversed", body)
-        return int(result["receipt"]["seq"])
+        return await self.act("reverseAward", "AwardAccepted", "credit.reversed", body)
 
     # -- governance acts ------------------------------------------------------------------
 
@@ -160,8 +153,7 @@ class CoopClient(ClientCore):
         raise ApiError(str(result["code"]), str(result["message"]))
 
     async def _submit_draft(self, field: str, draft: Mapping[str, Any]) -> int:
-        result = await self.act(field, "ProposalAccepted", str(draft["kind"]), draft["body"])
-        return int(result["receipt"]["seq"])
+        return await self.act(field, "ProposalAccepted", str(draft["kind"]), draft["body"])
 
     async def propose(
         self,
@@ -222,8 +214,7 @@ class CoopClient(ClientCore):
                 ballot=ballot,
                 seal_key=base64.b64decode(key),
             )
-        result = await self.act("castVote", "ProposalAccepted", "governance.vote.cast", body)
-        return int(result["receipt"]["seq"])
+        return await self.act("castVote", "ProposalAccepted", "governance.vote.cast", body)
 
     async def close(self, proposal: int, reason: str = "closing_time") -> int:
         """Close a proposal (its convenor or the board); a hidden one publishes its key."""
@@ -246,44 +237,38 @@ class CoopClient(ClientCore):
     async def create_group(self, slug: str, name: str) -> int:
         """Create a working group (the board)."""
         body = GroupBody(group=slug, name=name).to_json()
-        result = await self.act("createGroup", "GroupAccepted", "governance.group.created", body)
-        return int(result["receipt"]["seq"])
+        return await self.act("createGroup", "GroupAccepted", "governance.group.created", body)
 
     async def set_role(self, group: str, member: str, role: str) -> int:
         """Set a member's role in a group (the board; a convenor moves member/observer)."""
         body = RoleBody(group=group, member=member, role=role).to_json()
-        result = await self.act("setRole", "GroupAccepted", "governance.group.role_set", body)
-        return int(result["receipt"]["seq"])
+        return await self.act("setRole", "GroupAccepted", "governance.group.role_set", body)
 
     async def join(self, group: str, role: str = "member") -> int:
         """Ask to join a group as ``member`` or ``observer``."""
         body = JoinRequestBody(group=group, role=role).to_json()
-        result = await self.act(
+        return await self.act(
             "requestToJoin", "GroupAccepted", "governance.group.join_requested", body
         )
-        return int(result["receipt"]["seq"])
 
     async def approve_join(self, request: int) -> int:
         """Approve a join request (the group's convenor or the board)."""
         body = RequestBody(request=request).to_json()
-        result = await self.act(
+        return await self.act(
             "approveJoin", "JoinRequestAccepted", "governance.group.join_approved", body
         )
-        return int(result["receipt"]["seq"])
 
     async def decline_join(self, request: int) -> int:
         """Decline a join request (the group's convenor or the board), or withdraw your own."""
         body = RequestBody(request=request).to_json()
-        result = await self.act(
+        return await self.act(
             "declineJoin", "JoinRequestAccepted", "governance.group.join_declined", body
         )
-        return int(result["receipt"]["seq"])
 
     async def leave(self, group: str) -> int:
         """Leave a working group."""
         body = LeaveBody(group=group).to_json()
-        result = await self.act("leaveGroup", "GroupAccepted", "governance.group.left", body)
-        return int(result["receipt"]["seq"])
+        return await self.act("leaveGroup", "GroupAccepted", "governance.group.left", body)
 
     async def admit(
         self,

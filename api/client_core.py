@@ -6,7 +6,6 @@ import asyncio
 import base64
 from collections.abc import AsyncGenerator, Iterable, Mapping
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 
 import httpx
@@ -54,11 +53,11 @@ def graphql_input(signed: SignedStatement) -> dict[str, Any]:
     }
 
 
-def act_document(field: str, success: str, selection: str = "") -> str:
+def act_document(field: str, success: str) -> str:
     """The mutation document of one signed act, asking for the receipt and any refusal."""
     return (
         f"mutation Act($s: SignedStatementInput!) {{ {field}(statement: $s) {{ __typename "
-        f"... on Refusal {{ code message }} ... on {success} {{ {RECEIPT} {selection} }} }} }}"
+        f"... on Refusal {{ code message }} ... on {success} {{ {RECEIPT} }} }} }}"
     )
 
 
@@ -111,12 +110,7 @@ class ClientCore:
             self._http = httpx.AsyncClient(timeout=30)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         if self._owns_http and self._http is not None:
             await self._http.aclose()
             self._http = None
@@ -176,26 +170,17 @@ class ClientCore:
         origin = str((await self.info())["origin"])
         return StatementFactory(origin).sign(self.keypair, kind, body)
 
-    async def act(
-        self,
-        field: str,
-        success: str,
-        kind: str,
-        body: Mapping[str, JSONValue],
-        selection: str = "",
-    ) -> dict[str, Any]:
-        """Sign ``body`` as ``kind``, submit it with mutation ``field``; the success payload.
+    async def act(self, field: str, success: str, kind: str, body: Mapping[str, JSONValue]) -> int:
+        """Sign ``body`` as ``kind``, submit it with mutation ``field``; the entry it landed at.
 
         Raises ``Refused`` when the ledger refuses it.
         """
         signed = await self.sign(kind, body)
-        data = await self.graphql(
-            act_document(field, success, selection), {"s": graphql_input(signed)}
-        )
+        data = await self.graphql(act_document(field, success), {"s": graphql_input(signed)})
         result: dict[str, Any] = data[field]
         if result["__typename"] != success:
             raise Refused(str(result.get("code")), str(result.get("message")))
-        return result
+        return int(result["receipt"]["seq"])
 
     # -- login --------------------------------------------------------------------------
 

@@ -84,15 +84,7 @@ class CreditMonth:
             ("sutton-books", "kingston-retrofit", "bid.support.hour", 4, {"bid": PAIR_BID}),
             ("student-consultant-1", "croydon-print", "consultancy.placement", 1, {}),
         ):
-            claim_seq, body = await self._claim(
-                ctx, member, counterparty, activity, quantity, extra
-            )
-            award = client.award_for_claim(
-                claim_seq=claim_seq,
-                claimant=ctx.members[member].member,
-                claim_body=body,
-                table=default_rule_table(),
-            )
+            award = await self._claim(ctx, member, counterparty, activity, quantity, extra)
             seq = await ctx.submit(counterparty, "credit.awarded", award)
             what = f"{member} claims {quantity} x {activity}; {counterparty} confirms"
             events.append(DemoEvent(self.title, what, seq))
@@ -105,7 +97,8 @@ class CreditMonth:
         activity: str,
         quantity: int,
         extra: dict[str, Any],
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> dict[str, Any]:
+        """``member`` claims; the award of the claim, for its counterparty to sign."""
         body = ClaimBody(
             activity=activity,
             quantity=quantity,
@@ -114,16 +107,15 @@ class CreditMonth:
             counterparty=ctx.members[counterparty].member,
             **extra,
         ).to_json()
-        return await ctx.submit(member, "credit.claimed", body), body
-
-    async def _refusals(self, ctx: DemoContext, events: list[DemoEvent]) -> None:
-        own, body = await self._claim(ctx, "croydon-print", "merton-care", "mentoring.hour", 1, {})
-        award = client.award_for_claim(
-            claim_seq=own,
-            claimant=ctx.members["croydon-print"].member,
+        return client.award_for_claim(
+            claim_seq=await ctx.submit(member, "credit.claimed", body),
+            claimant=ctx.members[member].member,
             claim_body=body,
             table=default_rule_table(),
         )
+
+    async def _refusals(self, ctx: DemoContext, events: list[DemoEvent]) -> None:
+        award = await self._claim(ctx, "croydon-print", "merton-care", "mentoring.hour", 1, {})
         await self._refused(
             ctx,
             events,

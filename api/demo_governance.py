@@ -52,6 +52,19 @@ class _Gov:
             )
         return await self.ctx.submit(opener, "governance.proposal.opened", body)
 
+    async def open_sample(
+        self, listed_as: str, *, options: bool = False, **fields: Any
+    ) -> tuple[dict[str, Any], str, int]:
+        """Open the community's first sample proposal listed with the method ``listed_as``, as
+        its group's convenor, under its title (and with its options, if ``options``); returns
+        the sample, the convenor and the proposal's seq."""
+        sample = next(p for p in self.ctx.community["sample_proposals"] if p["method"] == listed_as)
+        convenor = CONVENORS[sample["group"]]
+        if options:
+            fields["options"] = sample["options"]
+        seq = await self.open(convenor, sample["group"], title=sample["title"], **fields)
+        return sample, convenor, seq
+
     async def vote(self, handle: str, proposal: int, ballot: dict[str, Any]) -> int:
         member = self.ctx.members[handle].member
         async with self.engine.connect() as conn:
@@ -144,17 +157,11 @@ class Priorities:
     async def run(self, ctx: DemoContext) -> list[DemoEvent]:
         """Sealed IRV ballots, an observer's refused ballot, then close, reveal and decide."""
         gov = _Gov(ctx)
-        sample = next(
-            p for p in ctx.community["sample_proposals"] if p["method"] == "ranked_choice"
-        )
-        group, convenor = sample["group"], CONVENORS[sample["group"]]
-        proposal = await gov.open(
-            convenor,
-            group,
-            title=sample["title"],
+        sample, convenor, proposal = await gov.open_sample(
+            "ranked_choice",
             body_text="Rank the four candidate priorities for next quarter.",
             method="irv",
-            options=sample["options"],
+            options=True,
             quorum=Fraction(1, 2),
             hidden=True,
         )
@@ -183,12 +190,8 @@ class ChangedVote:
     async def run(self, ctx: DemoContext) -> list[DemoEvent]:
         """Disagree, then agree: the later ballot counts and both stay on the log."""
         gov = _Gov(ctx)
-        sample = next(p for p in ctx.community["sample_proposals"] if p["method"] == "consent")
-        group, convenor = sample["group"], CONVENORS[sample["group"]]
-        proposal = await gov.open(
-            convenor,
-            group,
-            title=sample["title"],
+        sample, convenor, proposal = await gov.open_sample(
+            "consent",
             body_text="Ask the council to split the retrofit framework into smaller lots.",
             method="proposal",
             quorum=Fraction(1, 2),

@@ -36,6 +36,7 @@ from governance.bodies import SEAL_KEY_BYTES
 from governance.errors import InvalidRulesError, ProposalRulesError, UnknownMethodError
 from governance.tally import METHODS, Rules, TieRule, get_method
 from governance.tally.base import TIE_RULES
+from ledger.credits.records import copied
 from ledger.encoding import JSONValue, canonical_json
 from ledger.errors import MalformedStatementError
 from ledger.fields import (
@@ -148,19 +149,12 @@ class Opening(Declared):
 
     def tally_rules(self, seed: bytes) -> Rules:
         """The ``Rules`` to count under, with ``seed`` (the opening entry's leaf hash)."""
-        spec = self.rules
-        return Rules(
+        return copied(
+            Rules,
+            self.rules,  # each other rule as the opening froze it
             n_options=len(self.options),
             electorate_size=len(self.electorate),
-            quorum=spec.quorum,
-            threshold=spec.threshold,
-            tie_rule=spec.tie_rule,
             seed=seed,
-            consent=spec.consent,
-            min_choices=spec.min_choices,
-            max_choices=spec.max_choices,
-            dots=spec.dots,
-            max_score=spec.max_score,
         )
 
 

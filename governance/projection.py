@@ -10,19 +10,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from governance import store
+from governance import bodies, store
 from governance.actions import AdoptRuleTable, AdoptTerms, ElectConvenor, action_json
-from governance.bodies import (
-    CONVENOR,
-    parse_close,
-    parse_decision,
-    parse_group,
-    parse_join_request,
-    parse_leave,
-    parse_request_ref,
-    parse_role,
-    parse_vote,
-)
+from governance.bodies import CONVENOR
 from governance.errors import SpoiledBallotError
 from governance.opening import parse_opening
 from governance.records import (
@@ -34,6 +24,7 @@ from governance.records import (
     REQUEST_OPEN,
     WITHDRAWN,
     ProposalRecord,
+    RequestRecord,
 )
 from governance.tally.proposal_count import read_ballot
 from ledger.encoding import b64encode, canonical_json, format_time
@@ -49,7 +40,7 @@ def _json(value: object) -> str:
 
 
 async def project_group_created(conn: Connection, entry: Entry, signer: str) -> None:
-    body = parse_group(entry.statement.body)
+    body = bodies.parse_group(entry.statement.body)
     await store.insert_group(
         conn,
         slug=body.group,
@@ -60,7 +51,7 @@ async def project_group_created(conn: Connection, entry: Entry, signer: str) -> 
 
 
 async def project_join_requested(conn: Connection, entry: Entry, signer: str) -> None:
-    body = parse_join_request(entry.statement.body)
+    body = bodies.parse_join_request(entry.statement.body)
     await store.insert_join_request(
         conn,
         seq=entry.seq,
@@ -73,11 +64,17 @@ async def project_join_requested(conn: Connection, entry: Entry, signer: str) ->
     )
 
 
-async def project_join_approved(conn: Connection, entry: Entry, signer: str) -> None:
-    body = parse_request_ref(entry.statement.kind, entry.statement.body)
+async def _request(conn: Connection, entry: Entry, what: str) -> RequestRecord:
+    """The join request an approval or a decline names."""
+    body = bodies.parse_request_ref(entry.statement.kind, entry.statement.body)
     request = await store.request(conn, body.request)
     if request is None:
-        raise StoreError(f"entry {entry.seq} approves a request the projection lacks")
+        raise StoreError(f"entry {entry.seq} {what} a request the projection lacks")
+    return request
+
+
+async def project_join_approved(conn: Connection, entry: Entry, signer: str) -> None:
+    request = await _request(conn, entry, "approves")
     await store.close_request(conn, request=request.seq, status=APPROVED, by=entry.seq)
     await store.set_role(
         conn, group=request.group, member=request.member, role=request.role, since_seq=entry.seq
@@ -85,21 +82,18 @@ async def project_join_approved(conn: Connection, entry: Entry, signer: str) -> 
 
 
 async def project_join_declined(conn: Connection, entry: Entry, signer: str) -> None:
-    body = parse_request_ref(entry.statement.kind, entry.statement.body)
-    request = await store.request(conn, body.request)
-    if request is None:
-        raise StoreError(f"entry {entry.seq} declines a request the projection lacks")
+    request = await _request(conn, entry, "declines")
     status = WITHDRAWN if request.member == signer else DECLINED
     await store.close_request(conn, request=request.seq, status=status, by=entry.seq)
 
 
 async def project_left(conn: Connection, entry: Entry, signer: str) -> None:
-    body = parse_leave(entry.statement.body)
+    body = bodies.parse_leave(entry.statement.body)
     await store.leave(conn, group=body.group, member=signer)
 
 
 async def project_role_set(conn: Connection, entry: Entry, signer: str) -> None:
-    body = parse_role(entry.statement.body)
+    body = bodies.parse_role(entry.statement.body)
     if body.role == CONVENOR:
         await store.demote_convenor(conn, group=body.group, seq=entry.seq)
     await store.set_role(
@@ -132,7 +126,7 @@ async def project_opened(conn: Connection, entry: Entry, signer: str) -> None:
 
 def ballot_row(entry: Entry, signer: str) -> dict[str, Any]:
     """The ``governance_ballots`` row of an accepted vote (not yet superseded)."""
-    vote = parse_vote(entry.statement.body)
+    vote = bodies.parse_vote(entry.statement.body)
     return {
         "seq": entry.seq,
         "proposal": vote.proposal,
@@ -153,7 +147,7 @@ async def _load(conn: Connection, seq: int, entry: Entry) -> ProposalRecord:
 
 
 async def project_closed(conn: Connection, entry: Entry, signer: str) -> None:
-    close = parse_close(entry.statement.body)
+    close = bodies.parse_close(entry.statement.body)
     record = await _load(conn, close.proposal, entry)
     key = close.seal_private_key
     await store.update_proposal(
@@ -188,7 +182,7 @@ async def _reveal(conn: Connection, record: ProposalRecord, key: bytes) -> None:
 
 
 async def project_decided(conn: Connection, entry: Entry, signer: str) -> None:
-    decision = parse_decision(entry.statement.body)
+    decision = bodies.parse_decision(entry.statement.body)
     record = await _load(conn, decision.proposal, entry)
     result = decision.result
     await store.update_proposal(

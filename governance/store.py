@@ -53,6 +53,7 @@ from governance.records import (
     RequestRecord,
     TermsRecord,
 )
+from ledger.credits.records import copied
 from ledger.encoding import b64decode, format_time, utc_now
 from ledger.errors import MalformedStatementError, StoreError
 from ledger.sequencer import Context
@@ -419,20 +420,13 @@ async def current_terms(conn: Connection, group: str) -> TermsRecord | None:
 
 def _proposal(row: Any) -> ProposalRecord:
     key = None if row.seal_private_key is None else b64decode(row.seal_private_key)
-    return ProposalRecord(
-        seq=row.seq,
-        opener=row.opener,
+    return copied(
+        ProposalRecord,
+        row,  # each other field from its column
         opening=parse_opening(json.loads(row.opening)),
         seed=bytes.fromhex(row.seed),
-        status=row.status,
-        logged_at=row.logged_at,
-        closed_by=row.closed_by,
-        close_reason=row.close_reason,
         seal_private_key=key,
-        decided_by=row.decided_by,
         result=None if row.result is None else parse_result(json.loads(row.result)),
-        transcript_sha256=row.transcript_sha256,
-        statement_sha256=row.statement_sha256,
         review_on=None if row.review_on is None else date.fromisoformat(row.review_on),
     )
 
@@ -469,15 +463,11 @@ async def passed_rule_table(conn: Connection, decision: int) -> ProposalRecord |
 
 
 def _ballot(row: Any) -> BallotRecord:
-    return BallotRecord(
-        seq=row.seq,
-        proposal=row.proposal,
-        member=row.member,
+    return copied(
+        BallotRecord,
+        row,  # each other field from its column
         ballot=None if row.ballot is None else json.loads(row.ballot),
         sealed=None if row.sealed is None else b64decode(row.sealed),
-        superseded_by=row.superseded_by,
-        spoiled=row.spoiled,
-        logged_at=row.logged_at,
     )
 
 

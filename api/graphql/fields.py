@@ -33,7 +33,7 @@ T = TypeVar("T")
 _PLAIN: dict[type[Any], tuple[str, ...]] = {}
 
 
-def copy_fields(cls: type[T], record: object, **changed: Any) -> T:
+def copy_fields(cls: type[T], record: object, /, **changed: Any) -> T:
     """An instance of the Strawberry type ``cls``: each of its plain fields (no resolver, not
     private) read from ``record``'s attribute of the same name, except those in ``changed``.
 

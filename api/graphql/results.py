@@ -40,16 +40,23 @@ async def _member(info: Info, member: str) -> Any:
 
 @dataclass(frozen=True)
 class Answer:
-    """One success type: its name and description, the field it answers with, the private
-    field holding the act's subject (and that subject's type), and how the node is read."""
+    """One success type: the ``Act.answer`` it serves and its description, the node it
+    answers with, the private field holding the act's subject (and that subject's type), and
+    how the node is read. The type is ``<Answer>Accepted`` (``rule_table``:
+    ``RuleTableAccepted``), and its field is named as the answer unless ``field`` says."""
 
-    name: str
+    answer: str
     description: str
-    field: str
     node: type[Any]
     subject: str | None
     subject_type: type[Any]
     load: Load
+    field: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The GraphQL type's name."""
+        return "".join(word.title() for word in self.answer.split("_")) + "Accepted"
 
     def make(self) -> type[Any]:
         """The Strawberry type: ``receipt``, then ``field`` resolved from the subject."""
@@ -66,92 +73,78 @@ class Answer:
         annotations: dict[str, Any] = {"receipt": Receipt}
         if subject is not None:
             annotations[subject] = Annotated[self.subject_type, StrawberryPrivate()]
-        body = {"__annotations__": annotations, self.field: strawberry.field(resolve)}
+        body = {
+            "__annotations__": annotations,
+            self.field or self.answer: strawberry.field(resolve),
+        }
         return strawberry.type(type(self.name, (), body), description=self.description)
 
 
 ANSWERS: dict[str, Answer] = {
-    "claim": Answer(
-        "ClaimAccepted",
-        "A claim was made or closed.",
-        "claim",
-        Claim,
-        "claim_seq",
-        int,
-        _read(store.claim),
-    ),
-    "award": Answer(
-        "AwardAccepted",
-        "An award was made, reversed or adjusted.",
-        "award",
-        Award,
-        "award_seq",
-        int,
-        _read(store.award),
-    ),
-    "dispute": Answer(
-        "DisputeAccepted",
-        "A dispute was opened or ruled on.",
-        "dispute",
-        Dispute,
-        "dispute_seq",
-        int,
-        _read(store.dispute),
-    ),
-    "session": Answer(
-        "SessionAccepted",
-        "A session register was recorded.",
-        "session",
-        Session,
-        None,
-        int,
-        _read(store.session),
-    ),
-    "rule_table": Answer(
-        "RuleTableAccepted",
-        "A rule table version was adopted.",
-        "rule_table",
-        RuleTable,
-        "version",
-        int,
-        _read(store.rule_table),
-    ),
-    "member": Answer(
-        "MemberAccepted",
-        "A member was admitted, or a key rotated or revoked.",
-        "member",
-        Member,
-        "member_id",
-        str,
-        _member,
-    ),
-    "group": Answer(
-        "GroupAccepted",
-        "A working group was created or its membership changed.",
-        "group",
-        WorkingGroup,
-        "slug",
-        str,
-        _read(governance_store.group),
-    ),
-    "join_request": Answer(
-        "JoinRequestAccepted",
-        "A join request was approved or declined.",
-        "request",
-        JoinRequest,
-        "request_seq",
-        int,
-        _read(governance_store.request),
-    ),
-    "proposal": Answer(
-        "ProposalAccepted",
-        "A proposal was opened, voted on, closed or decided.",
-        "proposal",
-        Proposal,
-        "proposal_seq",
-        int,
-        _read(governance_store.proposal),
-    ),
+    answer.answer: answer
+    for answer in (
+        Answer("claim", "A claim was made or closed.", Claim, "claim_seq", int, _read(store.claim)),
+        Answer(
+            "award",
+            "An award was made, reversed or adjusted.",
+            Award,
+            "award_seq",
+            int,
+            _read(store.award),
+        ),
+        Answer(
+            "dispute",
+            "A dispute was opened or ruled on.",
+            Dispute,
+            "dispute_seq",
+            int,
+            _read(store.dispute),
+        ),
+        Answer(
+            "session", "A session register was recorded.", Session, None, int, _read(store.session)
+        ),
+        Answer(
+            "rule_table",
+            "A rule table version was adopted.",
+            RuleTable,
+            "version",
+            int,
+            _read(store.rule_table),
+        ),
+        Answer(
+            "member",
+            "A member was admitted, or a key rotated or revoked.",
+            Member,
+            "member_id",
+            str,
+            _member,
+        ),
+        Answer(
+            "group",
+            "A working group was created or its membership changed.",
+            WorkingGroup,
+            "slug",
+            str,
+            _read(governance_store.group),
+        ),
+        Answer(
+            "join_request",
+            "A join request was approved or declined.",
+            JoinRequest,
+            "request_seq",
+            int,
+            _read(governance_store.request),
+            field="request",
+        ),
+        Answer(
+            "proposal",
+            "A proposal was opened, voted on, closed or decided.",
+            Proposal,
+            "proposal_seq",
+            int,
+            _read(governance_store.proposal),
+        ),
+    )
 }
 """Every success type, by the ``Act.answer`` that names it."""
 

@@ -158,18 +158,13 @@ class Tally:
 
     @classmethod
     def from_domain(cls, count: Count, *, final: bool) -> Tally:
-        tally = count.tally
-        return cls(
+        return copy_fields(
+            cls,
+            count.tally,
             proposal=count.proposal,
             final=final,
-            outcome=tally.outcome,
-            winner=tally.winner,
-            passed=tally.passed,
-            counts=list(tally.counts),
-            ballots=tally.ballots,
+            counts=list(count.tally.counts),
             spoiled=len(count.spoiled),
-            electorate_size=tally.electorate_size,
-            quorum_met=tally.quorum_met,
             transcript_sha256=count.transcript_sha256,
             transcript=JSON(dict(count.transcript)),
         )
@@ -252,21 +247,17 @@ class Proposal:
             quorum=f"{spec.quorum.numerator}/{spec.quorum.denominator}",
             threshold=f"{spec.threshold.numerator}/{spec.threshold.denominator}",
         )
-        return cls(
+        return copy_fields(
+            cls,
+            opening,  # what the opening says, and what the log's record of it adds
             record=record,
             seq=record.seq,
-            group=opening.group,
-            title=opening.title,
             opener=record.opener,
-            method=opening.method,
             options=list(opening.options),
             rules=rules,
             electorate=list(opening.electorate),
-            electorate_sha256=opening.electorate_sha256,
-            body_sha256=opening.body_sha256,
             opens_at=format_time(opening.opens_at),
             closes_at=format_time(opening.closes_at),
-            hidden=opening.hidden,
             seal_key=None if opening.seal_key is None else b64encode(opening.seal_key),
             action=JSON(action_json(opening.action)),
             status=record.status,

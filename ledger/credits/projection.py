@@ -30,6 +30,7 @@ from ledger.credits.records import (
     CorrectionRecord,
     DisputeRecord,
     SessionRecord,
+    copied,
 )
 from ledger.credits.rules import parse_rule_table
 from ledger.errors import StoreError
@@ -49,36 +50,16 @@ async def project_rules_adopted(ctx: Context, conn: Connection, entry: Entry, si
 async def project_session(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_session(entry.statement.body)
     table = await store.cached_rule_table(ctx, conn)
-    record = SessionRecord(
-        seq=entry.seq,
-        organiser=signer,
-        activity=body.activity,
-        rule_version=table.version,
-        held_on=body.held_on,
-        group=body.group,
-        title=body.title,
-        attendees=body.attendees,
-    )
+    given = {"seq": entry.seq, "organiser": signer, "rule_version": table.version}
+    record = copied(SessionRecord, body, **given)
     await store.insert_session(conn, record, entry.logged_at)
 
 
 async def project_claim(ctx: Context, conn: Connection, entry: Entry, signer: str) -> None:
     body = parse_claim(entry.statement.body)
     table = await store.cached_rule_table(ctx, conn)
-    record = ClaimRecord(
-        seq=entry.seq,
-        member=signer,
-        activity=body.activity,
-        rule_version=table.version,
-        quantity=body.quantity,
-        evidence_sha256=body.evidence_sha256,
-        done_on=body.done_on,
-        counterparty=body.counterparty,
-        bid=body.bid,
-        group=body.group,
-        status=OPEN,
-        closed_by=None,
-    )
+    given = {"seq": entry.seq, "member": signer, "rule_version": table.version}
+    record = copied(ClaimRecord, body, **given, status=OPEN, closed_by=None)
     await store.insert_claim(conn, record, entry.logged_at)
 
 
@@ -87,13 +68,10 @@ async def project_award(ctx: Context, conn: Connection, entry: Entry, signer: st
     basis = await store.load_basis(conn, body)
     if basis is None:
         raise StoreError(f"award {entry.seq} names a {body.basis} the projection lacks")
-    record = AwardRecord(
+    record = copied(
+        AwardRecord,
+        body,  # member, activity, rule version, quantity and credits as awarded
         seq=entry.seq,
-        member=body.member,
-        activity=body.activity,
-        rule_version=body.rule_version,
-        quantity=body.quantity,
-        credits=body.credits,
         net=body.credits,
         approver=signer,
         counterparty=basis.counterparty,

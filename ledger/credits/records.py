@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
+from typing import Any, TypeVar
 
 OPEN = "open"
 AWARDED = "awarded"
 DECLINED = "declined"
 REVERSED = "reversed"
 ADJUSTED = "adjusted"
+
+R = TypeVar("R")
+
+
+def copied(cls: type[R], source: object, /, **given: Any) -> R:
+    """A ``cls`` record whose fields are ``given``, or else read from ``source``'s attribute of
+    the same name (a body, or another record): a field ``source`` lacks fails loudly."""
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in given]  # type: ignore[arg-type]
+    return cls(**{name: getattr(source, name) for name in names}, **given)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ from ledger.credits.records import (
     SessionRecord,
     StatementLine,
     StatementPage,
+    copied,
 )
 from ledger.credits.rules import RuleTable, Usage, pair_of, parse_rule_table
 from ledger.encoding import canonical_json
@@ -878,32 +879,17 @@ async def load_basis(conn: Connection, award: AwardBody) -> Basis | None:
     """
     if award.basis == "claim":
         found = await claim(conn, award.basis_seq)
-        if found is None:
-            return None
-        return Basis(
-            kind="claim",
-            seq=found.seq,
-            member=found.member,
-            activity=found.activity,
-            rule_version=found.rule_version,
-            quantity=found.quantity,
-            day=found.done_on,
-            counterparty=found.counterparty,
-            bid=found.bid,
-            group=found.group,
-        )
+        return None if found is None else copied(Basis, found, kind="claim", day=found.done_on)
     register = await session(conn, award.basis_seq)
     if register is None:
         return None
-    return Basis(
+    return copied(
+        Basis,
+        register,
         kind="session",
-        seq=register.seq,
         member=award.member,
-        activity=register.activity,
-        rule_version=register.rule_version,
         quantity=1,
         day=register.held_on,
         counterparty=None,
         bid=None,
-        group=register.group,
     )

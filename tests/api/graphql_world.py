@@ -7,7 +7,6 @@ state, a bearer token or none), no HTTP in between.
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -22,8 +21,10 @@ from strawberry.types import ExecutionResult
 from api.app import create_app
 from api.client import act_document, graphql_input
 from api.graphql.context import Context
+from api.graphql.results import ANSWERS
 from api.graphql.schema import Schema, build_schema
 from api.runtime import init_ledger
+from api.schemas import ACTS
 from api.settings import ApiSettings
 from api.state import ApiState
 from governance import client as governance
@@ -35,18 +36,14 @@ from ledger.credits.bodies import ClaimBody
 from ledger.credits.rules import rule_table_from_community
 from ledger.encoding import JSONValue, format_time, utc_now
 from ledger.signing import Keypair
+from tests.ledger.credits.helpers import MEMBERS as CREDIT_MEMBERS
+from tests.ledger.credits.helpers import RULES_V1 as RULES
 
 ORIGIN = "graphql.coopledger.example/log"
-RULES = json.loads((Path(__file__).parents[1] / "ledger/credits/rules_v1.json").read_text())
 TODAY = date.today()
 
-MEMBERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "board-b": ("co-operative", "Merton", ("board",)),
-    "croydon-print": ("sme", "Croydon", ()),
-    "merton-care": ("social-enterprise", "Merton", ()),
-    "sutton-books": ("sme", "Sutton", ()),
-    "student-1": ("student", "Southwark", ()),
-}
+ACTS_BY_KIND = {act.kind: act for act in ACTS}
+MEMBERS = {handle: row for handle, row in CREDIT_MEMBERS.items() if handle != "anchor-uni"}
 
 
 @dataclass
@@ -106,6 +103,12 @@ class GraphQLWorld:
         assert payload["__typename"] == success, payload
         return int(payload["receipt"]["seq"])
 
+    async def submit(self, who: str, kind: str, body: Mapping[str, JSONValue]) -> int:
+        """``who`` signs ``body`` as ``kind`` and submits it with the mutation declared for
+        that kind; it must be accepted. Its entry seq."""
+        act = ACTS_BY_KIND[kind]
+        return await self.accepted(who, str(act.mutation), ANSWERS[act.answer].name, kind, body)
+
     async def admit(
         self, member: str, kind: str = "sme", borough: str = "Croydon", roles: Sequence[str] = ()
     ) -> Keypair:
@@ -117,7 +120,7 @@ class GraphQLWorld:
             "borough": borough,
             "roles": list(roles),
         }
-        await self.accepted("steward", "admitMember", "MemberAccepted", "member.admitted", body)
+        await self.submit("steward", "member.admitted", body)
         self.keys[member] = keypair
         return keypair
 
@@ -154,7 +157,7 @@ class GraphQLWorld:
 
     async def claim(self, who: str, *, counterparty: str, quantity: int = 1, note: str = "") -> int:
         body = self.claim_body(who, counterparty=counterparty, quantity=quantity, note=note)
-        return await self.accepted(who, "claimCredit", "ClaimAccepted", "credit.claimed", body)
+        return await self.submit(who, "credit.claimed", body)
 
     async def confirm(self, who: str, claim: int, member: str, quantity: int = 1) -> int:
         body: dict[str, JSONValue] = {
@@ -165,7 +168,7 @@ class GraphQLWorld:
             "quantity": quantity,
             "basis": {"claim": claim},
         }
-        return await self.accepted(who, "awardCredit", "AwardAccepted", "credit.awarded", body)
+        return await self.submit(who, "credit.awarded", body)
 
     async def group(
         self,
@@ -177,16 +180,12 @@ class GraphQLWorld:
     ) -> None:
         """The board creates ``slug`` and sets every role directly."""
         body: dict[str, JSONValue] = {"group": slug, "name": slug.title()}
-        await self.accepted(
-            "steward", "createGroup", "GroupAccepted", "governance.group.created", body
-        )
+        await self.submit("steward", "governance.group.created", body)
         roles = [(convenor, "convenor")] + [(m, "member") for m in members]
         roles += [(m, "observer") for m in observers]
         for member, role in roles:
             body = {"group": slug, "member": member, "role": role}
-            await self.accepted(
-                "steward", "setRole", "GroupAccepted", "governance.group.role_set", body
-            )
+            await self.submit("steward", "governance.group.role_set", body)
 
     async def draft(self, who: str, mutation: str, variables: Mapping[str, Any]) -> Any:
         """Run a prepare mutation as ``who`` (logging in first); the body or the refusal."""
@@ -195,8 +194,9 @@ class GraphQLWorld:
         data = await self.data(mutation, variables, who=who)
         return next(iter(data.values()))
 
-    async def propose(self, who: str, group: str, **fields: Any) -> int:
-        """``who`` prepares and opens a proposal; returns its seq."""
+    async def opening(self, who: str, group: str, **fields: Any) -> dict[str, Any]:
+        """The opening ``who`` prepares of a motion in ``group`` closing in a week (its text
+        stored), to sign; ``fields`` are further or other ``ProposalDraftInput`` fields."""
         draft = {
             "group": group,
             "title": "Priorities",
@@ -207,9 +207,13 @@ class GraphQLWorld:
         }
         prepared = await self.draft(who, PREPARE_PROPOSAL, {"d": draft})
         assert prepared["__typename"] == "Draft", prepared
-        return await self.accepted(
-            who, "openProposal", "ProposalAccepted", prepared["kind"], prepared["body"]
-        )
+        body: dict[str, Any] = prepared["body"]
+        return body
+
+    async def propose(self, who: str, group: str, **fields: Any) -> int:
+        """``who`` prepares and opens a proposal; returns its seq."""
+        body = await self.opening(who, group, **fields)
+        return await self.submit(who, "governance.proposal.opened", body)
 
     async def vote(self, who: str, proposal: int, ballot: Mapping[str, Any]) -> dict[str, Any]:
         """``who`` votes (sealing the ballot when the proposal is hidden); the payload."""
@@ -226,17 +230,13 @@ class GraphQLWorld:
     async def close(self, who: str, proposal: int, reason: str = "early") -> int:
         prepared = await self.draft(who, PREPARE_CLOSE, {"p": proposal, "r": reason})
         assert prepared["__typename"] == "Draft", prepared
-        return await self.accepted(
-            who, "closeProposal", "ProposalAccepted", prepared["kind"], prepared["body"]
-        )
+        return await self.submit(who, prepared["kind"], prepared["body"])
 
     async def decide(self, who: str, proposal: int, statement: str = "Agreed.") -> int:
         variables = {"p": proposal, "t": statement, "r": (TODAY + timedelta(days=180)).isoformat()}
         prepared = await self.draft(who, PREPARE_DECISION, variables)
         assert prepared["__typename"] == "Draft", prepared
-        return await self.accepted(
-            who, "recordDecision", "ProposalAccepted", prepared["kind"], prepared["body"]
-        )
+        return await self.submit(who, prepared["kind"], prepared["body"])
 
 
 DRAFT = "{ __typename ... on Draft { kind body } ... on Refusal { code message } }"

@@ -35,37 +35,20 @@ import pytest
 import pytest_asyncio
 
 from api.settings import ApiSettings
+from governance import bodies as gov
 from governance.acts import GOVERNANCE_ACTS
-from governance.bodies import (
-    CloseBody,
-    GroupBody,
-    JoinRequestBody,
-    LeaveBody,
-    RequestBody,
-    RoleBody,
-    VoteBody,
-)
 from ledger.acts import MEMBER_ACTS, Act
 from ledger.bootstrap import admission
+from ledger.credits import bodies
 from ledger.credits import client as credits
 from ledger.credits.acts import CREDIT_ACTS
-from ledger.credits.bodies import (
-    AdjustmentBody,
-    ClaimBody,
-    DeclineBody,
-    DisputeBody,
-    ResolutionBody,
-    ReversalBody,
-    SessionBody,
-)
 from ledger.credits.rules import parse_rule_table
-from ledger.encoding import JSONValue, format_time, utc_now
+from ledger.encoding import JSONValue
 from ledger.migrate import upgrade
 from ledger.signing import Keypair
 from ledger.sql import make_engine, sqlite_url
 from tests.api.graphql_world import (
     PREPARE_DECISION,
-    PREPARE_PROPOSAL,
     TODAY,
     GraphQLWorld,
     graphql_world,
@@ -141,7 +124,7 @@ async def new_cast(world: GraphQLWorld, n: int) -> Cast:
     world.keys[ids["unknown"]] = Keypair.generate()
     group = f"wg-{n}"
     body: Body = {"group": group, "name": f"Working Group {n}"}
-    await submit(world, "steward", "governance.group.created", body)
+    await world.submit("steward", "governance.group.created", body)
     roles = {"convenor": "convenor", "observer": "observer"}
     revoked = ids["revoked"]
     revocation: Body = {
@@ -151,16 +134,15 @@ async def new_cast(world: GraphQLWorld, n: int) -> Cast:
     }
     await asyncio.gather(
         *(
-            submit(
-                world,
+            world.submit(
                 "steward",
                 "governance.group.role_set",
-                RoleBody(group=group, member=ids[r], role=roles.get(r, "member")).to_json(),
+                gov.RoleBody(group=group, member=ids[r], role=roles.get(r, "member")).to_json(),
             )
             for r in ("convenor", "member", "observer", "revoked", "erased")
         )
     )
-    await submit(world, "steward", "member.key_revoked", revocation)
+    await world.submit("steward", "member.key_revoked", revocation)
     erased = await world.data(ERASE, {"m": ids["erased"]}, who="steward")
     assert erased["erasePersonalData"]["__typename"] == "PersonalDataSaved", erased
     return Cast(world, n, group, ids)
@@ -172,11 +154,6 @@ async def new_cast(world: GraphQLWorld, n: int) -> Cast:
 async def rule_version(world: GraphQLWorld) -> int:
     data = await world.data("{ ruleTable { version } }")
     return int(data["ruleTable"]["version"])
-
-
-async def submit(world: GraphQLWorld, who: str, kind: str, body: Body) -> int:
-    """``who`` signs an act of the set-up; it must be accepted. Its seq."""
-    return await world.accepted(who, str(ACTS[kind].mutation), success_type(kind), kind, body)
 
 
 def award_body(member: str, activity: str, credits_: int, version: int, basis: Body) -> Body:
@@ -192,7 +169,7 @@ def award_body(member: str, activity: str, credits_: int, version: int, basis: B
 
 def _claim_body(cast: Cast, activity: str, evidence: str, **fields: Any) -> Body:
     """A claim of one ``activity`` naming the counterparty, its evidence made of ``evidence``."""
-    return ClaimBody(
+    return bodies.ClaimBody(
         activity=activity,
         quantity=1,
         evidence_sha256=credits.evidence_digest(evidence.encode()),
@@ -206,7 +183,7 @@ async def _claim(cast: Cast, activity: str, evidence: str, **fields: Any) -> tup
     """The claimant's open claim of one ``activity`` naming the counterparty: (seq, version)."""
     version = await rule_version(cast.world)
     body = _claim_body(cast, activity, f"{evidence} {cast.n}", **fields)
-    return await submit(cast.world, cast["claimant"], "credit.claimed", body), version
+    return await cast.world.submit(cast["claimant"], "credit.claimed", body), version
 
 
 async def mentoring_claim(cast: Cast) -> tuple[int, int]:
@@ -224,34 +201,23 @@ async def mentoring_award(cast: Cast) -> int:
     """The counterparty's award of 2 credits on the claimant's mentoring claim."""
     claim, version = await mentoring_claim(cast)
     body = award_body(cast["claimant"], "mentoring.hour", 2, version, {"claim": claim})
-    return await submit(cast.world, cast["counterparty"], "credit.awarded", body)
+    return await cast.world.submit(cast["counterparty"], "credit.awarded", body)
 
 
 async def join_request(cast: Cast) -> int:
     requester = await cast.admit("requester")
-    body = JoinRequestBody(group=cast.group, role="member").to_json()
-    return await submit(cast.world, requester, "governance.group.join_requested", body)
+    body = gov.JoinRequestBody(group=cast.group, role="member").to_json()
+    return await cast.world.submit(requester, "governance.group.join_requested", body)
 
 
 async def prepared_opening(world: GraphQLWorld, group: str, **fields: Any) -> Body:
     """The steward's prepared opening of a motion in ``group`` (its text stored)."""
-    draft = {
-        "group": group,
-        "title": "Next workshop",
-        "bodyText": "Shall we run Fit to Bid next?",
-        "method": "proposal",
-        "closesAt": format_time(utc_now() + timedelta(days=7)),
-        **fields,
-    }
-    prepared = await world.draft("steward", PREPARE_PROPOSAL, {"d": draft})
-    assert prepared["__typename"] == "Draft", prepared
-    body: Body = prepared["body"]
-    return body
+    return await world.opening("steward", group, title="Next workshop", **fields)
 
 
 async def open_proposal(cast: Cast, group: str | None = None) -> int:
     body = await prepared_opening(cast.world, group or cast.group)
-    return await submit(cast.world, "steward", "governance.proposal.opened", body)
+    return await cast.world.submit("steward", "governance.proposal.opened", body)
 
 
 # -- the body each row signs ------------------------------------------------------------
@@ -277,7 +243,7 @@ async def rules_adopted(cast: Cast, signer: str) -> Body:
 
 
 async def session_recorded(cast: Cast, signer: str) -> Body:
-    return SessionBody(
+    return bodies.SessionBody(
         activity="workshop.attended",
         held_on=TODAY,
         attendees=[await cast.admit("attendee")],
@@ -292,12 +258,12 @@ async def claimed(cast: Cast, signer: str) -> Body:
 
 async def declined(cast: Cast, signer: str) -> Body:
     claim, _ = await mentoring_claim(cast)
-    return DeclineBody(claim=claim, reason="not_recognised").to_json()
+    return bodies.DeclineBody(claim=claim, reason="not_recognised").to_json()
 
 
 async def withdrawn(cast: Cast, signer: str) -> Body:
     claim, _ = await mentoring_claim(cast)
-    return DeclineBody(claim=claim, reason="withdrawn").to_json()
+    return bodies.DeclineBody(claim=claim, reason="withdrawn").to_json()
 
 
 async def awarded(cast: Cast, signer: str) -> Body:
@@ -313,43 +279,45 @@ async def awarded_by_convenor(cast: Cast, signer: str) -> Body:
 async def awarded_from_register(cast: Cast, signer: str) -> Body:
     """An award to the claimant, an attendee of a register the convenor recorded."""
     version = await rule_version(cast.world)
-    register = SessionBody(
+    register = bodies.SessionBody(
         activity="workshop.attended",
         held_on=TODAY,
         attendees=[cast["claimant"]],
         title="Fit to Bid",
         group=cast.group,
     ).to_json()
-    session = await submit(cast.world, cast["convenor"], "credit.session_recorded", register)
+    session = await cast.world.submit(cast["convenor"], "credit.session_recorded", register)
     return award_body(cast["claimant"], "workshop.attended", 2, version, {"session": session})
 
 
 async def reversed_(cast: Cast, signer: str) -> Body:
-    return ReversalBody(award=await mentoring_award(cast), credits=2, reason="error").to_json()
+    return bodies.ReversalBody(
+        award=await mentoring_award(cast), credits=2, reason="error"
+    ).to_json()
 
 
 async def reversed_own_approval(cast: Cast, signer: str) -> Body:
     """The reversal of an award the board role's member approved themself."""
     claim, version = await group_claim(cast)
     body = award_body(cast["claimant"], "workshop.facilitated", 6, version, {"claim": claim})
-    award = await submit(cast.world, cast["board"], "credit.awarded", body)
-    return ReversalBody(award=award, credits=6, reason="error").to_json()
+    award = await cast.world.submit(cast["board"], "credit.awarded", body)
+    return bodies.ReversalBody(award=award, credits=6, reason="error").to_json()
 
 
 async def adjusted(cast: Cast, signer: str) -> Body:
     award = await mentoring_award(cast)
-    return AdjustmentBody(award=award, credits=-1, reason="wrong_quantity").to_json()
+    return bodies.AdjustmentBody(award=award, credits=-1, reason="wrong_quantity").to_json()
 
 
 async def disputed(cast: Cast, signer: str) -> Body:
-    return DisputeBody(award=await mentoring_award(cast), reason="not_delivered").to_json()
+    return bodies.DisputeBody(award=await mentoring_award(cast), reason="not_delivered").to_json()
 
 
 async def dispute_resolved(cast: Cast, signer: str) -> Body:
     award = await mentoring_award(cast)
-    body = DisputeBody(award=award, reason="wrong_quantity").to_json()
-    dispute = await submit(cast.world, cast["claimant"], "credit.disputed", body)
-    return ResolutionBody(dispute=dispute, outcome="dismissed", note="As agreed.").to_json()
+    body = bodies.DisputeBody(award=award, reason="wrong_quantity").to_json()
+    dispute = await cast.world.submit(cast["claimant"], "credit.disputed", body)
+    return bodies.ResolutionBody(dispute=dispute, outcome="dismissed", note="As agreed.").to_json()
 
 
 async def admitted(cast: Cast, signer: str) -> Body:
@@ -367,46 +335,46 @@ async def key_revoked(cast: Cast, signer: str) -> Body:
 
 
 async def group_created(cast: Cast, signer: str) -> Body:
-    return GroupBody(group=f"new-{cast.n}", name="New Group").to_json()
+    return gov.GroupBody(group=f"new-{cast.n}", name="New Group").to_json()
 
 
 async def join_requested(cast: Cast, signer: str) -> Body:
     """A request to join a second working group, which nobody of the cast is in."""
     other = f"other-{cast.n}"
-    body = GroupBody(group=other, name="Other").to_json()
-    await submit(cast.world, "steward", "governance.group.created", body)
-    return JoinRequestBody(group=other, role="member").to_json()
+    body = gov.GroupBody(group=other, name="Other").to_json()
+    await cast.world.submit("steward", "governance.group.created", body)
+    return gov.JoinRequestBody(group=other, role="member").to_json()
 
 
 async def join_approved(cast: Cast, signer: str) -> Body:
-    return RequestBody(request=await join_request(cast)).to_json()
+    return gov.RequestBody(request=await join_request(cast)).to_json()
 
 
 async def join_declined(cast: Cast, signer: str) -> Body:
-    return RequestBody(request=await join_request(cast)).to_json()
+    return gov.RequestBody(request=await join_request(cast)).to_json()
 
 
 async def left(cast: Cast, signer: str) -> Body:
-    return LeaveBody(group=cast.group).to_json()
+    return gov.LeaveBody(group=cast.group).to_json()
 
 
 async def target_in_group(cast: Cast, role: str) -> str:
     target = await cast.admit("target")
-    body = RoleBody(group=cast.group, member=target, role=role).to_json()
-    await submit(cast.world, "steward", "governance.group.role_set", body)
+    body = gov.RoleBody(group=cast.group, member=target, role=role).to_json()
+    await cast.world.submit("steward", "governance.group.role_set", body)
     return target
 
 
 async def role_set(cast: Cast, signer: str) -> Body:
     """An observer of the group made a member."""
     target = await target_in_group(cast, "observer")
-    return RoleBody(group=cast.group, member=target, role="member").to_json()
+    return gov.RoleBody(group=cast.group, member=target, role="member").to_json()
 
 
 async def convenor_set(cast: Cast, signer: str) -> Body:
     """A member of the group made its convenor."""
     target = await target_in_group(cast, "member")
-    return RoleBody(group=cast.group, member=target, role="convenor").to_json()
+    return gov.RoleBody(group=cast.group, member=target, role="convenor").to_json()
 
 
 async def opened(cast: Cast, signer: str) -> Body:
@@ -418,16 +386,16 @@ async def opened_in_assembly(cast: Cast, signer: str) -> Body:
 
 
 async def vote_cast(cast: Cast, signer: str) -> Body:
-    return VoteBody(proposal=await open_proposal(cast), ballot={"choice": "agree"}).to_json()
+    return gov.VoteBody(proposal=await open_proposal(cast), ballot={"choice": "agree"}).to_json()
 
 
 async def vote_cast_in_assembly(cast: Cast, signer: str) -> Body:
     proposal = await open_proposal(cast, "assembly")
-    return VoteBody(proposal=proposal, ballot={"choice": "agree"}).to_json()
+    return gov.VoteBody(proposal=proposal, ballot={"choice": "agree"}).to_json()
 
 
 async def closed(cast: Cast, signer: str) -> Body:
-    return CloseBody(proposal=await open_proposal(cast), reason="early").to_json()
+    return gov.CloseBody(proposal=await open_proposal(cast), reason="early").to_json()
 
 
 async def decision_recorded(cast: Cast, signer: str) -> Body:

@@ -43,9 +43,7 @@ async def world(database_url: str, tmp_path: Path) -> AsyncIterator[GraphQLWorld
 
 async def test_groups_show_roles_and_join_requests(world: GraphQLWorld) -> None:
     body = {"group": GROUP, "role": "member"}
-    request = await world.accepted(
-        "board-b", "requestToJoin", "GroupAccepted", "governance.group.join_requested", body
-    )
+    request = await world.submit("board-b", "governance.group.join_requested", body)
     pending = await world.data(
         "query($g: String!) { group(slug: $g) { openRequests { nodes { seq member role } } } }",
         {"g": GROUP},
@@ -53,13 +51,7 @@ async def test_groups_show_roles_and_join_requests(world: GraphQLWorld) -> None:
     assert pending["group"]["openRequests"]["nodes"] == [
         {"seq": request, "member": "board-b", "role": "member"}
     ]
-    await world.accepted(
-        "croydon-print",
-        "approveJoin",
-        "JoinRequestAccepted",
-        "governance.group.join_approved",
-        {"request": request},
-    )
+    await world.submit("croydon-print", "governance.group.join_approved", {"request": request})
     data = await world.data(
         "{ groups { nodes { slug convenor members { nodes { member role } } } } "
         'member(id: "board-b") { groups { group role } } }'

@@ -85,7 +85,7 @@ async def test_mutations_are_rate_limited_per_key(world: GraphQLWorld) -> None:
         ).to_json()
         signed = world.factory.sign(world.keys["student-1"], "credit.claimed", body)
         data = await world.data(
-            act_document("claimCredit", "ClaimAccepted", "").replace(
+            act_document("claimCredit", "ClaimAccepted").replace(
                 "code message", "code message ... on RateLimited { retryAfterSeconds }"
             ),
             {"s": graphql_input(signed)},

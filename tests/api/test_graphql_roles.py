@@ -14,31 +14,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from governance.bodies import (
-    CloseBody,
-    GroupBody,
-    JoinRequestBody,
-    LeaveBody,
-    RequestBody,
-    RoleBody,
-    VoteBody,
-)
+from governance import bodies as gov
 from ledger.bootstrap import admission
+from ledger.credits import bodies
 from ledger.credits import client as credits
-from ledger.credits.bodies import (
-    AdjustmentBody,
-    ClaimBody,
-    DeclineBody,
-    DisputeBody,
-    ResolutionBody,
-    ReversalBody,
-    SessionBody,
-)
 from ledger.encoding import JSONValue
 from ledger.signing import Keypair
 from tests.api.graphql_world import (
     PREPARE_DECISION,
-    PREPARE_PROPOSAL,
     TODAY,
     GraphQLWorld,
     graphql_world,
@@ -88,14 +71,14 @@ async def awarded(world: GraphQLWorld, member: str) -> int:
 
 async def facilitation_claim(world: GraphQLWorld, actor: str) -> Body:
     member = await target(world)
-    body = ClaimBody(
+    body = bodies.ClaimBody(
         activity="workshop.facilitated",
         quantity=1,
         evidence_sha256=credits.evidence_digest(member.encode()),
         done_on=TODAY,
         group=G,
     ).to_json()
-    seq = await world.accepted(member, "claimCredit", "ClaimAccepted", "credit.claimed", body)
+    seq = await world.submit(member, "credit.claimed", body)
     return {"claim": seq, "member": member}
 
 
@@ -113,7 +96,7 @@ async def award_body(world: GraphQLWorld, actor: str) -> Body:
 
 async def decline_body(world: GraphQLWorld, actor: str) -> Body:
     found = await facilitation_claim(world, actor)
-    return DeclineBody(claim=int(str(found["claim"])), reason="not_recognised").to_json()
+    return bodies.DeclineBody(claim=int(str(found["claim"])), reason="not_recognised").to_json()
 
 
 async def rules_body(world: GraphQLWorld, actor: str) -> Body:
@@ -124,7 +107,7 @@ async def rules_body(world: GraphQLWorld, actor: str) -> Body:
 
 
 async def session_body(world: GraphQLWorld, actor: str) -> Body:
-    return SessionBody(
+    return bodies.SessionBody(
         activity="workshop.attended",
         held_on=TODAY,
         attendees=[await target(world)],
@@ -139,30 +122,28 @@ async def claim_body(world: GraphQLWorld, actor: str) -> Body:
 
 async def reverse_body(world: GraphQLWorld, actor: str) -> Body:
     award = await awarded(world, await target(world))
-    return ReversalBody(award=award, credits=2, reason="error").to_json()
+    return bodies.ReversalBody(award=award, credits=2, reason="error").to_json()
 
 
 async def adjust_body(world: GraphQLWorld, actor: str) -> Body:
     award = await awarded(world, await target(world))
-    return AdjustmentBody(award=award, credits=-1, reason="wrong_quantity").to_json()
+    return bodies.AdjustmentBody(award=award, credits=-1, reason="wrong_quantity").to_json()
 
 
 async def dispute_body(world: GraphQLWorld, actor: str) -> Body:
     award = await awarded(world, await target(world))
-    return DisputeBody(award=award, reason="not_delivered").to_json()
+    return bodies.DisputeBody(award=award, reason="not_delivered").to_json()
 
 
 async def resolve_body(world: GraphQLWorld, actor: str) -> Body:
     member = await target(world)
     award = await awarded(world, member)
-    dispute = await world.accepted(
+    dispute = await world.submit(
         member,
-        "disputeAward",
-        "DisputeAccepted",
         "credit.disputed",
-        DisputeBody(award=award, reason="wrong_quantity").to_json(),
+        bodies.DisputeBody(award=award, reason="wrong_quantity").to_json(),
     )
-    return ResolutionBody(dispute=dispute, outcome="dismissed", note="as agreed").to_json()
+    return bodies.ResolutionBody(dispute=dispute, outcome="dismissed", note="as agreed").to_json()
 
 
 async def admit_body(world: GraphQLWorld, actor: str) -> Body:
@@ -182,59 +163,47 @@ async def revoke_body(world: GraphQLWorld, actor: str) -> Body:
 
 
 async def group_body(world: GraphQLWorld, actor: str) -> Body:
-    return GroupBody(group=f"group-{len(world.keys)}-{actor[:4]}", name="New").to_json()
+    return gov.GroupBody(group=f"group-{len(world.keys)}-{actor[:4]}", name="New").to_json()
 
 
 async def join_body(world: GraphQLWorld, actor: str) -> Body:
-    return JoinRequestBody(group=J, role="member").to_json()
+    return gov.JoinRequestBody(group=J, role="member").to_json()
 
 
 async def request(world: GraphQLWorld) -> int:
     member = await target(world)
-    return await world.accepted(
+    return await world.submit(
         member,
-        "requestToJoin",
-        "GroupAccepted",
         "governance.group.join_requested",
-        JoinRequestBody(group=H, role="member").to_json(),
+        gov.JoinRequestBody(group=H, role="member").to_json(),
     )
 
 
 async def approve_body(world: GraphQLWorld, actor: str) -> Body:
-    return RequestBody(request=await request(world)).to_json()
+    return gov.RequestBody(request=await request(world)).to_json()
 
 
 async def decline_join_body(world: GraphQLWorld, actor: str) -> Body:
-    return RequestBody(request=await request(world)).to_json()
+    return gov.RequestBody(request=await request(world)).to_json()
 
 
 async def role_body(world: GraphQLWorld, actor: str) -> Body:
     member = await target(world)
-    await world.accepted(
+    await world.submit(
         "steward",
-        "setRole",
-        "GroupAccepted",
         "governance.group.role_set",
-        RoleBody(group=H, member=member, role="observer").to_json(),
+        gov.RoleBody(group=H, member=member, role="observer").to_json(),
     )
-    return RoleBody(group=H, member=member, role="member").to_json()
+    return gov.RoleBody(group=H, member=member, role="member").to_json()
 
 
 async def leave_body(world: GraphQLWorld, actor: str) -> Body:
-    return LeaveBody(group=H).to_json()
+    return gov.LeaveBody(group=H).to_json()
 
 
 async def opening(world: GraphQLWorld) -> Body:
-    draft = {
-        "group": G,
-        "title": "Next workshop",
-        "bodyText": "Shall we run Fit to Bid next?",
-        "method": "proposal",
-        "closesAt": (TODAY + timedelta(days=7)).isoformat() + "T00:00:00Z",
-    }
-    prepared = await world.draft("croydon-print", PREPARE_PROPOSAL, {"d": draft})
-    body: Body = prepared["body"]
-    return body
+    closes = (TODAY + timedelta(days=7)).isoformat() + "T00:00:00Z"
+    return await world.opening("croydon-print", G, title="Next workshop", closesAt=closes)
 
 
 async def open_body(world: GraphQLWorld, actor: str) -> Body:
@@ -242,33 +211,25 @@ async def open_body(world: GraphQLWorld, actor: str) -> Body:
 
 
 async def opened(world: GraphQLWorld) -> int:
-    return await world.accepted(
-        "croydon-print",
-        "openProposal",
-        "ProposalAccepted",
-        "governance.proposal.opened",
-        await opening(world),
-    )
+    return await world.submit("croydon-print", "governance.proposal.opened", await opening(world))
 
 
 async def vote_body(world: GraphQLWorld, actor: str) -> Body:
     if "vote" not in world.tokens:
         world.tokens["vote"] = str(await opened(world))
-    return VoteBody(proposal=int(world.tokens["vote"]), ballot={"choice": "agree"}).to_json()
+    return gov.VoteBody(proposal=int(world.tokens["vote"]), ballot={"choice": "agree"}).to_json()
 
 
 async def close_body(world: GraphQLWorld, actor: str) -> Body:
-    return CloseBody(proposal=await opened(world), reason="early").to_json()
+    return gov.CloseBody(proposal=await opened(world), reason="early").to_json()
 
 
 async def decision_body(world: GraphQLWorld, actor: str) -> Body:
     seq = await opened(world)
-    await world.accepted(
+    await world.submit(
         "croydon-print",
-        "closeProposal",
-        "ProposalAccepted",
         "governance.proposal.closed",
-        CloseBody(proposal=seq, reason="early").to_json(),
+        gov.CloseBody(proposal=seq, reason="early").to_json(),
     )
     variables = {"p": seq, "t": "Noted.", "r": (TODAY + timedelta(days=90)).isoformat()}
     prepared = await world.draft("croydon-print", PREPARE_DECISION, variables)
@@ -445,12 +406,8 @@ async def test_every_role_against_every_mutation(sqlite_url_migrated: str, tmp_p
             await world.group(
                 group, convenor="croydon-print", members=["sutton-books"], observers=["student-1"]
             )
-        await world.accepted(
-            "steward",
-            "createGroup",
-            "GroupAccepted",
-            "governance.group.created",
-            GroupBody(group=J, name="Arts").to_json(),
+        await world.submit(
+            "steward", "governance.group.created", gov.GroupBody(group=J, name="Arts").to_json()
         )
         await world.login("auditor")
         outcomes: dict[str, dict[str, str]] = {}

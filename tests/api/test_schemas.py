@@ -17,15 +17,7 @@ from api.cli import app
 from api.schemas import ACTS, main, schemas
 from governance.bodies import CloseBody, JoinRequestBody, LeaveBody, RequestBody
 from ledger.acts import by_kind
-from ledger.credits.bodies import (
-    AdjustmentBody,
-    ClaimBody,
-    DeclineBody,
-    DisputeBody,
-    ResolutionBody,
-    ReversalBody,
-    SessionBody,
-)
+from ledger.credits import bodies
 from ledger.encoding import canonical_json
 from ledger.fields import json_schema, parse, to_json
 
@@ -53,13 +45,15 @@ def test_a_signed_body_reads_and_writes_back_byte_for_byte(entry: dict[str, Any]
 def test_the_body_types_build_what_the_builders_signed() -> None:
     signed = {canonical_json(e["body"]) for e in SIGNED}
     built = [
-        DeclineBody(claim=40, reason="insufficient_evidence"),
-        AdjustmentBody(award=44, credits=-2, reason="wrong_quantity"),
-        ReversalBody(award=44, credits=4, reason="error"),
-        DisputeBody(award=44, reason="wrong_quantity"),
-        ResolutionBody(dispute=46, outcome="upheld", note="two hours, not four"),
-        ClaimBody("bid.support.hour", 2, "ab" * 32, date(2026, 3, 2), "m-0123456789", "bid-7", G),
-        SessionBody(
+        bodies.DeclineBody(claim=40, reason="insufficient_evidence"),
+        bodies.AdjustmentBody(award=44, credits=-2, reason="wrong_quantity"),
+        bodies.ReversalBody(award=44, credits=4, reason="error"),
+        bodies.DisputeBody(award=44, reason="wrong_quantity"),
+        bodies.ResolutionBody(dispute=46, outcome="upheld", note="two hours, not four"),
+        bodies.ClaimBody(
+            "bid.support.hour", 2, "ab" * 32, date(2026, 3, 2), "m-0123456789", "bid-7", G
+        ),
+        bodies.SessionBody(
             "workshop.attended", date(2026, 3, 2), ("m-0123456789", "m-abcdef0123"), "Open data", G
         ),
         RequestBody(request=12),

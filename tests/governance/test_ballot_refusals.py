@@ -10,12 +10,7 @@ import pytest
 
 from governance import client
 from governance.bodies import RoleBody, VoteBody
-from governance.errors import (
-    BallotRefusedError,
-    NotEligibleError,
-    ObserverError,
-    VotingWindowError,
-)
+from governance.errors import BallotRefusedError, NotEligibleError, ObserverError, VotingWindowError
 from ledger.errors import MalformedStatementError, NotFoundError
 from tests.conftest import SQL_BACKENDS
 from tests.governance.world import governance_world
@@ -35,38 +30,23 @@ async def test_ballots_refused(database_url: str, tmp_path: Path) -> None:
         await g.group(convenor="ana", members=["ben", "cat"], observers=["eve"])
         motion = await g.open(method="proposal")
         agree = client.motion_ballot("agree")
-        await g.refused(
-            "eve",
-            CAST,
-            vote(proposal=motion, ballot=agree),
-            ObserverError,
-            "eve observes markets-data-trust; observers never vote",
-        )
-        err = await g.refused(
-            "dan",
-            CAST,
-            vote(proposal=motion, ballot=agree),
-            NotEligibleError,
-            "dan is not in the electorate frozen",
-        )
-        assert err.code == "not_eligible"
-        await g.refused(
-            "ben", CAST, vote(proposal=motion + 100, ballot=agree), NotFoundError, "no proposal"
-        )
-        await g.refused(
-            "ben",
-            CAST,
-            vote(proposal=motion, ballot=client.motion_ballot("block")),
-            BallotRefusedError,
-            "block needs a reason",
-        )
-        await g.refused(
-            "ben",
-            CAST,
-            vote(proposal=motion, ballot={"choice": "yes"}),
-            BallotRefusedError,
-            "choice must be one of",
-        )
+        codes = []
+        for voter, proposal, ballot, error, match in [
+            ("eve", motion, agree, ObserverError, "eve observes markets-data-trust; observers n"),
+            ("dan", motion, agree, NotEligibleError, "dan is not in the electorate frozen"),
+            ("ben", motion + 100, agree, NotFoundError, "no proposal"),
+            ("ben", motion, client.motion_ballot("block"), BallotRefusedError, "block needs a"),
+            ("ben", motion, {"choice": "yes"}, BallotRefusedError, "choice must be one of"),
+        ]:
+            err = await g.refused(voter, CAST, vote(proposal, ballot), error, match)
+            codes.append(err.code)
+        assert codes == [
+            "observer",
+            "not_eligible",
+            "not_found",
+            "ballot_refused",
+            "ballot_refused",
+        ]
         sealed = {"proposal": motion, "sealed": "A" * 100}
         await g.refused("ben", CAST, sealed, MalformedStatementError, "cast a plain ballot")
         await g.refused("ben", CAST, {"proposal": motion}, MalformedStatementError, "exactly one")
@@ -95,13 +75,8 @@ async def test_ballots_refused(database_url: str, tmp_path: Path) -> None:
         await g.refused("ben", CAST, body, BallotRefusedError, "from 1 to 1 options")
 
         hidden = await g.open(method="proposal", hidden=True)
-        await g.refused(
-            "ben",
-            CAST,
-            vote(proposal=hidden, ballot=agree),
-            MalformedStatementError,
-            "sealed ballots only",
-        )
+        plain = vote(proposal=hidden, ballot=agree)
+        await g.refused("ben", CAST, plain, MalformedStatementError, "sealed ballots only")
 
         later = await g.open(method="proposal", opens_at=g.clock.now + timedelta(days=1))
         await g.refused(
@@ -113,10 +88,5 @@ async def test_ballots_refused(database_url: str, tmp_path: Path) -> None:
         )
         await g.close(motion, reason="closing_time")
         g.clock.advance(days=-1)  # a closed proposal refuses ballots whatever the clock says
-        await g.refused(
-            "ben",
-            CAST,
-            vote(proposal=motion, ballot=agree),
-            VotingWindowError,
-            f"was closed at entry {await g.size() - 1}",
-        )
+        closed = f"was closed at entry {await g.size() - 1}"
+        await g.refused("ben", CAST, vote(motion, agree), VotingWindowError, closed)

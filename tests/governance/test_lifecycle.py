@@ -9,16 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from governance import client, reports
+from governance import client, errors, reports
 from governance.bodies import CloseBody, RoleBody
-from governance.errors import (
-    ElectorateMismatchError,
-    NotConvenorError,
-    ProposalRulesError,
-    TallyMismatchError,
-    TextMissingError,
-    VotingWindowError,
-)
 from ledger.errors import ConflictError, NotFoundError
 from tests.conftest import SQL_BACKENDS
 from tests.governance.world import GROUP, TODAY, governance_world
@@ -35,20 +27,20 @@ async def test_opening_refusals(database_url: str, tmp_path: Path) -> None:
     async with governance_world(database_url, tmp_path) as g:
         await g.group(convenor="ana", members=["ben", "cat"])
         body = await g.open_body(method="proposal")
-        await g.refused("ben", OPEN, body, NotConvenorError, "only the convenor of markets")
+        await g.refused("ben", OPEN, body, errors.NotConvenorError, "only the convenor of markets")
         await g.refused("ana", OPEN, {**body, "group": "nowhere"}, NotFoundError, "no working")
         wrong = {**body, "rules": {**body["rules"], "algorithm": "proposal/3"}}
-        await g.refused("ana", OPEN, wrong, ProposalRulesError, "implemented at proposal/2")
+        await g.refused("ana", OPEN, wrong, errors.ProposalRulesError, "implemented at proposal/2")
         unstored = {**body, "body_sha256": "0" * 64}
-        await g.refused("ana", OPEN, unstored, TextMissingError, "proposal body")
+        await g.refused("ana", OPEN, unstored, errors.TextMissingError, "proposal body")
         past = await g.open_body(
             method="proposal",
             opens_at=g.clock.now - timedelta(days=2),
             closes_at=g.clock.now - timedelta(days=1),
         )
-        await g.refused("ana", OPEN, past, VotingWindowError, "has passed")
+        await g.refused("ana", OPEN, past, errors.VotingWindowError, "has passed")
         assembly = await g.open_body("assembly", method="proposal")
-        await g.refused("ana", OPEN, assembly, NotConvenorError, "only a board member")
+        await g.refused("ana", OPEN, assembly, errors.NotConvenorError, "only a board member")
         await g.submit("board-b", OPEN, assembly)
         # the electorate is checked against the group as it is when the opening is sequenced
         await g.submit(
@@ -56,7 +48,7 @@ async def test_opening_refusals(database_url: str, tmp_path: Path) -> None:
             "governance.group.role_set",
             RoleBody(group=GROUP, member="dan", role="member").to_json(),
         )
-        await g.refused("ana", OPEN, body, ElectorateMismatchError, r"lacks \['dan'\]")
+        await g.refused("ana", OPEN, body, errors.ElectorateMismatchError, r"lacks \['dan'\]")
 
 
 async def test_vote_change_close_and_decide(database_url: str, tmp_path: Path) -> None:
@@ -73,27 +65,13 @@ async def test_vote_change_close_and_decide(database_url: str, tmp_path: Path) -
         ]
         assert (await g.results(seq)).tally.counts == (1, 0, 1, 0)
 
-        await g.refused(
-            "ben",
-            CLOSE,
-            CloseBody(proposal=seq, reason="early").to_json(),
-            NotConvenorError,
-            "closes a proposal",
-        )
-        await g.refused(
-            "ana",
-            CLOSE,
-            CloseBody(proposal=seq, reason="all_voted").to_json(),
-            ConflictError,
-            "2 of 3 electors have voted",
-        )
-        await g.refused(
-            "ana",
-            CLOSE,
-            CloseBody(proposal=seq, reason="closing_time").to_json(),
-            VotingWindowError,
-            "the closing time is",
-        )
+        for who, reason, error, match in (
+            ("ben", "early", errors.NotConvenorError, "closes a proposal"),
+            ("ana", "all_voted", ConflictError, "2 of 3 electors have voted"),
+            ("ana", "closing_time", errors.VotingWindowError, "the closing time is"),
+        ):
+            close = CloseBody(proposal=seq, reason=reason).to_json()
+            await g.refused(who, CLOSE, close, error, match)
         await g.refused(
             "ana",
             DECIDE,
@@ -103,28 +81,25 @@ async def test_vote_change_close_and_decide(database_url: str, tmp_path: Path) -
         )
         await g.vote("cat", seq, AGREE)
         await g.close(seq, reason="all_voted")  # early: everyone has voted
-        await g.refused(
-            "ana",
-            CLOSE,
-            CloseBody(proposal=seq, reason="early").to_json(),
-            VotingWindowError,
-            "was closed",
-        )
+        early = CloseBody(proposal=seq, reason="early").to_json()
+        await g.refused("ana", CLOSE, early, errors.VotingWindowError, "was closed")
 
         body = await g.decision_body(seq, "Agreed: we go ahead.")
         result = body["result"]
         lie = {**body, "result": {**result, "outcome": "failed", "passed": False}}
-        err = await g.refused("ana", DECIDE, lie, TallyMismatchError, "the recount of proposal")
+        err = await g.refused(
+            "ana", DECIDE, lie, errors.TallyMismatchError, "the recount of proposal"
+        )
         assert err.code == "tally_mismatch"
         counts = {**body, "result": {**result, "counts": [3, 0, 0, 0]}}
-        await g.refused("ana", DECIDE, counts, TallyMismatchError, "gives")
+        await g.refused("ana", DECIDE, counts, errors.TallyMismatchError, "gives")
         transcript = {**body, "transcript_sha256": "f" * 64}
-        await g.refused("ana", DECIDE, transcript, TallyMismatchError, "transcript")
+        await g.refused("ana", DECIDE, transcript, errors.TallyMismatchError, "transcript")
         today = {**body, "review_on": TODAY.isoformat()}
         await g.refused("ana", DECIDE, today, ConflictError, "after today")
         unstored = {**body, "statement_sha256": "0" * 64}
-        await g.refused("ana", DECIDE, unstored, TextMissingError, "outcome statement")
-        await g.refused("ben", DECIDE, body, NotConvenorError, "records a decision")
+        await g.refused("ana", DECIDE, unstored, errors.TextMissingError, "outcome statement")
+        await g.refused("ben", DECIDE, body, errors.NotConvenorError, "records a decision")
         await g.submit("ana", DECIDE, body)
         await g.refused("ana", DECIDE, body, ConflictError, "is decided")
         record = await g.proposal(seq)
@@ -174,12 +149,9 @@ async def test_closing_by_time_by_convenor_and_by_board(database_url: str, tmp_p
         await g.close(early, reason="early")
         await g.vote("cat", by_board, client.single_ballot(1))
         g.clock.advance(days=7)
+        early_close = CloseBody(proposal=timed, reason="early").to_json()
         await g.refused(
-            "ana",
-            CLOSE,
-            CloseBody(proposal=timed, reason="early").to_json(),
-            VotingWindowError,
-            "close with reason closing_time",
+            "ana", CLOSE, early_close, errors.VotingWindowError, "with reason closing_time"
         )
         await g.close(timed, reason="closing_time")
         await g.close(by_board, reason="closing_time", by="board-b")

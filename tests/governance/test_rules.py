@@ -8,18 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from governance import client
-from governance.bodies import (
-    CloseBody,
-    DecisionBody,
-    GroupBody,
-    JoinRequestBody,
-    LeaveBody,
-    RequestBody,
-    Result,
-    RoleBody,
-    VoteBody,
-)
+from governance import bodies, client
 from governance.checks import (
     CastState,
     ClosedState,
@@ -75,7 +64,7 @@ def _request(member: str = "ben", status: str = "open") -> RequestRecord:
 
 
 def test_group_created_needs_the_board_and_a_new_slug() -> None:
-    body = GroupBody(GROUP, "Markets data trust")
+    body = bodies.GroupBody(GROUP, "Markets data trust")
     group_created_rule(GroupCreatedState(exists=False), body, BOARD)
     with pytest.raises(NotAuthorisedError):
         group_created_rule(GroupCreatedState(exists=False), body, ANA)
@@ -84,11 +73,11 @@ def test_group_created_needs_the_board_and_a_new_slug() -> None:
 
 
 def test_join_requested_refuses_the_assembly_unknown_groups_members_and_repeats() -> None:
-    body = JoinRequestBody(GROUP, "member")
+    body = bodies.JoinRequestBody(GROUP, "member")
     fresh = MembershipState(exists=True, membership=None)
     join_requested_rule(fresh, body, ANA)
     with pytest.raises(ConflictError, match="assembly"):
-        join_requested_rule(fresh, JoinRequestBody("assembly", "member"), ANA)
+        join_requested_rule(fresh, bodies.JoinRequestBody("assembly", "member"), ANA)
     with pytest.raises(NotFoundError):
         join_requested_rule(replace(fresh, exists=False), body, ANA)
     member = MembershipRecord(GROUP, "ana", "member", 4)
@@ -99,7 +88,7 @@ def test_join_requested_refuses_the_assembly_unknown_groups_members_and_repeats(
 
 
 def test_join_approved_by_a_convenor_of_an_open_request_from_someone_who_can_sign() -> None:
-    body = RequestBody(3)
+    body = bodies.RequestBody(3)
     state = RequestState(_request(), signer_convenes=True, requester_can_sign=True)
     join_approved_rule(state, body, ANA)
     with pytest.raises(NotFoundError):
@@ -115,7 +104,7 @@ def test_join_approved_by_a_convenor_of_an_open_request_from_someone_who_can_sig
 
 
 def test_join_declined_by_a_convenor_or_withdrawn_by_the_requester() -> None:
-    body = RequestBody(3)
+    body = bodies.RequestBody(3)
     outsider = RequestState(_request(), signer_convenes=False, requester_can_sign=True)
     join_declined_rule(replace(outsider, request=_request("ana")), body, ANA)
     join_declined_rule(replace(outsider, signer_convenes=True), body, ANA)
@@ -125,31 +114,31 @@ def test_join_declined_by_a_convenor_or_withdrawn_by_the_requester() -> None:
 
 def test_left_only_a_group_one_is_in() -> None:
     member = MembershipRecord(GROUP, "ana", "member", 4)
-    left_rule(MembershipState(exists=True, membership=member), LeaveBody(GROUP), ANA)
+    left_rule(MembershipState(exists=True, membership=member), bodies.LeaveBody(GROUP), ANA)
     with pytest.raises(NotFoundError):
-        left_rule(MembershipState(exists=True, membership=None), LeaveBody(GROUP), ANA)
+        left_rule(MembershipState(exists=True, membership=None), bodies.LeaveBody(GROUP), ANA)
     with pytest.raises(ConflictError):
-        left_rule(MembershipState(exists=True, membership=None), LeaveBody("assembly"), ANA)
+        left_rule(MembershipState(exists=True, membership=None), bodies.LeaveBody("assembly"), ANA)
 
 
 def test_role_set_a_convenor_moves_members_and_observers_the_board_appoints() -> None:
     member = MembershipRecord(GROUP, "ben", "member", 4)
     convenor = RoleState(exists=True, member_can_sign=True, current=member, signer_convenes=True)
-    role_set_rule(convenor, RoleBody(GROUP, "ben", "observer"), ANA)
+    role_set_rule(convenor, bodies.RoleBody(GROUP, "ben", "observer"), ANA)
     role_set_rule(
-        replace(convenor, signer_convenes=False), RoleBody(GROUP, "ben", "convenor"), BOARD
+        replace(convenor, signer_convenes=False), bodies.RoleBody(GROUP, "ben", "convenor"), BOARD
     )
     with pytest.raises(NotAuthorisedError, match="appoints convenors"):
-        role_set_rule(convenor, RoleBody(GROUP, "ben", "convenor"), ANA)
+        role_set_rule(convenor, bodies.RoleBody(GROUP, "ben", "convenor"), ANA)
     with pytest.raises(NotAuthorisedError, match="sets roles"):
         role_set_rule(
-            replace(convenor, signer_convenes=False), RoleBody(GROUP, "ben", "observer"), ANA
+            replace(convenor, signer_convenes=False), bodies.RoleBody(GROUP, "ben", "observer"), ANA
         )
     with pytest.raises(ConflictError, match="already"):
-        role_set_rule(convenor, RoleBody(GROUP, "ben", "member"), ANA)
+        role_set_rule(convenor, bodies.RoleBody(GROUP, "ben", "member"), ANA)
     with pytest.raises(NotFoundError, match="can sign"):
         role_set_rule(
-            replace(convenor, member_can_sign=False), RoleBody(GROUP, "ben", "observer"), ANA
+            replace(convenor, member_can_sign=False), bodies.RoleBody(GROUP, "ben", "observer"), ANA
         )
 
 
@@ -175,7 +164,7 @@ def test_opened_checks_in_order_group_convenor_window_electorate_text() -> None:
 
 
 def test_cast_inside_the_window_by_the_electorate() -> None:
-    vote = VoteBody(7, {"choice": "agree"}, None)
+    vote = bodies.VoteBody(7, {"choice": "agree"}, None)
     state = CastState(now=T0 + timedelta(hours=1), proposal=PROPOSAL)
     cast_rule(state, vote, ANA)
     with pytest.raises(NotFoundError):
@@ -192,19 +181,23 @@ def test_cast_inside_the_window_by_the_electorate() -> None:
 
 def test_closed_for_a_reason_that_holds() -> None:
     state = ClosedState(now=T0 + timedelta(hours=1), proposal=PROPOSAL, signer_convenes=True)
-    closed_rule(state, CloseBody(7, "early", None), ANA)
-    closed_rule(replace(state, voted=2), CloseBody(7, "all_voted", None), ANA)
+    closed_rule(state, bodies.CloseBody(7, "early", None), ANA)
+    closed_rule(replace(state, voted=2), bodies.CloseBody(7, "all_voted", None), ANA)
     with pytest.raises(ConflictError, match="1 of 2"):
-        closed_rule(replace(state, voted=1), CloseBody(7, "all_voted", None), ANA)
+        closed_rule(replace(state, voted=1), bodies.CloseBody(7, "all_voted", None), ANA)
     with pytest.raises(VotingWindowError):
-        closed_rule(state, CloseBody(7, "closing_time", None), ANA)
+        closed_rule(state, bodies.CloseBody(7, "closing_time", None), ANA)
     with pytest.raises(NotConvenorError):
-        closed_rule(replace(state, signer_convenes=False), CloseBody(7, "early", None), ANA)
+        closed_rule(replace(state, signer_convenes=False), bodies.CloseBody(7, "early", None), ANA)
 
 
 def test_decided_follows_the_close() -> None:
-    decision = DecisionBody(
-        7, Result("passed", None, True, (2, 0, 0), 2, 0), "0" * 64, "1" * 64, date(2026, 3, 20)
+    decision = bodies.DecisionBody(
+        7,
+        bodies.Result("passed", None, True, (2, 0, 0), 2, 0),
+        "0" * 64,
+        "1" * 64,
+        date(2026, 3, 20),
     )
     state = DecidedState(today=date(2025, 3, 28), proposal=PROPOSAL, signer_convenes=True)
     with pytest.raises(ConflictError, match="a decision follows close"):

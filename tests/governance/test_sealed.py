@@ -63,13 +63,8 @@ async def test_sealed_ballots(database_url: str, tmp_path: Path, algorithm: str)
             reminder = await reports.reminders(conn, seq)
         assert (reminder.voted, reminder.not_voted, reminder.agree_needed) == (5, (), None)
 
-        await g.refused(
-            "ana",
-            CLOSE,
-            CloseBody(proposal=seq, reason="all_voted").to_json(),
-            MalformedStatementError,
-            "publishes its seal_private_key",
-        )
+        unsealed = CloseBody(proposal=seq, reason="all_voted").to_json()
+        await g.refused("ana", CLOSE, unsealed, MalformedStatementError, "publishes its seal_priv")
         other = SealKeyStore(tmp_path / "other")
         wrong = other.private_key(other.create())
         body = CloseBody(proposal=seq, reason="all_voted", seal_private_key=wrong).to_json()

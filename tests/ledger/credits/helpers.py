@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
+
+from sqlalchemy import Table, UniqueConstraint, inspect
 
 from ledger.credits import client, store
 from ledger.credits.bodies import ClaimBody, SessionBody
@@ -17,6 +19,7 @@ from ledger.credits.gates import ConvenorGate, DecisionGate
 from ledger.credits.handler import CreditsHandler
 from ledger.credits.rules import rule_table_from_community
 from ledger.errors import LedgerError
+from ledger.sql import make_engine
 from tests.support import START, Clock, Members, running_ledger
 
 E = TypeVar("E", bound=LedgerError)
@@ -131,3 +134,43 @@ async def credits_world(
             table = rule_table_from_community(RULES_V1)
             await credits.submit("steward", "credit.rules_adopted", table.to_json())
         yield credits
+
+
+async def migrated_and_declared(
+    database_url: str, tables: Sequence[Table]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The shape of ``tables`` in the migrated database, and as the store declares them: the
+    columns (name, nullable), named indexes, primary key and unique constraints of each."""
+
+    def migrated(sync_conn: Any) -> dict[str, Any]:
+        inspector = inspect(sync_conn)
+        return {
+            table.name: (
+                [(c["name"], c["nullable"]) for c in inspector.get_columns(table.name)],
+                sorted(
+                    i["name"]
+                    for i in inspector.get_indexes(table.name)
+                    if i["name"] and not i.get("duplicates_constraint")
+                ),
+                sorted(inspector.get_pk_constraint(table.name)["constrained_columns"]),
+                sorted(str(u["name"]) for u in inspector.get_unique_constraints(table.name)),
+            )
+            for table in tables
+        }
+
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            found = await conn.run_sync(migrated)
+    finally:
+        await engine.dispose()
+    declared = {
+        table.name: (
+            [(c.name, c.nullable) for c in table.columns],
+            sorted(str(i.name) for i in table.indexes),
+            sorted(c.name for c in table.primary_key.columns),
+            sorted(str(u.name) for u in table.constraints if isinstance(u, UniqueConstraint)),
+        )
+        for table in tables
+    }
+    return found, declared

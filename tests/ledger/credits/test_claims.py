@@ -49,26 +49,17 @@ async def test_counterparty_confirms_by_signing_the_award(database_url: str) -> 
 
 async def test_convenor_and_board_approvals(database_url: str) -> None:
     async with credits_world(database_url) as c:
-        # convenor approval (default: any board member convenes), with a group named
         shared = await c.claim("sutton-books", "resource.shared", 2, group="business-services")
-        await c.refused(
-            "merton-care",
-            "credit.awarded",
-            await c.award_body(shared),
-            NotAuthorisedError,
-            "only a convenor of business-services",
-        )
-        await c.confirm("board-b", shared)
-        # board approval
         led = await c.claim("merton-care", "group.led", 1, group="health-social-care")
-        await c.refused(
-            "sutton-books",
-            "credit.awarded",
-            await c.award_body(led),
-            NotAuthorisedError,
-            "only a board member",
-        )
-        await c.confirm("steward", led)
+        for claim, refused, approver, match in (
+            # convenor approval (default: any board member convenes), with a group named
+            (shared, "merton-care", "board-b", "only a convenor of business-services"),
+            # board approval
+            (led, "sutton-books", "steward", "only a board member"),
+        ):
+            body = await c.award_body(claim)
+            await c.refused(refused, "credit.awarded", body, NotAuthorisedError, match)
+            await c.confirm(approver, claim)
         assert await c.balance("sutton-books") == 2
         assert await c.balance("merton-care") == 8
 
@@ -198,37 +189,16 @@ async def test_awards_that_do_not_match_the_claim_are_refused(database_url: str)
 async def test_decline_and_withdraw(database_url: str) -> None:
     async with credits_world(database_url) as c:
         claim = await c.claim("croydon-print", "mentoring.hour", 1, counterparty="merton-care")
-        await c.refused(
-            "sutton-books",
-            "credit.declined",
-            DeclineBody(claim=claim, reason="duplicate").to_json(),
-            NotAuthorisedError,
-            "only the counterparty",
-        )
-        await c.refused(
-            "merton-care",
-            "credit.declined",
-            DeclineBody(claim=claim, reason="withdrawn").to_json(),
-            NotAuthorisedError,
-            "only the claimant withdraws",
-        )
-        await c.refused(
-            "croydon-print",
-            "credit.declined",
-            DeclineBody(claim=claim, reason="duplicate").to_json(),
-            NotAuthorisedError,
-            "can only withdraw",
-        )
-        await c.submit(
-            "merton-care", "credit.declined", DeclineBody(claim=claim, reason="duplicate").to_json()
-        )
-        await c.refused(
-            "merton-care",
-            "credit.awarded",
-            await c.award_body(claim),
-            ClaimClosedError,
-            "closed at entry",
-        )
+        for signer, reason, match in (
+            ("sutton-books", "duplicate", "only the counterparty"),
+            ("merton-care", "withdrawn", "only the claimant withdraws"),
+            ("croydon-print", "duplicate", "can only withdraw"),
+        ):
+            body = DeclineBody(claim=claim, reason=reason).to_json()
+            await c.refused(signer, "credit.declined", body, NotAuthorisedError, match)
+        await c.submit("merton-care", "credit.declined", body)
+        award = await c.award_body(claim)
+        await c.refused("merton-care", "credit.awarded", award, ClaimClosedError, "closed at")
         other = await c.claim("croydon-print", "mentoring.hour", 1, counterparty="merton-care")
         withdraw = DeclineBody(claim=other, reason="withdrawn").to_json()
         await c.submit("croydon-print", "credit.declined", withdraw)

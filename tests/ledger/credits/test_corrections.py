@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ledger.credits import reports, store
@@ -72,50 +74,21 @@ async def test_reversal_needs_a_second_signer_and_happens_once(database_url: str
 async def test_adjustments(database_url: str) -> None:
     async with credits_world(database_url) as c:
         award = await _mentoring(c, 3)
-        await c.refused(
-            "steward",
-            ADJUSTED,
-            AdjustmentBody(award=award, credits=0, reason="error").to_json(),
-            MalformedStatementError,
-            "must not be 0",
-        )
-        await c.refused(
-            "merton-care",
-            ADJUSTED,
-            AdjustmentBody(award=award, credits=-2, reason="error").to_json(),
-            NotAuthorisedError,
-            "only a board member",
-        )
-        await c.submit(
-            "steward",
-            ADJUSTED,
-            AdjustmentBody(award=award, credits=-2, reason="wrong_quantity").to_json(),
-        )
+
+        def adjust(credits: int, reason: str = "error") -> dict[str, Any]:
+            return AdjustmentBody(award=award, credits=credits, reason=reason).to_json()
+
+        await c.refused("steward", ADJUSTED, adjust(0), MalformedStatementError, "must not be 0")
+        await c.refused("merton-care", ADJUSTED, adjust(-2), NotAuthorisedError, "only a board")
+        await c.submit("steward", ADJUSTED, adjust(-2, "wrong_quantity"))
         assert await c.balance("croydon-print") == 4
-        await c.refused(
-            "board-b",
-            ADJUSTED,
-            AdjustmentBody(award=award, credits=-5, reason="error").to_json(),
-            WrongAmountError,
-            "stands at 4 credits; an adjustment of -5 would take it below 0",
-        )
-        await c.refused(
-            "board-b",
-            ADJUSTED,
-            AdjustmentBody(award=award, credits=5, reason="error").to_json(),
-            OverCapError,
-            "per_pair_month cap.*4 used, room for 4; this needs 5",
-        )
-        await c.submit(
-            "board-b", ADJUSTED, AdjustmentBody(award=award, credits=-4, reason="error").to_json()
-        )
-        await c.refused(
-            "steward",
-            REVERSED,
-            ReversalBody(award=award, credits=4, reason="error").to_json(),
-            ConflictError,
-            "nothing remains",
-        )
+        below = "stands at 4 credits; an adjustment of -5 would take it below 0"
+        await c.refused("board-b", ADJUSTED, adjust(-5), WrongAmountError, below)
+        over = "per_pair_month cap.*4 used, room for 4; this needs 5"
+        await c.refused("board-b", ADJUSTED, adjust(5), OverCapError, over)
+        await c.submit("board-b", ADJUSTED, adjust(-4))
+        reversal = ReversalBody(award=award, credits=4, reason="error").to_json()
+        await c.refused("steward", REVERSED, reversal, ConflictError, "nothing remains")
         # the cap room freed by the adjustments can be used again
         await _mentoring(c, 4)
         assert await c.balance("croydon-print") == 8
@@ -186,12 +159,9 @@ async def test_dispute_ruled_only_by_an_uninvolved_board_member(database_url: st
         await c.submit("steward", "credit.dispute_resolved", ruling)
         reversal = ReversalBody(award=award, credits=1, reason="error").to_json()
         await c.submit("steward", REVERSED, reversal)
+        dispute = DisputeBody(award=award, reason="other").to_json()
         await c.refused(
-            "croydon-print",
-            "credit.disputed",
-            DisputeBody(award=award, reason="other").to_json(),
-            AlreadyReversedError,
-            "was reversed",
+            "croydon-print", "credit.disputed", dispute, AlreadyReversedError, "was rev"
         )
         missing = ResolutionBody(dispute=award, outcome="upheld", note="x").to_json()
         await c.refused("steward", "credit.dispute_resolved", missing, NotFoundError, "no dispute")

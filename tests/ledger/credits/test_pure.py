@@ -14,15 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ledger.credits import bodies, client
-from ledger.credits.bodies import (
-    AdjustmentBody,
-    ClaimBody,
-    DeclineBody,
-    DisputeBody,
-    ResolutionBody,
-    ReversalBody,
-    SessionBody,
-)
 from ledger.credits.distribution import decimal_string, gini, per_mille
 from ledger.credits.errors import OverCapError, UnknownActivityError
 from ledger.credits.records import ClaimRecord
@@ -139,7 +130,7 @@ def test_decimal_renderings() -> None:
 
 
 def test_client_bodies_parse() -> None:
-    claim = ClaimBody(
+    claim = bodies.ClaimBody(
         activity="bid.support.hour",
         quantity=3,
         evidence_sha256=client.evidence_digest(b"x"),
@@ -173,7 +164,7 @@ def test_client_bodies_parse() -> None:
         None,
     )
     assert client.award_for_record(record, V1) == award
-    session = SessionBody(
+    session = bodies.SessionBody(
         activity="workshop.attended",
         held_on=date(2025, 3, 2),
         attendees=["a1", "b2"],
@@ -187,12 +178,15 @@ def test_client_bodies_parse() -> None:
         ("b2", 2, {"session": 4}),
     ]
     for value, parse in [
-        (DeclineBody(claim=1, reason="withdrawn").to_json(), bodies.parse_decline),
-        (ReversalBody(award=1, credits=2, reason="error").to_json(), bodies.parse_reversal),
-        (AdjustmentBody(award=1, credits=-2, reason="error").to_json(), bodies.parse_adjustment),
-        (DisputeBody(award=1, reason="other").to_json(), bodies.parse_dispute),
+        (bodies.DeclineBody(claim=1, reason="withdrawn").to_json(), bodies.parse_decline),
+        (bodies.ReversalBody(award=1, credits=2, reason="error").to_json(), bodies.parse_reversal),
         (
-            ResolutionBody(dispute=1, outcome="upheld", note="n").to_json(),
+            bodies.AdjustmentBody(award=1, credits=-2, reason="error").to_json(),
+            bodies.parse_adjustment,
+        ),
+        (bodies.DisputeBody(award=1, reason="other").to_json(), bodies.parse_dispute),
+        (
+            bodies.ResolutionBody(dispute=1, outcome="upheld", note="n").to_json(),
             bodies.parse_resolution,
         ),
     ]:

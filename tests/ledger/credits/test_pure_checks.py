@@ -7,16 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from ledger.credits.bodies import (
-    AdjustmentBody,
-    AwardBody,
-    ClaimBody,
-    DeclineBody,
-    DisputeBody,
-    ResolutionBody,
-    ReversalBody,
-    SessionBody,
-)
+from ledger.credits import bodies
 from ledger.credits.checks import (
     AdoptionState,
     AwardState,
@@ -98,12 +89,12 @@ def member(name: str, *, board: bool = False) -> MemberRecord:
 CAT = member("m-cat", board=True)
 
 
-def reversal(credits: int, reason: str = "error") -> ReversalBody:
-    return ReversalBody(award=7, credits=credits, reason=reason)
+def reversal(credits: int, reason: str = "error") -> bodies.ReversalBody:
+    return bodies.ReversalBody(award=7, credits=credits, reason=reason)
 
 
-def adjustment(credits: int, reason: str = "error") -> AdjustmentBody:
-    return AdjustmentBody(award=7, credits=credits, reason=reason)
+def adjustment(credits: int, reason: str = "error") -> bodies.AdjustmentBody:
+    return bodies.AdjustmentBody(award=7, credits=credits, reason=reason)
 
 
 def test_a_second_signer_reverses_what_remains() -> None:
@@ -145,7 +136,7 @@ def test_an_adjustment_keeps_the_award_at_zero_or_more_and_under_its_caps() -> N
 def test_a_party_disputes_an_award_within_the_window_once_at_a_time() -> None:
     now = parse_time(LOGGED) + timedelta(days=3)
     state = DisputeState(7, AWARD, (), now, timedelta(days=14))
-    body = DisputeBody(award=7, reason="wrong_amount")
+    body = bodies.DisputeBody(award=7, reason="wrong_amount")
     dispute_rule(state, body, member("m-ann"))
     dispute_rule(state, body, member("m-bob"))
     with pytest.raises(NotAuthorisedError):
@@ -163,7 +154,7 @@ def test_a_party_disputes_an_award_within_the_window_once_at_a_time() -> None:
 
 
 def test_a_board_member_who_is_not_a_party_rules_on_an_open_dispute() -> None:
-    body = ResolutionBody(dispute=9, outcome="upheld", note="")
+    body = bodies.ResolutionBody(dispute=9, outcome="upheld", note="")
     resolution_rule(ResolutionState(9, OPEN, AWARD), body, CAT)
     with pytest.raises(NotFoundError, match="no dispute at entry 9"):
         resolution_rule(ResolutionState(9, None, None), body, CAT)
@@ -220,32 +211,32 @@ def test_a_board_member_adopts_the_next_version_with_a_passed_decision() -> None
 def test_the_approver_declines_an_open_claim_and_the_claimant_withdraws_it() -> None:
     rule = V1.rule("mentoring.hour")
     state = DeclineState(6, CLAIM, rule)
-    decline_rule(state, DeclineBody(6, "withdrawn"), member("m-ann"))
-    decline_rule(state, DeclineBody(6, "not_delivered"), member("m-bob"))
+    decline_rule(state, bodies.DeclineBody(6, "withdrawn"), member("m-ann"))
+    decline_rule(state, bodies.DeclineBody(6, "not_delivered"), member("m-bob"))
     with pytest.raises(NotAuthorisedError, match="only withdraw"):
-        decline_rule(state, DeclineBody(6, "not_delivered"), member("m-ann"))
+        decline_rule(state, bodies.DeclineBody(6, "not_delivered"), member("m-ann"))
     with pytest.raises(NotAuthorisedError, match="only the claimant withdraws"):
-        decline_rule(state, DeclineBody(6, "withdrawn"), member("m-bob"))
+        decline_rule(state, bodies.DeclineBody(6, "withdrawn"), member("m-bob"))
     with pytest.raises(NotAuthorisedError, match="only the counterparty"):
-        decline_rule(state, DeclineBody(6, "not_delivered"), CAT)
+        decline_rule(state, bodies.DeclineBody(6, "not_delivered"), CAT)
     with pytest.raises(NotFoundError):
-        decline_rule(DeclineState(6, None), DeclineBody(6, "withdrawn"), member("m-ann"))
+        decline_rule(DeclineState(6, None), bodies.DeclineBody(6, "withdrawn"), member("m-ann"))
     with pytest.raises(AlreadyAwardedError):
         closed = replace(CLAIM, status=AWARDED, closed_by=7)
-        decline_rule(DeclineState(6, closed, rule), DeclineBody(6, "withdrawn"), CAT)
+        decline_rule(DeclineState(6, closed, rule), bodies.DeclineBody(6, "withdrawn"), CAT)
     with pytest.raises(ClaimClosedError):
         closed = replace(CLAIM, status=DECLINED, closed_by=7)
-        decline_rule(DeclineState(6, closed, rule), DeclineBody(6, "withdrawn"), CAT)
+        decline_rule(DeclineState(6, closed, rule), bodies.DeclineBody(6, "withdrawn"), CAT)
     shared = replace(CLAIM, activity="resource.shared", counterparty=None)
     convenor_rule = V1.rule("resource.shared")
-    body = DeclineBody(6, "not_delivered")
+    body = bodies.DeclineBody(6, "not_delivered")
     decline_rule(DeclineState(6, shared, convenor_rule, convenes=True), body, member("m-dan"))
     with pytest.raises(NotAuthorisedError, match="only a convenor"):
         decline_rule(DeclineState(6, shared, convenor_rule), body, member("m-dan"))
 
 
-def _award(**changes: object) -> AwardBody:
-    body = AwardBody("m-ann", 4, "mentoring.hour", 1, 2, ("claim", 6))
+def _award(**changes: object) -> bodies.AwardBody:
+    body = bodies.AwardBody("m-ann", 4, "mentoring.hour", 1, 2, ("claim", 6))
     return replace(body, **changes)  # type: ignore[arg-type]
 
 
@@ -291,7 +282,7 @@ def test_an_award_on_a_register_comes_from_its_organiser_once_per_attendee() -> 
 
 
 TODAY = date(2026, 3, 2)
-MENTORING = ClaimBody("mentoring.hour", 2, "0" * 64, date(2026, 3, 1), "m-bob", None, None)
+MENTORING = bodies.ClaimBody("mentoring.hour", 2, "0" * 64, date(2026, 3, 1), "m-bob", None, None)
 
 
 def _claim_state(**changes: object) -> ClaimState:
@@ -328,7 +319,7 @@ def test_a_register_is_recorded_by_a_convenor_of_members_other_than_themself() -
     state = SessionState(
         V1.rule("workshop.attended"), TODAY, timedelta(days=90), frozenset({"m-ann"}), None
     )
-    register = SessionBody("workshop.attended", TODAY, ("m-ann",), "Bids", None)
+    register = bodies.SessionBody("workshop.attended", TODAY, ("m-ann",), "Bids", None)
     session_rule(replace(state, convenes=True), register, CAT)
     with pytest.raises(NotAuthorisedError, match="only a convenor"):
         session_rule(state, register, CAT)

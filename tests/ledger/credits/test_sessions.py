@@ -7,15 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from ledger.credits.errors import (
-    AlreadyAwardedError,
-    NotAMemberError,
-    OutOfWindowError,
-    SelfApprovalError,
-    UnknownActivityError,
-    WrongAmountError,
-    WrongRouteError,
-)
+from ledger.credits import errors
 from ledger.errors import NotAuthorisedError, NotFoundError
 from ledger.sequencer import Context
 from tests.conftest import SQL_BACKENDS
@@ -37,7 +29,7 @@ async def test_register_then_one_award_per_attendee(database_url: str) -> None:
         for member in ATTENDEES:
             assert await c.balance(member) == 2
         await c.refused(
-            "board-b", "credit.awarded", bodies[0], AlreadyAwardedError, "for this session"
+            "board-b", "credit.awarded", bodies[0], errors.AlreadyAwardedError, "for this session"
         )
 
 
@@ -55,26 +47,31 @@ async def test_register_refusals(database_url: str) -> None:
             (
                 "board-b",
                 {**body, "attendees": ["board-b", "sutton-books"]},
-                SelfApprovalError,
+                errors.SelfApprovalError,
                 "their own register",
             ),
             (
                 "board-b",
                 {**body, "attendees": ["sutton-books", "ghost"]},
-                NotAMemberError,
+                errors.NotAMemberError,
                 "attendee 'ghost' is not a member",
             ),
-            ("board-b", {**body, "activity": "mentoring.hour"}, WrongRouteError, "it is claimed"),
+            (
+                "board-b",
+                {**body, "activity": "mentoring.hour"},
+                errors.WrongRouteError,
+                "it is claimed",
+            ),
             (
                 "board-b",
                 {**body, "activity": "juggling"},
-                UnknownActivityError,
+                errors.UnknownActivityError,
                 "not in rule table",
             ),
             (
                 "board-b",
                 {**body, "held_on": (TODAY + timedelta(days=2)).isoformat()},
-                OutOfWindowError,
+                errors.OutOfWindowError,
                 "after today",
             ),
         ]
@@ -84,11 +81,11 @@ async def test_register_refusals(database_url: str) -> None:
         awards = [
             ("steward", good, NotAuthorisedError, "only board-b, who recorded"),
             ("board-b", {**good, "member": "sutton-books"}, NotFoundError, "not on the register"),
-            ("board-b", {**good, "member": "board-b"}, SelfApprovalError, "their own"),
+            ("board-b", {**good, "member": "board-b"}, errors.SelfApprovalError, "their own"),
             (
                 "board-b",
                 {**good, "quantity": 2, "credits": 4},
-                WrongAmountError,
+                errors.WrongAmountError,
                 "quantity must be 1",
             ),
             (

@@ -7,13 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from ledger.credits import reports, store
-from ledger.credits.errors import (
-    DecisionRequiredError,
-    NoRuleTableError,
-    UnknownActivityError,
-    WrongAmountError,
-)
+from ledger.credits import errors, reports, store
 from ledger.credits.rules import RuleTable, rule_table_from_community
 from ledger.errors import ConflictError, NotAuthorisedError
 from ledger.sequencer import Context
@@ -53,7 +47,7 @@ async def test_version_one_at_init(database_url: str) -> None:
             "croydon-print",
             "credit.claimed",
             c.claim_body("resource.shared"),
-            NoRuleTableError,
+            errors.NoRuleTableError,
             "no credit rule table",
         )
         body = V1.to_json()
@@ -76,14 +70,14 @@ async def test_default_gate_refuses_every_new_version(database_url: str) -> None
             "steward",
             ADOPT,
             _v2(None).to_json(),
-            DecisionRequiredError,
+            errors.DecisionRequiredError,
             "needs a passed governance decision",
         )
         err = await c.refused(
             "steward",
             ADOPT,
             _v2(5).to_json(),
-            DecisionRequiredError,
+            errors.DecisionRequiredError,
             f"entry 5 is not a passed decision adopting rule table version 2 "
             f"\\(digest {_v2(5).digest()}\\)",
         )
@@ -103,7 +97,9 @@ async def test_a_new_version_never_alters_past_awards(database_url: str) -> None
         v2 = _v2(past)
         decisions.passed = (past, 2, v2.digest())
         other = replace(v2, monthly_cap_per_member=41)  # not the table the decision adopted
-        await c.refused("steward", ADOPT, other.to_json(), DecisionRequiredError, "not a passed")
+        await c.refused(
+            "steward", ADOPT, other.to_json(), errors.DecisionRequiredError, "not a passed"
+        )
         await c.submit("steward", ADOPT, v2.to_json())
         assert decisions.asked[-1] == (past, 2, v2.digest())
         # claims made under v1 are awarded under v1, even for an activity v2 dropped
@@ -112,14 +108,14 @@ async def test_a_new_version_never_alters_past_awards(database_url: str) -> None
         new = await c.claim("croydon-print", "mentoring.hour", 1, counterparty="anchor-uni")
         stale = {**await c.award_body(new), "rule_version": 1, "credits": 2}
         await c.refused(
-            "anchor-uni", "credit.awarded", stale, WrongAmountError, "rule_version must be 2"
+            "anchor-uni", "credit.awarded", stale, errors.WrongAmountError, "rule_version must be 2"
         )
         await c.confirm("anchor-uni", new)
         await c.refused(
             "croydon-print",
             "credit.claimed",
             c.claim_body("resource.shared"),
-            UnknownActivityError,
+            errors.UnknownActivityError,
             "not in rule table version 2",
         )
         async with c.read() as conn:
