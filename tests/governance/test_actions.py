@@ -83,7 +83,7 @@ async def test_convenor_elected_by_a_group_vote(database_url: str, tmp_path: Pat
         await g.refused("ana", OPEN, observer, NotFoundError, "eve is not a voting member")
         ranked = await g.open_body(method="proposal")
         ranked.update(method="irv", options=["ben", "cat"])
-        ranked["rules"]["algorithm"] = "irv/1"
+        ranked["rules"]["algorithm"] = "irv/2"
         ranked["action"] = {"type": "elect_convenor", "group": GROUP, "member": "ben"}
         await g.refused("ana", OPEN, ranked, ProposalRulesError, "needs a proposal or consent")
         seq = await g.open(method="proposal", action=ElectConvenor(group=GROUP, member="ben"))
