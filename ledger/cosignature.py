@@ -14,26 +14,23 @@ byte 0x04, ``<name>+<hex key ID>+base64(0x04 || public key)``, and signer keys a
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from nacl.exceptions import BadSignatureError
-from nacl.signing import SigningKey, VerifyKey
+from nacl.signing import VerifyKey
 
-from ledger.errors import InvalidCheckpointError, KeyFileError
+from ledger.errors import InvalidCheckpointError
 from ledger.note import (
     MAX_SIGNATURES,
-    PUBLIC_KEY_SIZE,
     SIGNATURE_PREFIX,
     SIGNATURE_SIZE,
-    SKEY_PREFIX,
+    NamedKey,
+    NamedSigner,
     NoteKeyID,
     b64encode,
     decode_note,
-    format_key_string,
-    is_valid_key_name,
-    parse_key_string,
+    key_id_of,
     parse_signature_line,
     split_note,
 )
@@ -48,10 +45,7 @@ TIMESTAMP_SIZE = 8
 
 def cosigner_key_id(name: str, public_key: bytes) -> NoteKeyID:
     """SHA-256(name || 0x0A || 0x04 || public key)[:4], as a big-endian uint32."""
-    digest = hashlib.sha256(
-        name.encode() + b"\n" + bytes([SIG_TYPE_COSIGNATURE_V1]) + public_key
-    ).digest()
-    return NoteKeyID(int.from_bytes(digest[:4], "big"))
+    return key_id_of(name, public_key, SIG_TYPE_COSIGNATURE_V1)
 
 
 def cosigned_message(body: str, timestamp: int) -> bytes:
@@ -70,36 +64,12 @@ class Cosignature:
     line: str
 
 
-@dataclass(frozen=True)
-class CosignerVerifier:
-    """A witness's public key: a name and 32 Ed25519 bytes. Its key ID is derived."""
+class CosignerVerifier(NamedKey):
+    """A witness's public key (type 0x04): a name and 32 Ed25519 bytes."""
 
-    name: str
-    public_key: bytes = field(repr=False)
-    key_id: NoteKeyID = field(init=False, compare=False, repr=False)
-
-    def __post_init__(self) -> None:
-        if not is_valid_key_name(self.name):
-            raise ValueError(f"invalid key name {self.name!r}")
-        if len(self.public_key) != PUBLIC_KEY_SIZE:
-            raise ValueError(f"an Ed25519 public key is {PUBLIC_KEY_SIZE} bytes")
-        object.__setattr__(self, "public_key", bytes(self.public_key))
-        object.__setattr__(self, "key_id", cosigner_key_id(self.name, self.public_key))
-
-    def __repr__(self) -> str:
-        return f"CosignerVerifier({self.vkey()!r})"
-
-    @classmethod
-    def from_vkey(cls, vkey: str) -> CosignerVerifier:
-        """Parse ``<name>+<hex key ID>+base64(0x04 || public key)``; ``KeyFileError`` if bad."""
-        name, key_id, key = parse_key_string(vkey, "witness key", SIG_TYPE_COSIGNATURE_V1)
-        if key_id != cosigner_key_id(name, key):
-            raise KeyFileError("witness key: key ID does not match the name and public key")
-        return cls(name, key)
-
-    def vkey(self) -> str:
-        """The verifier key string, as ``from_vkey`` reads it."""
-        return format_key_string(self.name, self.key_id, self.public_key, SIG_TYPE_COSIGNATURE_V1)
+    SIG_TYPE = SIG_TYPE_COSIGNATURE_V1
+    WHAT = "witness key"
+    SIGNER_WHAT = "witness signer key"
 
     def verify(self, body: str, timestamp: int, signature: bytes) -> None:
         """Check a cosignature of ``body`` at ``timestamp``; ``InvalidCheckpointError`` if bad."""
@@ -111,58 +81,17 @@ class CosignerVerifier:
             raise InvalidCheckpointError(f"cosignature by {self.name} does not verify") from e
 
 
-class Cosigner:
+class Cosigner(NamedSigner[CosignerVerifier]):
     """A witness's signing key. Its ``repr`` never shows the secret."""
 
-    __slots__ = ("_key", "_verifier")
-
-    def __init__(self, name: str, signing_key: SigningKey) -> None:
-        self._key = signing_key
-        self._verifier = CosignerVerifier(name, bytes(signing_key.verify_key))
-
-    @classmethod
-    def generate(cls, name: str) -> Cosigner:
-        """A fresh random key named ``name``."""
-        return cls(name, SigningKey.generate())
-
-    @classmethod
-    def from_skey(cls, skey: str) -> Cosigner:
-        """Parse ``PRIVATE+KEY+<name>+<hex key ID>+base64(0x04 || seed)``."""
-        if not skey.startswith(SKEY_PREFIX):
-            raise KeyFileError(f"witness signer key: must start with {SKEY_PREFIX!r}")
-        name, key_id, seed = parse_key_string(
-            skey[len(SKEY_PREFIX) :], "witness signer key", SIG_TYPE_COSIGNATURE_V1
-        )
-        cosigner = cls(name, SigningKey(seed))
-        if key_id != cosigner.verifier.key_id:
-            raise KeyFileError("witness signer key: key ID does not match the name and key")
-        return cosigner
-
-    def skey(self) -> str:
-        """The signer key string, as ``from_skey`` reads it. Keep it secret."""
-        v = self._verifier
-        return SKEY_PREFIX + format_key_string(
-            v.name, v.key_id, bytes(self._key), SIG_TYPE_COSIGNATURE_V1
-        )
-
-    @property
-    def name(self) -> str:
-        """The witness's key name."""
-        return self._verifier.name
-
-    @property
-    def verifier(self) -> CosignerVerifier:
-        """The matching public key."""
-        return self._verifier
+    __slots__ = ()
+    VERIFIER = CosignerVerifier
 
     def cosign(self, body: str, timestamp: int) -> str:
         """The signature line (ending in a newline) cosigning checkpoint ``body``."""
-        signature = self._key.sign(cosigned_message(body, timestamp)).signature
-        raw = self._verifier.key_id.to_bytes(4, "big") + timestamp.to_bytes(8, "big") + signature
+        signature = self.sign(cosigned_message(body, timestamp))
+        raw = self.key_id.to_bytes(4, "big") + timestamp.to_bytes(8, "big") + signature
         return f"{SIGNATURE_PREFIX}{self.name} {b64encode(raw)}\n"
-
-    def __repr__(self) -> str:
-        return f"Cosigner(name={self.name!r}, key_id={self._verifier.key_id:08x})"
 
 
 def open_cosignatures(

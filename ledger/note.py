@@ -19,7 +19,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NewType
+from typing import ClassVar, Generic, NewType, Self, TypeVar, cast
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
@@ -27,6 +27,7 @@ from nacl.signing import SigningKey, VerifyKey
 from ledger.errors import InvalidCheckpointError, InvalidSignatureError, KeyFileError
 
 NoteKeyID = NewType("NoteKeyID", int)
+K = TypeVar("K", bound="NamedKey")
 """A signed-note key ID: the first 4 bytes of a SHA-256, as a big-endian uint32."""
 
 SIG_TYPE_ED25519 = 0x01
@@ -79,15 +80,28 @@ def is_valid_key_name(name: str) -> bool:
     )
 
 
-def note_key_id(name: str, public_key: bytes) -> NoteKeyID:
-    """The key ID of an Ed25519 key: SHA-256(name || 0x0A || 0x01 || public key)[:4]."""
-    digest = hashlib.sha256(name.encode() + b"\n" + bytes([SIG_TYPE_ED25519]) + public_key).digest()
+def key_id_of(name: str, public_key: bytes, sig_type: int) -> NoteKeyID:
+    """A signed-note key ID: SHA-256(name || 0x0A || type byte || public key)[:4]."""
+    digest = hashlib.sha256(name.encode() + b"\n" + bytes([sig_type]) + public_key).digest()
     return NoteKeyID(int.from_bytes(digest[:4], "big"))
 
 
+def note_key_id(name: str, public_key: bytes) -> NoteKeyID:
+    """The key ID of an Ed25519 note key: SHA-256(name || 0x0A || 0x01 || public key)[:4]."""
+    return key_id_of(name, public_key, SIG_TYPE_ED25519)
+
+
 @dataclass(frozen=True)
-class NoteVerifier:
-    """A known Ed25519 note key: a name and a 32-byte public key. Its key ID is derived."""
+class NamedKey:
+    """A named Ed25519 public key of a signed-note signature type; its key ID is derived.
+
+    Subclasses set ``SIG_TYPE`` (the vkey's type byte, part of the key ID), and ``WHAT`` and
+    ``SIGNER_WHAT`` (how errors name the public and the secret key).
+    """
+
+    SIG_TYPE: ClassVar[int] = SIG_TYPE_ED25519
+    WHAT: ClassVar[str] = "verifier key"
+    SIGNER_WHAT: ClassVar[str] = "signer key"
 
     name: str
     public_key: bytes = field(repr=False)
@@ -99,27 +113,31 @@ class NoteVerifier:
         if len(self.public_key) != PUBLIC_KEY_SIZE:
             raise ValueError(f"an Ed25519 public key is {PUBLIC_KEY_SIZE} bytes")
         object.__setattr__(self, "public_key", bytes(self.public_key))
-        object.__setattr__(self, "key_id", note_key_id(self.name, self.public_key))
+        object.__setattr__(self, "key_id", key_id_of(self.name, self.public_key, self.SIG_TYPE))
 
     def __repr__(self) -> str:
-        return f"NoteVerifier({self.vkey()!r})"
+        return f"{type(self).__name__}({self.vkey()!r})"
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> NoteVerifier:
-        """Parse ``<name>+<hex key ID>+base64(0x01 || public key)``.
+    def from_vkey(cls, vkey: str) -> Self:
+        """Parse ``<name>+<hex key ID>+base64(type || public key)``.
 
-        Checks the name rules, that the hex ID is 8 digits, the type byte is 0x01, the key is
-        32 bytes, and the stated ID is the one computed from name and key. Raises
+        Checks the name rules, that the hex ID is 8 digits, the type byte is ``SIG_TYPE``, the
+        key is 32 bytes, and the stated ID is the one computed from name and key. Raises
         ``KeyFileError`` otherwise.
         """
-        name, key_id, key = parse_key_string(vkey, "verifier key")
-        if key_id != note_key_id(name, key):
-            raise KeyFileError("verifier key: key ID does not match the name and public key")
+        name, key_id, key = parse_key_string(vkey, cls.WHAT, cls.SIG_TYPE)
+        if key_id != key_id_of(name, key, cls.SIG_TYPE):
+            raise KeyFileError(f"{cls.WHAT}: key ID does not match the name and public key")
         return cls(name, key)
 
     def vkey(self) -> str:
         """The verifier key string, as ``from_vkey`` reads it."""
-        return format_key_string(self.name, self.key_id, self.public_key)
+        return format_key_string(self.name, self.key_id, self.public_key, self.SIG_TYPE)
+
+
+class NoteVerifier(NamedKey):
+    """A log's note key (type 0x01): it signs checkpoints as signed notes."""
 
     def verify(self, *, message: bytes, signature: bytes) -> None:
         """Check a 64-byte Ed25519 ``signature`` of ``message``.
@@ -134,39 +152,43 @@ class NoteVerifier:
             raise InvalidSignatureError(f"signature by {self.name} does not verify") from e
 
 
-class NoteSigner:
-    """A named Ed25519 signing key for notes. Its ``repr`` never shows the secret."""
+class NamedSigner(Generic[K]):
+    """A named Ed25519 signing key whose public half is a ``K``. Its ``repr`` hides the secret."""
 
     __slots__ = ("_key", "_verifier")
+    VERIFIER: ClassVar[type[NamedKey]] = NamedKey
 
     def __init__(self, name: str, signing_key: SigningKey) -> None:
         """Raises ``ValueError`` if ``name`` breaks the key-name rules."""
         self._key = signing_key
-        self._verifier = NoteVerifier(name, bytes(signing_key.verify_key))
+        self._verifier = cast(K, self.VERIFIER(name, bytes(signing_key.verify_key)))
 
     @classmethod
-    def generate(cls, name: str) -> NoteSigner:
+    def generate(cls, name: str) -> Self:
         """A fresh random key named ``name``."""
         return cls(name, SigningKey.generate())
 
     @classmethod
-    def from_skey(cls, skey: str) -> NoteSigner:
-        """Parse ``PRIVATE+KEY+<name>+<hex key ID>+base64(0x01 || 32-byte seed)``.
+    def from_skey(cls, skey: str) -> Self:
+        """Parse ``PRIVATE+KEY+<name>+<hex key ID>+base64(type || 32-byte seed)``.
 
         Checks the prefix, the name rules, the type byte, the seed length and that the stated
         ID is the one computed from the derived public key. Raises ``KeyFileError`` otherwise.
         """
+        what = cls.VERIFIER.SIGNER_WHAT
         if not skey.startswith(SKEY_PREFIX):
-            raise KeyFileError(f"signer key: must start with {SKEY_PREFIX!r}")
-        name, key_id, seed = parse_key_string(skey[len(SKEY_PREFIX) :], "signer key")
+            raise KeyFileError(f"{what}: must start with {SKEY_PREFIX!r}")
+        body = skey[len(SKEY_PREFIX) :]
+        name, key_id, seed = parse_key_string(body, what, cls.VERIFIER.SIG_TYPE)
         signer = cls(name, SigningKey(seed))
         if key_id != signer.key_id:
-            raise KeyFileError("signer key: key ID does not match the name and public key")
+            raise KeyFileError(f"{what}: key ID does not match the name and public key")
         return signer
 
     def skey(self) -> str:
         """The signer key string, as ``from_skey`` reads it. Keep it secret."""
-        return SKEY_PREFIX + format_key_string(self.name, self.key_id, bytes(self._key))
+        v = self._verifier
+        return SKEY_PREFIX + format_key_string(v.name, v.key_id, bytes(self._key), v.SIG_TYPE)
 
     @property
     def name(self) -> str:
@@ -179,8 +201,8 @@ class NoteSigner:
         return self._verifier.key_id
 
     @property
-    def verifier(self) -> NoteVerifier:
-        """The matching verifier (name and public key)."""
+    def verifier(self) -> K:
+        """The matching public key (name and public key)."""
         return self._verifier
 
     def sign(self, message: bytes) -> bytes:
@@ -188,7 +210,14 @@ class NoteSigner:
         return self._key.sign(message).signature
 
     def __repr__(self) -> str:
-        return f"NoteSigner(name={self.name!r}, key_id={self.key_id:08x})"
+        return f"{type(self).__name__}(name={self.name!r}, key_id={self.key_id:08x})"
+
+
+class NoteSigner(NamedSigner[NoteVerifier]):
+    """A log's note signing key (type 0x01)."""
+
+    __slots__ = ()
+    VERIFIER = NoteVerifier
 
 
 def sign_note(text: str, signers: Sequence[NoteSigner]) -> str:
