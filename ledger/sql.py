@@ -301,6 +301,10 @@ class _SqlReads:
         rows = await self._fetch(self.dialect.nodes, *self.dialect.keys(wanted))
         return {(row[0], row[1]): bytes(row[2]) for row in rows}
 
+    async def node_range(self, level: int, start: int, end: int) -> list[bytes]:
+        rows = await self._fetch(self.dialect.node_range, level, start, end)
+        return [bytes(row[0]) for row in rows]
+
     async def checkpoint(self, size: int | None = None) -> CheckpointRow | None:
         if size is None:
             rows = await self._fetch(self.dialect.latest_checkpoint)

@@ -32,6 +32,7 @@ class Dialect:
     entries_of_kinds: str
     entry_with_nonce: str
     nodes: str
+    node_range: str
     size_and_nonces: str
     latest_checkpoint: str
     checkpoint_at: str
@@ -78,6 +79,7 @@ SQLITE = Dialect(
         "SELECT t.level, t.idx, t.hash FROM json_each(?) AS p CROSS JOIN tree_nodes AS t "
         "ON t.level = json_extract(p.value, '$[0]') AND t.idx = json_extract(p.value, '$[1]')"
     ),
+    node_range="SELECT hash FROM tree_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
     size_and_nonces=(
         "SELECT NULL, NULL, max(seq) FROM entries UNION ALL "
         "SELECT e.key_id, e.nonce, NULL FROM json_each(?) AS p CROSS JOIN entries AS e "
@@ -113,6 +115,9 @@ POSTGRES = Dialect(
     nodes=(
         "SELECT t.level, t.idx, t.hash FROM unnest($1::smallint[], $2::bigint[]) AS p(level, idx) "
         "JOIN tree_nodes AS t ON t.level = p.level AND t.idx = p.idx"
+    ),
+    node_range=(
+        "SELECT hash FROM tree_nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx"
     ),
     size_and_nonces=(
         "SELECT NULL::text, NULL::text, max(seq) FROM entries UNION ALL "

@@ -70,6 +70,10 @@ class LogReader(Protocol):
     async def nodes(self, ids: Iterable[NodeID]) -> dict[NodeID, bytes]:
         """The stored hashes of the given complete subtrees, in one read."""
 
+    async def node_range(self, level: int, start: int, end: int) -> list[bytes]:
+        """The stored hashes of nodes ``(level, start)`` to ``(level, end - 1)`` that exist,
+        in index order: one range read of the primary key (a tile's hashes)."""
+
     async def checkpoint(self, size: int | None = None) -> CheckpointRow | None:
         """The checkpoint at ``size``, or the latest one when ``size`` is ``None``."""
 
