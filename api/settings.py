@@ -13,7 +13,7 @@ class ApiSettings(BaseSettings):
     checkpoints and everything derived from them to members and registered auditors;
     ``COOPLEDGER_TOKEN_SECRET`` (base64, 32 bytes or more) signs login tokens, else the
     ``api.secret`` file in the data directory does (created on first use, mode 0600).
-    ``COOPLEDGER_TILE_CACHE_BYTES`` bounds the full tiles kept in memory (0: none).
+    ``COOPLEDGER_TILE_CACHE_BYTES`` bounds the tiles kept in memory (0: none).
     """
 
     model_config = SettingsConfigDict(env_prefix="COOPLEDGER_", extra="ignore")

@@ -286,6 +286,9 @@ class _SqlReads:
     async def entries(self, start: int, end: int) -> list[EntryRow]:
         return [_entry_row(row) for row in await self._fetch(self.dialect.entries, start, end)]
 
+    async def entry_bodies(self, start: int, end: int) -> list[bytes]:
+        return [bytes(row[0]) for row in await self._fetch(self.dialect.entry_bodies, start, end)]
+
     async def entries_of_kinds(self, kinds: Collection[str], start: int) -> list[EntryRow]:
         rows = await self._fetch(self.dialect.entries_of_kinds, self.dialect.kinds(kinds), start)
         return [_entry_row(row) for row in rows]

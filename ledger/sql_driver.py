@@ -29,6 +29,7 @@ class Dialect:
     name: str
     size: str
     entries: str
+    entry_bodies: str
     entries_of_kinds: str
     entry_with_nonce: str
     nodes: str
@@ -67,6 +68,7 @@ SQLITE = Dialect(
         "SELECT seq, leaf_hash, body, kind, key_id, nonce, logged_at FROM entries "
         "WHERE seq >= ? AND seq < ? ORDER BY seq"
     ),
+    entry_bodies="SELECT body FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq",
     entries_of_kinds=(
         "SELECT seq, leaf_hash, body, kind, key_id, nonce, logged_at FROM entries "
         "WHERE kind IN (SELECT value FROM json_each(?)) AND seq >= ? ORDER BY seq"
@@ -104,6 +106,7 @@ POSTGRES = Dialect(
         "SELECT seq, leaf_hash, body, kind, key_id, nonce, logged_at FROM entries "
         "WHERE seq >= $1 AND seq < $2 ORDER BY seq"
     ),
+    entry_bodies="SELECT body FROM entries WHERE seq >= $1 AND seq < $2 ORDER BY seq",
     entries_of_kinds=(
         "SELECT seq, leaf_hash, body, kind, key_id, nonce, logged_at FROM entries "
         "WHERE kind = ANY($1::text[]) AND seq >= $2 ORDER BY seq"

@@ -61,6 +61,10 @@ class LogReader(Protocol):
     async def entries(self, start: int, end: int) -> list[EntryRow]:
         """Entries with ``start <= seq < end`` in order (the caller bounds the range)."""
 
+    async def entry_bodies(self, start: int, end: int) -> list[bytes]:
+        """The exact bytes of the entries with ``start <= seq < end``, in order, and nothing
+        else of their rows (an entry bundle; the caller bounds the range)."""
+
     async def entries_of_kinds(self, kinds: Collection[str], start: int) -> list[EntryRow]:
         """Entries of the given kinds with ``seq >= start``, in order."""
 

@@ -1,9 +1,12 @@
 """Reading C2SP tiles and entry bundles from a log store, one bounded query per tile.
 
-A hash tile is one range read of the stored nodes at its tree level (``LogReader.node_range``),
-an entry bundle one range read of entries: a tile the tree does not (yet) hold comes back
-short, and is answered as absent without asking the log's size. Full tiles never change, so
-a bounded in-memory cache may keep the most recently read ones.
+A hash tile is one range read of the stored nodes at its tree level
+(``LogReader.node_range``), an entry bundle one range read of the entries' bytes
+(``LogReader.entry_bodies``). A tile the tree does not (yet) hold comes back short, and is
+answered as absent without asking the log's size. A tile of a given width never changes
+(a partial tile is the prefix of the full one to come), so a bounded in-memory cache keeps
+the most recently read ones: the tiles of the latest checkpoint that every client following
+the log asks for, and as many full ones as fit.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ MAX_STORED_INDEX = 2**63 - 1
 
 
 class TileReader:
-    """Tiles of the log behind ``reader``; ``cache_bytes`` bounds the full tiles kept."""
+    """Tiles of the log behind ``reader``; ``cache_bytes`` bounds the tiles kept in memory."""
 
     def __init__(self, reader: LogReader, *, cache_bytes: int = 0) -> None:
         self.reader = reader
@@ -39,15 +42,15 @@ class TileReader:
         if tile.end > MAX_STORED_INDEX:
             return None
         data = await self._load(tile)
-        if data is not None and tile.is_full:
+        if data is not None:
             self._keep(tile, data)
         return data
 
     async def _load(self, tile: TileID) -> bytes | None:
         end = tile.first + tile.width
         if tile.is_bundle:
-            rows = await self.reader.entries(tile.first, end)
-            return bundle([row.data for row in rows]) if len(rows) == tile.width else None
+            bodies = await self.reader.entry_bodies(tile.first, end)
+            return bundle(bodies) if len(bodies) == tile.width else None
         hashes = await self.reader.node_range(tile.tree_level, tile.first, end)
         return b"".join(hashes) if len(hashes) == tile.width else None
 

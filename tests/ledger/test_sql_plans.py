@@ -46,3 +46,9 @@ def test_a_tile_is_one_range_of_the_primary_key(database: Path) -> None:
     assert any("level=? AND idx>? AND idx<?" in step for step in plan), plan
     assert not any(step.startswith("SCAN") for step in plan), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan  # no sort: index order
+
+
+def test_a_bundle_is_one_range_of_the_entries_primary_key(database: Path) -> None:
+    plan = _plan(database, SQLITE.entry_bodies, (256, 512))
+    assert any(step.startswith("SEARCH entries") and "(seq>? AND seq<?)" in step for step in plan)
+    assert not any("TEMP B-TREE" in step for step in plan), plan
