@@ -3,10 +3,8 @@
 A tile client written here from the spec (hashlib only, none of our tree code) rebuilds the
 root from the hash tiles, checks every hash tile against the one below it and the leaves
 against the entry bundles, proves entries included, and compares with the checkpoint, with
-pymerkle and with the server's own proofs. After ``init`` the log is grown by appending rows
-straight through the store's transaction (entries of a filler kind, their tree nodes and a
-signed checkpoint each batch): tiles do not read what an entry says, and a log of 65,536+
-entries is made in seconds.
+pymerkle and with the server's own proofs. After ``init`` the log is grown with filler
+entries (``tests.ledger.tiles_log``): a log of 65,536+ entries in seconds.
 """
 
 from __future__ import annotations
@@ -15,9 +13,6 @@ import asyncio
 import base64
 import hashlib
 import os
-import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +20,6 @@ from pathlib import Path
 import httpx
 import pymerkle
 import pytest
-import uvicorn
 from typer.testing import CliRunner, Result
 
 from api.app import create_app
@@ -37,14 +31,13 @@ from ledger.config import LedgerConfig, Settings
 from ledger.errors import TileExportError
 from ledger.note import NoteSigner
 from ledger.sql import SqlLogStore, make_engine
-from ledger.store import CheckpointRow, EntryRow
 from ledger.tile_export import export_tiles
-from ledger.tree import Frontier
+from tests.api.live import served_in_thread
 from tests.conftest import SQL_BACKENDS
+from tests.ledger.tiles_log import grow
 
 ORIGIN = "tiles.coopledger.example/log"
 IMMUTABLE = "public, max-age=31536000, immutable"
-BATCH = 10_000
 BIG = 65_536 + 256 * 3 + 5
 """Past one full level-1 tile: a full level-0 and level-1 tile, partial ones at levels 0-2."""
 
@@ -184,39 +177,6 @@ def check_log(client: TileClient, picks: list[int]) -> list[bytes]:
 # --- the log, the server, the export ------------------------------------------------------------
 
 
-def _filler(seq: int) -> bytes:
-    return b'{"filler":%d,"pad":"%s"}' % (seq, b"x" * (seq * 37 % 1500))
-
-
-async def grow(url: str, signer: NoteSigner, size: int) -> None:
-    """Append filler entries (and their nodes, and a checkpoint per batch) up to ``size``."""
-    store = SqlLogStore(make_engine(url))
-    try:
-        start = await store.size()
-        frontier = Frontier.load(start, await store.nodes(Frontier.nodes_for(start)))
-        while frontier.size < size:
-            async with store.transaction() as tx:
-                rows, nodes = [], []
-                for seq in range(frontier.size, min(size, frontier.size + BATCH)):
-                    data = _filler(seq)
-                    nodes.extend(frontier.append(_leaf(data)))
-                    key_id = f"{seq:016x}"
-                    rows.append(EntryRow(seq, _leaf(data), data, "test.filler", key_id, "n", "-"))
-                tx.append(rows, nodes)
-                body = Checkpoint(origin=signer.name, size=frontier.size, root=frontier.root())
-                tx.add_checkpoint(
-                    CheckpointRow(body.size, body.root, sign_checkpoint(body, signer))
-                )
-    finally:
-        await store.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def serving(
     database_url: str, tmp_path: Path, options: ApiSettings | None = None
@@ -224,20 +184,8 @@ def serving(
     """An initialised ledger on ``database_url``, served on a free loopback port."""
     settings = Settings(data=tmp_path / "data", database_url=database_url)
     config = asyncio.run(init_ledger(settings, origin=ORIGIN, steward_id="steward"))
-    port = _free_port()
-    app = create_app(config=config, api_settings=options or ApiSettings())
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started
-    try:
-        yield f"http://127.0.0.1:{port}", config
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with served_in_thread(create_app(config=config, api_settings=options or ApiSettings())) as url:
+        yield url, config
 
 
 def _http_fetch(http: httpx.Client) -> Fetch:
@@ -345,35 +293,16 @@ def test_tiles_refuse_bad_paths_and_say_how_long_to_keep_them(
             assert reply.headers["cache-control"] == cache, path
         assert len(http.get("/tile/1/000.p/3").content) == 3 * 32
         assert http.get("/tile/0/000.p/7").content == http.get("/tile/0/000").content[: 7 * 32]
-        for beyond in [
-            "/tile/0/003",
-            "/tile/0/003.p/3",
-            "/tile/1/000",
-            "/tile/1/000.p/4",
-            "/tile/2/000.p/1",
-            "/tile/entries/004.p/1",
-            "/tile/63/x999/999",
-        ]:
-            reply = http.get(beyond)
-            assert reply.status_code == 404, beyond
-            assert reply.json()["error"]["code"] == "not_found"
-        for bad in [
-            "/tile/00/000",
-            "/tile/64/000",
-            "/tile/0/0",
-            "/tile/0/x000/001",
-            "/tile/0/000.p/0",
-            "/tile/0/000.p/256",
-            "/tile/0/000.p/01",
-            "/tile/0/000/",
-            "/tile/entries/000.p/",
-            "/tile/0/001/000",
-            "/tile/x/000",
-            "/tile/",
-        ]:
-            reply = http.get(bad)
-            assert reply.status_code == 400, bad
-            assert reply.json()["error"]["code"] == "bad_request"
+        beyond = ["/tile/0/003", "/tile/0/003.p/3", "/tile/1/000", "/tile/1/000.p/4"]
+        beyond += ["/tile/2/000.p/1", "/tile/entries/004.p/1", "/tile/63/x999/999"]
+        bad = ["/tile/00/000", "/tile/64/000", "/tile/0/0", "/tile/0/x000/001", "/tile/0/000.p/0"]
+        bad += ["/tile/0/000.p/256", "/tile/0/000.p/01", "/tile/0/000/", "/tile/entries/000.p/"]
+        bad += ["/tile/0/001/000", "/tile/x/000", "/tile/"]
+        refusals = [(path, 404, "not_found") for path in beyond]
+        for path, status, code in refusals + [(path, 400, "bad_request") for path in bad]:
+            reply = http.get(path)
+            assert reply.status_code == status, path
+            assert reply.json()["error"]["code"] == code
 
 
 @pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
