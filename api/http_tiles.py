@@ -9,6 +9,8 @@ A path that is not a tile's canonical spelling answers 400; a tile beyond the tr
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
@@ -29,7 +31,15 @@ async def checkpoint(request: Request) -> Response:
     return await http_log.checkpoint(request)
 
 
-@router.get("/tile/{path:path}", response_class=Response)
+_TILE_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the tile's bytes: hashes concatenated, or length-prefixed entries",
+        "content": {OCTETS: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.get("/tile/{path:path}", response_class=Response, responses=_TILE_ANSWER)
 async def tile(request: Request, path: str) -> Response:
     """A hash tile ``/tile/<L>/<N>[.p/<W>]`` or an entry bundle ``/tile/entries/<N>[.p/<W>]``."""
     try:
