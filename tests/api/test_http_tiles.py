@@ -24,6 +24,7 @@ from typer.testing import CliRunner, Result
 
 from api.app import create_app
 from api.cli import app as coopledger
+from api.client_core import ClientCore, KeyLogin
 from api.runtime import init_ledger
 from api.settings import ApiSettings
 from ledger.checkpoint import Checkpoint, sign_checkpoint
@@ -308,12 +309,24 @@ def test_tiles_refuse_bad_paths_and_say_how_long_to_keep_them(
 @pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
 def test_a_private_logs_tiles_need_a_login(database_url: str, tmp_path: Path) -> None:
     options = ApiSettings(private_log=True)
-    with serving(database_url, tmp_path, options) as (url, _), httpx.Client(base_url=url) as http:
-        assert http.get("/log/entries?start=0&end=1").status_code == 401
-        for path in ["/checkpoint", "/tile/0/000.p/1", "/tile/entries/000.p/1", "/tile/0/0"]:
-            reply = http.get(path)
+    with serving(database_url, tmp_path, options) as (url, config), httpx.Client() as http:
+        assert http.get(f"{url}/log/entries?start=0&end=1").status_code == 401
+        paths = ["/checkpoint", "/tile/0/000.p/1", "/tile/entries/000.p/1", "/tile/0/0"]
+        for path in paths:
+            reply = http.get(f"{url}{path}")
             assert reply.status_code == 401, path
-            assert b"filler" not in reply.content and b"log.initialised" not in reply.content
+            assert b"log.initialised" not in reply.content
+        answers = asyncio.run(_as_steward(url, config, paths[:3]))
+        assert [status for status, _ in answers] == [200, 200, 200]
+        assert [cache for _, cache in answers] == ["no-cache", *["private, max-age=60"] * 2]
+
+
+async def _as_steward(url: str, config: LedgerConfig, paths: list[str]) -> list[tuple[int, str]]:
+    """Each path's status and Cache-Control, asked by the steward, logged in by key."""
+    async with ClientCore(url, keypair=config.steward(), member="steward") as core:
+        async with httpx.AsyncClient(auth=KeyLogin(core)) as http:
+            replies = [await http.get(f"{url}{path}") for path in paths]
+    return [(reply.status_code, reply.headers["cache-control"]) for reply in replies]
 
 
 @pytest.mark.parametrize("database_url", SQL_BACKENDS, indirect=True)
