@@ -23,7 +23,8 @@ MAX_ENTRY_BYTES = 0xFFFF
 ENTRIES = "entries"
 
 _LEVEL = r"(?P<level>0|[1-9][0-9]?|entries)"
-_INDEX = r"(?P<index>(?:x[0-9]{3}/)*[0-9]{3})"
+_INDEX = r"(?P<index>(?:x[0-9]{3}/){0,6}[0-9]{3})"
+"""At most 7 groups: 21 digits hold every index below 2**64 (no tree is larger)."""
 _WIDTH = r"(?:\.p/(?P<width>[1-9][0-9]{0,2}))?"
 _PATH = re.compile(rf"tile/{_LEVEL}/{_INDEX}{_WIDTH}")
 
@@ -94,8 +95,8 @@ def parse_path(path: str) -> TileID:
     """The tile that ``path`` (``tile/...``, no leading slash) names, spelled canonically.
 
     Refuses, with ``TilePathError``: levels outside 0 to 63 or with leading zeros, an index
-    not in 3-digit groups or with a leading ``x000`` group, widths outside 1 to 255 or with
-    leading zeros, anything else in the path.
+    not in 3-digit groups, with a leading ``x000`` group or of more than 7 groups, widths
+    outside 1 to 255 or with leading zeros, anything else in the path.
     """
     match = _PATH.fullmatch(path)
     if match is None:

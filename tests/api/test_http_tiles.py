@@ -296,9 +296,10 @@ def test_tiles_refuse_bad_paths_and_say_how_long_to_keep_them(
         assert http.get("/tile/0/000.p/7").content == http.get("/tile/0/000").content[: 7 * 32]
         beyond = ["/tile/0/003", "/tile/0/003.p/3", "/tile/1/000", "/tile/1/000.p/4"]
         beyond += ["/tile/2/000.p/1", "/tile/entries/004.p/1", "/tile/63/x999/999"]
+        beyond += ["/tile/0/x999/x999/x999/x999/x999/x999/999"]  # past any database integer
         bad = ["/tile/00/000", "/tile/64/000", "/tile/0/0", "/tile/0/x000/001", "/tile/0/000.p/0"]
         bad += ["/tile/0/000.p/256", "/tile/0/000.p/01", "/tile/0/000/", "/tile/entries/000.p/"]
-        bad += ["/tile/0/001/000", "/tile/x/000", "/tile/"]
+        bad += ["/tile/0/001/000", "/tile/x/000", "/tile/", "/tile/0/" + "x001/" * 1500 + "000"]
         refusals = [(path, 404, "not_found") for path in beyond]
         for path, status, code in refusals + [(path, 400, "bad_request") for path in bad]:
             reply = http.get(path)

@@ -34,6 +34,7 @@ def test_indices_are_written_in_groups_of_three(index: int, text: str) -> None:
         ("tile/63/001.p/255", TileID(63, 1, 255)),
         ("tile/entries/x001/000.p/1", TileID(None, 1000, 1)),
         ("tile/entries/005", TileID(None, 5)),
+        ("tile/0/x999/x999/x999/x999/x999/x999/999", TileID(0, 10**21 - 1)),
     ],
 )
 def test_canonical_paths_parse_and_are_written_back(path: str, tile: TileID) -> None:
@@ -53,6 +54,8 @@ def test_canonical_paths_parse_and_are_written_back(path: str, tile: TileID) -> 
         "tile/0/001/067",  # a non-last group without x
         "tile/0/x001",  # the last group with x
         "tile/0/x1/000",
+        "tile/0/" + "x999/" * 7 + "999",  # more digits than any tree's index
+        "tile/0/" + "x999/" * 2000 + "999",
         "tile/0/000.p/0",  # widths 1 to 255 only
         "tile/0/000.p/256",
         "tile/0/000.p/010",  # a width with a leading zero
