@@ -36,12 +36,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
+
+from fastapi import FastAPI
 
 from bench import biglog
 from bench.common import machine
@@ -55,10 +58,9 @@ Fetched: TypeAlias = tuple[list[bytes], int]
 """What one request gave: the entries in it (none for a hash tile) and its body's bytes."""
 
 
-def serve(path: Path, port: int, cache_mb: int) -> None:
-    """The server under test, on a copy of the big log in a throwaway data folder."""
-    import uvicorn
-
+@contextmanager
+def big_log_app(path: Path, cache_mb: int) -> Iterator[FastAPI]:
+    """The app of the big log at ``path``, with a throwaway data folder for its secret."""
     from api.app import create_app
     from api.settings import ApiSettings
     from ledger.config import DataDir, LedgerConfig
@@ -72,8 +74,14 @@ def serve(path: Path, port: int, cache_mb: int) -> None:
             log_signer=biglog.log_signer(),
             window=timedelta(minutes=10),
         )
-        options = ApiSettings(tile_cache_bytes=cache_mb * 1024 * 1024)
-        app = create_app(config=config, api_settings=options)
+        yield create_app(config=config, api_settings=ApiSettings(tile_cache_bytes=cache_mb << 20))
+
+
+def serve(path: Path, port: int, cache_mb: int) -> None:
+    """The server under test, on a copy of the big log."""
+    import uvicorn
+
+    with big_log_app(path, cache_mb) as app:
         uvicorn.run(
             app,
             host="127.0.0.1",
@@ -158,20 +166,7 @@ def server_side(path: Path, cache_mb: int, count: int = 300) -> None:
 
 
 async def _server_side(path: Path, cache_mb: int, count: int) -> None:
-    from api.app import create_app
-    from api.settings import ApiSettings
-    from ledger.config import DataDir, LedgerConfig
-    from ledger.sql import sqlite_url
-
-    with tempfile.TemporaryDirectory() as folder:
-        config = LedgerConfig(
-            data=DataDir(Path(folder)),
-            origin=biglog.ORIGIN,
-            database_url=sqlite_url(path),
-            log_signer=biglog.log_signer(),
-            window=timedelta(minutes=10),
-        )
-        app = create_app(config=config, api_settings=ApiSettings(tile_cache_bytes=cache_mb << 20))
+    with big_log_app(path, cache_mb) as app:
 
         async def call(target: str) -> None:
             route, _, query = target.partition("?")
