@@ -1,7 +1,8 @@
 """The FastAPI application factory: one running ledger per app, opened in the lifespan.
 
 Routes: ``/graphql`` (queries, mutations, subscriptions; GraphiQL in development mode only),
-the REST transparency endpoints under ``/log``, ``/api/members/{id}/statement``, and
+the REST transparency endpoints under ``/log``, the C2SP tiles (``/checkpoint``, ``/tile/...``),
+``/api/members/{id}/statement``, and
 ``/livez`` (the process) and ``/readyz`` = ``/healthz`` (the database too); every route
 behind ``api.guard.RequestGuard``.
 """
@@ -17,7 +18,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
-from api import http_log, http_member
+from api import http_log, http_member, http_tiles
 from api.auth import Auditor, Tokens, load_auditors, load_secret
 from api.errors import OUTAGE_RETRY_SECONDS, install_error_handlers, known_error
 from api.graphql.context import Context
@@ -34,6 +35,7 @@ from ledger.sequencer import Handler
 from ledger.service import Ledger
 from ledger.signing import KeyID
 from ledger.sql import Engine, SqlLogStore, is_postgres, make_engine
+from ledger.tile_read import TileReader
 
 READ_POOL_SQLITE = 16
 READY_SECONDS = 2.0
@@ -73,6 +75,7 @@ def create_app(
                 await state.registry.current()
                 app.state.ledger = ledger
                 app.state.api = state
+                app.state.tiles = TileReader(reader, cache_bytes=options.tile_cache_bytes)
                 thresholds = _tune_collector()
                 try:
                     yield
@@ -92,6 +95,7 @@ def create_app(
     install_openapi(app)
     app.include_router(http_log.router, dependencies=[Depends(_log_reader)])
     app.include_router(http_member.router)
+    app.include_router(http_tiles.router, dependencies=[Depends(_log_reader)])
     graphql = GraphQLEndpoint(schema, graphql_ide="graphiql" if options.dev else None)
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     app.router.routes.append(WebSocketRoute("/graphql", graphql))
@@ -190,9 +194,9 @@ def _state(
 
 
 async def _log_reader(request: Request) -> None:
-    """With a private log, the REST log's reads need a member's or an auditor's token; a
-    submission (``POST /log/statements``, that route alone) needs none, its signature being
-    the authority (as for GraphQL mutations)."""
+    """With a private log, the REST log's reads and the tiles need a member's or an
+    auditor's token; a submission (``POST /log/statements``, that route alone) needs none,
+    its signature being the authority (as for GraphQL mutations)."""
     route = request.scope.get("route")
     if getattr(route, "endpoint", None) is not http_log.submit:
         await Context(request.app.state.api, request.headers.get("authorization")).log_reader()

@@ -13,6 +13,7 @@ class ApiSettings(BaseSettings):
     checkpoints and everything derived from them to members and registered auditors;
     ``COOPLEDGER_TOKEN_SECRET`` (base64, 32 bytes or more) signs login tokens, else the
     ``api.secret`` file in the data directory does (created on first use, mode 0600).
+    ``COOPLEDGER_TILE_CACHE_BYTES`` bounds the tiles kept in memory (0: none).
     """
 
     model_config = SettingsConfigDict(env_prefix="COOPLEDGER_", extra="ignore")
@@ -31,3 +32,4 @@ class ApiSettings(BaseSettings):
     max_aliases: int = Field(default=20, ge=0)
     max_cost: int = Field(default=20_000, ge=100)
     poll_seconds: float = Field(default=0.25, gt=0)
+    tile_cache_bytes: int = Field(default=32 * 1024 * 1024, ge=0)

@@ -26,6 +26,7 @@
     │   ├── StoreUnavailableError    the database is down, read-only or busy (an outage)
     │   └── StoreFullError           the database's disk is full
     ├── AuditError                   the offline or online audit found a fault
+    ├── TileExportError              a static tile export's folder holds another log
     └── GovernanceError              voting and tallies (``governance.errors``)
 
 Refusals of credit statements (``ledger.credits.errors``) and of governance statements
@@ -161,3 +162,7 @@ class StoreFullError(StoreError):
 
 class AuditError(LedgerError):
     """An audit found a fault; the message names the first bad entry or checkpoint."""
+
+
+class TileExportError(LedgerError):
+    """A tile export's folder holds something other than an earlier export of this log."""

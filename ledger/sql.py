@@ -286,6 +286,9 @@ class _SqlReads:
     async def entries(self, start: int, end: int) -> list[EntryRow]:
         return [_entry_row(row) for row in await self._fetch(self.dialect.entries, start, end)]
 
+    async def entry_bodies(self, start: int, end: int) -> list[bytes]:
+        return [bytes(row[0]) for row in await self._fetch(self.dialect.entry_bodies, start, end)]
+
     async def entries_of_kinds(self, kinds: Collection[str], start: int) -> list[EntryRow]:
         rows = await self._fetch(self.dialect.entries_of_kinds, self.dialect.kinds(kinds), start)
         return [_entry_row(row) for row in rows]
@@ -300,6 +303,10 @@ class _SqlReads:
             return {}
         rows = await self._fetch(self.dialect.nodes, *self.dialect.keys(wanted))
         return {(row[0], row[1]): bytes(row[2]) for row in rows}
+
+    async def node_range(self, level: int, start: int, end: int) -> list[bytes]:
+        rows = await self._fetch(self.dialect.node_range, level, start, end)
+        return [bytes(row[0]) for row in rows]
 
     async def checkpoint(self, size: int | None = None) -> CheckpointRow | None:
         if size is None:

@@ -29,9 +29,11 @@ class Dialect:
     name: str
     size: str
     entries: str
+    entry_bodies: str
     entries_of_kinds: str
     entry_with_nonce: str
     nodes: str
+    node_range: str
     size_and_nonces: str
     latest_checkpoint: str
     checkpoint_at: str
@@ -66,6 +68,7 @@ SQLITE = Dialect(
         "SELECT seq, leaf_hash, body, kind, key_id, nonce, logged_at FROM entries "
         "WHERE seq >= ? AND seq < ? ORDER BY seq"
     ),
+    entry_bodies="SELECT body FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq",
     entries_of_kinds=(
         "SELECT seq, leaf_hash, body, kind, key_id, nonce, logged_at FROM entries "
         "WHERE kind IN (SELECT value FROM json_each(?)) AND seq >= ? ORDER BY seq"
@@ -78,6 +81,7 @@ SQLITE = Dialect(
         "SELECT t.level, t.idx, t.hash FROM json_each(?) AS p CROSS JOIN tree_nodes AS t "
         "ON t.level = json_extract(p.value, '$[0]') AND t.idx = json_extract(p.value, '$[1]')"
     ),
+    node_range="SELECT hash FROM tree_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx",
     size_and_nonces=(
         "SELECT NULL, NULL, max(seq) FROM entries UNION ALL "
         "SELECT e.key_id, e.nonce, NULL FROM json_each(?) AS p CROSS JOIN entries AS e "
@@ -102,6 +106,7 @@ POSTGRES = Dialect(
         "SELECT seq, leaf_hash, body, kind, key_id, nonce, logged_at FROM entries "
         "WHERE seq >= $1 AND seq < $2 ORDER BY seq"
     ),
+    entry_bodies="SELECT body FROM entries WHERE seq >= $1 AND seq < $2 ORDER BY seq",
     entries_of_kinds=(
         "SELECT seq, leaf_hash, body, kind, key_id, nonce, logged_at FROM entries "
         "WHERE kind = ANY($1::text[]) AND seq >= $2 ORDER BY seq"
@@ -113,6 +118,9 @@ POSTGRES = Dialect(
     nodes=(
         "SELECT t.level, t.idx, t.hash FROM unnest($1::smallint[], $2::bigint[]) AS p(level, idx) "
         "JOIN tree_nodes AS t ON t.level = p.level AND t.idx = p.idx"
+    ),
+    node_range=(
+        "SELECT hash FROM tree_nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx"
     ),
     size_and_nonces=(
         "SELECT NULL::text, NULL::text, max(seq) FROM entries UNION ALL "

@@ -61,6 +61,10 @@ class LogReader(Protocol):
     async def entries(self, start: int, end: int) -> list[EntryRow]:
         """Entries with ``start <= seq < end`` in order (the caller bounds the range)."""
 
+    async def entry_bodies(self, start: int, end: int) -> list[bytes]:
+        """The exact bytes of the entries with ``start <= seq < end``, in order, and nothing
+        else of their rows (an entry bundle; the caller bounds the range)."""
+
     async def entries_of_kinds(self, kinds: Collection[str], start: int) -> list[EntryRow]:
         """Entries of the given kinds with ``seq >= start``, in order."""
 
@@ -69,6 +73,10 @@ class LogReader(Protocol):
 
     async def nodes(self, ids: Iterable[NodeID]) -> dict[NodeID, bytes]:
         """The stored hashes of the given complete subtrees, in one read."""
+
+    async def node_range(self, level: int, start: int, end: int) -> list[bytes]:
+        """The stored hashes of nodes ``(level, start)`` to ``(level, end - 1)`` that exist,
+        in index order: one range read of the primary key (a tile's hashes)."""
 
     async def checkpoint(self, size: int | None = None) -> CheckpointRow | None:
         """The checkpoint at ``size``, or the latest one when ``size`` is ``None``."""

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -14,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from typer.testing import CliRunner, Result
 
 from api.app import create_app
@@ -32,6 +28,7 @@ from ledger.keys import write_member_key
 from ledger.note import NoteSigner
 from ledger.signing import STATEMENT_DOMAIN, Keypair
 from tests.api.graphql_world import ORIGIN, RULES, TODAY, GraphQLWorld, graphql_world
+from tests.api.live import served_in_thread
 
 runner = CliRunner()
 AUDITOR = Keypair(b"auditor".ljust(32, b"\0"))
@@ -89,12 +86,6 @@ async def test_the_client_signs_acts_and_checks_proofs(world: GraphQLWorld) -> N
         assert data["proposal"] == {"status": "decided", "decision": {"passed": True}}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @contextmanager
 def _serving(tmp_path: Path, options: ApiSettings) -> Iterator[tuple[str, LedgerConfig]]:
     """A server on a free loopback port in a thread of this process."""
@@ -106,17 +97,8 @@ def _serving(tmp_path: Path, options: ApiSettings) -> Iterator[tuple[str, Ledger
     )
     document = {"auditors": [{"name": "Anchor Audit", "public_key": AUDITOR.public_key_b64}]}
     (config.data.root / "auditors.json").write_text(json.dumps(document))
-    port = _free_port()
-    app = create_app(config=config, api_settings=options)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", config
-    server.should_exit = True
-    thread.join(10)
+    with served_in_thread(create_app(config=config, api_settings=options)) as url:
+        yield url, config
 
 
 @pytest.fixture

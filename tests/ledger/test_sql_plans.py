@@ -39,3 +39,16 @@ def test_nonces_are_read_by_the_unique_index(database: Path) -> None:
     plan = _plan(database, SQLITE.size_and_nonces, SQLITE.keys(pairs))
     assert any("key_id=? AND nonce=?" in step for step in plan), plan
     assert not any(step.startswith(("SCAN e", "SCAN entries")) for step in plan), plan
+
+
+def test_a_tile_is_one_range_of_the_primary_key(database: Path) -> None:
+    plan = _plan(database, SQLITE.node_range, (8, 256, 512))
+    assert any("level=? AND idx>? AND idx<?" in step for step in plan), plan
+    assert not any(step.startswith("SCAN") for step in plan), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan  # no sort: index order
+
+
+def test_a_bundle_is_one_range_of_the_entries_primary_key(database: Path) -> None:
+    plan = _plan(database, SQLITE.entry_bodies, (256, 512))
+    assert any(step.startswith("SEARCH entries") and "(seq>? AND seq<?)" in step for step in plan)
+    assert not any("TEMP B-TREE" in step for step in plan), plan
