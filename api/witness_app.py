@@ -49,7 +49,9 @@ def create_witness_app(witness: Witness) -> FastAPI:
             body = await _read_body(request)
             line = await run_in_threadpool(witness.add_checkpoint, body)
         except SizeConflictError as e:
-            return Response(f"{e.size}\n", status_code=409, media_type=SIZE_CONTENT_TYPE)
+            # As a header, not a media type: Starlette would add "; charset=utf-8" to it.
+            headers = {"content-type": SIZE_CONTENT_TYPE}
+            return Response(f"{e.size}\n", status_code=409, headers=headers)
         except WitnessError as e:
             status = STATUS.get(type(e))
             if status is None:

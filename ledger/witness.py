@@ -31,7 +31,14 @@ from ledger.errors import (
     UntrustedCheckpointError,
 )
 from ledger.merkle import verify_consistency
-from ledger.note import NoteVerifier, b64decode, decode_note, parse_signature_line, split_note
+from ledger.note import (
+    NoteVerifier,
+    b64decode,
+    b64encode,
+    decode_note,
+    parse_signature_line,
+    split_note,
+)
 from ledger.witness_state import Cosigned, StateDirectory
 
 MAX_REQUEST_SIZE = 64 * 1024
@@ -53,6 +60,12 @@ class AddCheckpoint:
     old_size: int
     proof: tuple[bytes, ...]
     note: str
+
+
+def format_add_checkpoint(old_size: int, proof: Sequence[bytes], note: str) -> bytes:
+    """The ``add-checkpoint`` body ``parse_add_checkpoint`` reads: what a log sends."""
+    lines = [f"old {old_size}", *(b64encode(h) for h in proof)]
+    return ("".join(f"{line}\n" for line in lines) + "\n" + note).encode()
 
 
 def parse_add_checkpoint(body: bytes) -> AddCheckpoint:
