@@ -355,15 +355,20 @@ def test_a_fork_is_refused(witness: Witness, log: Log) -> None:
 # State: restarts, the lock, corruption
 
 
-def test_the_state_survives_a_restart(
+def test_the_state_survives_a_restart_and_a_cut_off_write(
     make_witness: MakeWitness, log: Log, opened: list[StateDirectory], tmp_path: Path
 ) -> None:
     first = make_witness()
     first.add_checkpoint(log.request(0, 3))
     first.add_checkpoint(log.request(3, 7))
     stored = first.latest(ORIGIN)
+    before = state_bytes(tmp_path)
     opened.pop().close()
+    leftover = tmp_path / "state" / LOGS_DIR / f".{log_file_name(ORIGIN)}.tmp"
+    leftover.write_text("half a no")  # as a write cut off by a crash leaves it
     second = make_witness()
+    assert not leftover.exists()
+    assert state_bytes(tmp_path) == before
     assert second.latest(ORIGIN) == stored
     with pytest.raises(SizeConflictError) as caught:
         second.add_checkpoint(log.request(3, 9))
@@ -405,22 +410,6 @@ def test_a_state_file_of_another_origin_is_refused(
     path.write_text(other.note(2))
     with pytest.raises(WitnessStateError, match="another origin"):
         witness.add_checkpoint(log.request(0, 3))
-
-
-def test_an_interrupted_write_leaves_the_old_state(
-    make_witness: MakeWitness, log: Log, opened: list[StateDirectory], tmp_path: Path
-) -> None:
-    first = make_witness()
-    first.add_checkpoint(log.request(0, 3))
-    before = state_bytes(tmp_path)
-    opened.pop().close()
-    logs = tmp_path / "state" / LOGS_DIR
-    leftover = logs / f".{log_file_name(ORIGIN)}.tmp"
-    leftover.write_text("half a no")
-    second = make_witness()
-    assert not leftover.exists()
-    assert state_bytes(tmp_path) == before
-    assert second.latest(ORIGIN).size == 3
 
 
 # Concurrency
@@ -474,3 +463,26 @@ def test_racing_growing_checkpoints_never_roll_back(witness: Witness, log: Log) 
     assert all(isinstance(r, str | SizeConflictError) for r in results)
     sizes = [s for s, r in zip(range(11, 19), results, strict=True) if isinstance(r, str)]
     assert witness.latest(ORIGIN).size == sizes[0]
+
+
+# docs/formats.md §8
+
+
+def test_the_worked_example_of_the_formats_doc(tmp_path: Path) -> None:
+    from nacl.signing import SigningKey
+
+    doc = (Path(__file__).parents[2] / "docs" / "formats.md").read_text(encoding="utf-8")
+    section = doc.split("\n## 8. Witnesses\n", 1)[1]
+    origin = "example.coopledger/log"
+    log = NoteSigner(origin, SigningKey(bytes(range(32, 64))))
+    leaf = bytes.fromhex("85362bfde99cae3d368fe58ba186f81196c69dd389cd76a3d25fcc79e4a08419")
+    note = sign_checkpoint(Checkpoint(origin, 1, leaf), log)
+    cosigner = Cosigner("witness.example.org", SigningKey(bytes(range(64, 96))))
+    body = format_add_checkpoint(0, [], note)
+    with StateDirectory(tmp_path / "state") as state:
+        witness = Witness(cosigner, [log.verifier], state, clock=lambda: 1767258000.0)
+        line = witness.add_checkpoint(body)
+    stored = tmp_path / "state" / LOGS_DIR / log_file_name(origin)
+    assert stored.read_text() == with_cosignatures(note, [line])
+    for value in (cosigner.skey(), cosigner.verifier.vkey(), body.decode(), line, stored.name):
+        assert value in section, f"docs/formats.md §8 lacks {value[:60]!r}"
