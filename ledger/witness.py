@@ -13,6 +13,7 @@ checkpoint are one atomic step: the witness never cosigns two inconsistent check
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import threading
 import time
@@ -144,13 +145,13 @@ def check_extends(latest: Cosigned | None, request: AddCheckpoint, checkpoint: C
     known = latest.size if latest is not None else 0
     if old != known:
         raise SizeConflictError(f"the latest cosigned size is {known}, not {old}", size=known)
-    if checkpoint.size == 0 and checkpoint.root != EMPTY_ROOT:
+    if checkpoint.size == 0 and not hmac.compare_digest(checkpoint.root, EMPTY_ROOT):
         raise InconsistentCheckpointError("a checkpoint of size 0 must have the empty root")
     if latest is None or old == 0:
         if request.proof:
             raise InconsistentCheckpointError("the proof from old size 0 must be empty")
         return
-    if old == checkpoint.size and checkpoint.root != latest.root:
+    if old == checkpoint.size and not hmac.compare_digest(checkpoint.root, latest.root):
         raise SizeConflictError(f"a different root for the cosigned size {old}", size=known)
     try:
         verify_consistency(

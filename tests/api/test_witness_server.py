@@ -5,6 +5,7 @@ tlog-witness v1.0.0, restarts (also after kill -9), a raced fork, and the witnes
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import signal
 import socket
@@ -22,13 +23,14 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from api.witness_app import create_witness_app
 from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.cosignature import Cosigner, CosignerVerifier, open_cosignatures, with_cosignatures
 from ledger.keys import read_witness_key, write_witness_key
 from ledger.note import NoteSigner
 from ledger.sql import sqlite_url
 from ledger.store import CheckpointRow
-from ledger.witness import format_add_checkpoint
+from ledger.witness import Witness, format_add_checkpoint
 from ledger.witness_state import LOGS_DIR, StateDirectory, log_file_name
 from tests.conftest import SQL_BACKENDS, _migrate, _run
 from tests.support import ORIGIN, World, running_ledger
@@ -298,6 +300,27 @@ async def test_a_raced_fork_gets_one_cosignature(
                 onward.note,
                 cosigner,
             )
+
+
+async def test_a_corrupt_state_file_is_a_500_and_stays_as_it_is(
+    tmp_path: Path, cosigner: Cosigner, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The app in process: a state file that is not a checkpoint stops cosigning for its
+    origin (logged), rather than starting that log afresh."""
+    log = NoteSigner.generate(ORIGIN)
+    note = sign_checkpoint(Checkpoint(ORIGIN, 0, hashlib.sha256(b"").digest()), log)
+    with StateDirectory(tmp_path / "state") as state:
+        path = tmp_path / "state" / LOGS_DIR / log_file_name(ORIGIN)
+        path.write_text("garbage\n")
+        app = create_witness_app(Witness(cosigner, [log.verifier], state))
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://witness") as client:
+            answer = await client.post(
+                "/add-checkpoint", content=format_add_checkpoint(0, [], note)
+            )
+    assert answer.status_code == 500 and answer.text == "internal error\n"
+    assert "is not a checkpoint note" in caplog.text
+    assert path.read_text() == "garbage\n"
 
 
 # The witness commands
