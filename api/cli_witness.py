@@ -97,10 +97,14 @@ def serve(
     except WitnessStateError as e:
         _fail(str(e))
     with directory:
-        typer.echo(f"witness {cosigner.verifier.vkey()}")
-        for origin in dict.fromkeys(v.name for v in logs):
-            typer.echo(f"log     {origin}")
         witness = Witness(cosigner, logs, directory)
+        try:
+            held = witness.state()
+        except WitnessStateError as e:
+            _fail(str(e))
+        typer.echo(f"witness {cosigner.verifier.vkey()}")
+        for origin, latest in held.items():
+            typer.echo(f"log     {origin} ({f'size {latest.size}' if latest else 'new'})")
         uvicorn.run(create_witness_app(witness), host=host, port=port, log_level="info")
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import threading
 import time
@@ -30,6 +31,7 @@ from ledger.errors import (
     SizeConflictError,
     UnknownLogError,
     UntrustedCheckpointError,
+    WitnessError,
 )
 from ledger.merkle import verify_consistency
 from ledger.note import (
@@ -51,6 +53,7 @@ MAX_PROOF_LINES = 63
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 """RFC 6962 §2.1: the root of the empty tree."""
 
+logger = logging.getLogger("coopledger.witness")
 _OLD_LINE = re.compile("old (0|[1-9][0-9]{0,19})")
 
 
@@ -224,7 +227,11 @@ class Witness:
             raise UntrustedCheckpointError(str(e)) from e
         with self._locks[checkpoint.origin]:
             latest = self._load(checkpoint.origin)
-            check_extends(latest, request, checkpoint)
+            try:
+                check_extends(latest, request, checkpoint)
+            except (InconsistentCheckpointError, SizeConflictError) as e:
+                _log_evidence(e, request, latest)
+                raise
             line = self.cosigner.cosign(checkpoint.body(), int(self._clock()))
             cosigned = Cosigned(
                 checkpoint.size, checkpoint.root, _stored_note(request.note, verifiers, line)
@@ -233,10 +240,28 @@ class Witness:
             self._latest[checkpoint.origin] = cosigned
         return line
 
+    def state(self) -> dict[str, Cosigned | None]:
+        """The latest checkpoint cosigned for each trusted origin (``None``: none yet), read
+        from the state directory; ``WitnessStateError`` if a file is bad."""
+        return {origin: self.latest(origin) for origin in self.logs}
+
     def _load(self, origin: str) -> Cosigned | None:
         if origin not in self._latest:
             self._latest[origin] = self._state.load(origin)
         return self._latest[origin]
+
+
+def _log_evidence(error: WitnessError, request: AddCheckpoint, latest: Cosigned | None) -> None:
+    """Log a validly signed checkpoint that is not consistent with the one cosigned (as
+    tlog-witness allows): it may prove that the log forked. A stale old size proves nothing."""
+    if isinstance(error, SizeConflictError) and request.old_size != error.size:
+        return
+    logger.warning(
+        "refused a signed checkpoint that does not extend the one cosigned (%s): %r; held: %r",
+        error,
+        request.note,
+        latest.note if latest is not None else None,
+    )
 
 
 def _stored_note(note: str, verifiers: Sequence[NoteVerifier], cosignature: str) -> str:

@@ -386,16 +386,23 @@ def test_serve_refuses_bad_keys_and_a_held_state(tmp_path: Path, cosigner: Cosig
         assert result.exit_code == 2, (option, result.output)
         assert option.strip() in result.output and "Traceback" not in result.output
     with StateDirectory(tmp_path / "state"):  # held by this process: the child must refuse
-        held = subprocess.run(  # noqa: S603 (our own command)
-            [COOPLEDGER, *_serve_args(tmp_path, key, vkey), "--port", str(_free_port())],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    assert held.returncode == 1, held.stderr
-    assert held.stderr.startswith("error: ") and "in use" in held.stderr
-    assert held.stderr.count("\n") == 1
+        _refused_to_start(_serve_args(tmp_path, key, vkey), "in use")
+    (tmp_path / "state" / LOGS_DIR / log_file_name(ORIGIN)).write_text("garbage\n")
+    _refused_to_start(_serve_args(tmp_path, key, vkey), "is not a checkpoint note")
+
+
+def _refused_to_start(args: list[str], reason: str) -> None:
+    """``coopledger args`` exits 1 at once with one line ``error: ...reason...``."""
+    refused = subprocess.run(  # noqa: S603 (our own command)
+        [COOPLEDGER, *args, "--port", str(_free_port())],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert refused.returncode == 1, refused.stderr
+    assert refused.stderr.startswith("error: ") and reason in refused.stderr
+    assert refused.stderr.count("\n") == 1
 
 
 def test_serve_help_names_its_options() -> None:

@@ -486,3 +486,40 @@ def test_the_worked_example_of_the_formats_doc(tmp_path: Path) -> None:
     assert stored.read_text() == with_cosignatures(note, [line])
     for value in (cosigner.skey(), cosigner.verifier.vkey(), body.decode(), line, stored.name):
         assert value in section, f"docs/formats.md §8 lacks {value[:60]!r}"
+
+
+# What is logged as possible evidence of a fork
+
+
+def test_refused_signed_checkpoints_are_logged_as_evidence(
+    witness: Witness, log: Log, caplog: pytest.LogCaptureFixture
+) -> None:
+    witness.add_checkpoint(log.request(0, 4))
+    fork = Log(log.signer, tag=b"b")
+    with caplog.at_level("WARNING", logger="coopledger.witness"):
+        with pytest.raises(SizeConflictError):
+            witness.add_checkpoint(log.request(2, 6))  # a stale old size proves nothing
+        assert caplog.records == []
+        with pytest.raises(SizeConflictError):
+            witness.add_checkpoint(fork.request(4, 4))  # the same size, another root
+        with pytest.raises(InconsistentCheckpointError):
+            witness.add_checkpoint(fork.request(4, 7))
+    assert len(caplog.records) == 2
+    for record, note in zip(caplog.records, (fork.note(4), fork.note(7)), strict=True):
+        assert record.levelname == "WARNING"
+        assert repr(note) in record.getMessage()
+        assert repr(log.note(4).split("\n\n")[0])[1:-1] in record.getMessage()
+
+
+def test_the_state_of_every_trusted_log_is_read_at_once(
+    make_witness: MakeWitness, log: Log, opened: list[StateDirectory], tmp_path: Path
+) -> None:
+    other = Log(NoteSigner.generate("other.example/log"))
+    first = make_witness(logs=[log.signer, other.signer])
+    first.add_checkpoint(log.request(0, 2))
+    assert first.state() == {ORIGIN: first.latest(ORIGIN), other.signer.name: None}
+    opened.pop().close()
+    (tmp_path / "state" / LOGS_DIR / log_file_name(other.signer.name)).write_text("garbage\n")
+    witness = make_witness(logs=[log.signer, other.signer])
+    with pytest.raises(WitnessStateError, match="not a checkpoint note"):
+        witness.state()
