@@ -477,7 +477,7 @@ def test_the_worked_example_of_the_formats_doc(tmp_path: Path) -> None:
     log = NoteSigner(origin, SigningKey(bytes(range(32, 64))))
     leaf = bytes.fromhex("85362bfde99cae3d368fe58ba186f81196c69dd389cd76a3d25fcc79e4a08419")
     note = sign_checkpoint(Checkpoint(origin, 1, leaf), log)
-    cosigner = Cosigner("witness.example.org", SigningKey(bytes(range(64, 96))))
+    cosigner = Cosigner("example.witness", SigningKey(bytes(range(64, 96))))
     body = format_add_checkpoint(0, [], note)
     with StateDirectory(tmp_path / "state") as state:
         witness = Witness(cosigner, [log.verifier], state, clock=lambda: 1767258000.0)
