@@ -58,6 +58,15 @@ def write_atomically(path: Path, data: bytes) -> None:
     _fsync_directory(path.parent)
 
 
+def _make_directory(path: Path) -> None:
+    """Create ``path`` (mode 0700) if missing, durably: its parent is fsynced after."""
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        return
+    _fsync_directory(path.parent)
+
+
 def _fsync_directory(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -77,7 +86,7 @@ class StateDirectory:
         self.root = root
         self._logs = root / LOGS_DIR
         try:
-            root.mkdir(mode=0o700, exist_ok=True)
+            _make_directory(root)
             self._lock_fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as e:
             raise WitnessStateError(f"cannot open the state directory {root}: {e}") from e
@@ -86,7 +95,7 @@ class StateDirectory:
         except BlockingIOError as e:
             os.close(self._lock_fd)
             raise WitnessStateError(f"{root} is in use by another witness process") from e
-        self._logs.mkdir(mode=0o700, exist_ok=True)
+        _make_directory(self._logs)
         for leftover in self._logs.glob(f".*{TMP_SUFFIX}"):
             leftover.unlink()
 
