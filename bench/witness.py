@@ -14,7 +14,8 @@
    checkpoint's log signature and one signing of a cosigned message, on one thread.
 
 Each round does 2 to 4 again; prints checkpoints cosigned per second, latency percentiles,
-the raw pairs per second and the ratio of the two.
+the witness process's CPU time per checkpoint, the raw pairs per second and the ratio of the
+two rates.
 """
 
 from __future__ import annotations
@@ -158,6 +159,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU seconds a process has used (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
 def one_round(
     folder: Path, args: argparse.Namespace, vkeys: list[str], n: int
 ) -> dict[str, object]:
@@ -169,11 +177,14 @@ def one_round(
     server = subprocess.Popen([*me, "serve", *where, "--state", str(state)])  # noqa: S603
     try:
         _wait(port, server)
+        cpu = _cpu_seconds(server.pid)
         output = subprocess.run([*me, "load", *where], capture_output=True, text=True, check=True)  # noqa: S603
+        cpu = tuple(b - a for a, b in zip(cpu, _cpu_seconds(server.pid), strict=True))
     finally:
         server.terminate()
         server.wait(10)
     measured: dict[str, object] = json.loads(output.stdout)
+    measured["server_cpu"] = list(cpu)
     measured["pairs"] = raw_pairs(args.baseline_seconds)
     return measured
 
@@ -214,9 +225,14 @@ def report(measured: dict[str, object], n: int) -> None:
     seconds, pairs = float(str(measured["seconds"])), float(str(measured["pairs"]))
     rate = len(latencies) / seconds
     ms = [1000 * percentile(latencies, q) for q in (0.5, 0.99)]
+    cpu = measured["server_cpu"]
+    assert isinstance(cpu, list)
+    user, system = (1e6 * float(c) / len(latencies) for c in cpu)
     print(
         f"round {n + 1}: {rate:,.0f} checkpoints/s (p50 {ms[0]:.1f} ms, p99 {ms[1]:.1f} ms, "
-        f"failures {measured['failures']}); raw verify+sign {pairs:,.0f} pairs/s; "
+        f"failures {measured['failures']}); witness CPU per checkpoint {user:,.0f} us user, "
+        f"{system:,.0f} us system; "
+        f"raw verify+sign {pairs:,.0f} pairs/s ({1e6 / pairs:,.0f} us/pair); "
         f"ratio {rate / pairs:.3f}"
     )
 
