@@ -24,6 +24,7 @@ import typer
 from api.cli_client import PlainTyper, client_app, read_key_option
 from api.cli_reports import rebuild, report_app
 from api.cli_tiles import export_tiles
+from api.cli_witness import witness_app
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -489,6 +490,7 @@ def _print_demo(result: DemoResult) -> None:
 
 app.add_typer(report_app, name="report")
 app.add_typer(client_app)
+app.add_typer(witness_app, name="witness")
 app.command()(rebuild)
 app.command("export-tiles")(export_tiles)
 
