@@ -4,22 +4,23 @@ After a remembered audit (``ledger.audit_resume``) the replay store holds the lo
 projections rebuilt from the verified entries. Every member's balance (GraphQL
 ``members { id balance }``) and every decision (``proposals { seq decision { ... } }``) the
 server reports must equal the replayed balances and the decisions of the log, each recounted
-from its ballots (``governance.reports.recount_store``). The first difference is an
-``AuditError``.
+from its ballots (``governance.reports.recount_since``) by the run that downloads it. The
+first difference is an ``AuditError``.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from pathlib import Path
 from typing import Any
 
 from api.client_core import ClientCore
-from governance.reports import recount_store
+from governance.bodies import parse_decision
+from governance.reports import recount_since
+from governance.tally.recount_log import DECIDED
 from ledger.audit_resume import REPLAY_DB
 from ledger.credits import store as credits
 from ledger.errors import AuditError
-from ledger.members import MEMBER_KINDS, Registry
 from ledger.sql import SqlLogStore, make_engine, sqlite_url
 from ledger.statement import Entry
 
@@ -45,33 +46,36 @@ async def _pages(core: ClientCore, query: str, field: str) -> AsyncIterator[dict
         after = page["pageInfo"]["endCursor"]
 
 
-async def compare_with_api(core: ClientCore, folder: Path) -> int:
+async def compare_with_api(
+    core: ClientCore, folder: Path, members: Collection[str], since: int = 0
+) -> int:
     """Compare the server's balances and decisions with the replay store in ``folder``.
 
+    ``members`` are the log's; the proposals that entries from ``since`` on touch are
+    recounted from their ballots first (``governance.reports.recount_since``; the others
+    were recounted by the run that downloaded their entries).
     Returns how many values were compared; raises ``AuditError`` naming the first that
-    differs (or a decision the recount of the log does not give, ``RecountError``).
+    differs, or ``RecountError`` for a decision the recount of the log does not give.
     """
     store = SqlLogStore(make_engine(sqlite_url(folder / REPLAY_DB)))
     try:
-        registry = Registry()
-        for row in await store.entries_of_kinds(MEMBER_KINDS, 0):
-            registry.apply(Entry.parse(row.data))
         async with store.engine.connect() as conn:
             balances = await credits.balances(conn)
-        recount = await recount_store(store)
+            recounted = await recount_since(conn, store, since)
+        decided = await store.entries_of_kinds({DECIDED}, 0)
     finally:
         await store.close()
-    recount.check()
-    expected = {m: balances.get(m, 0) for m in registry.members}
-    compared = await _compare_balances(core, expected)
-    decisions = {
-        r.proposal: {
-            "seq": r.decision,
-            **r.recorded.to_json(),
-            "transcriptSha256": r.recorded_sha256,
+    recounted.check()
+    compared = await _compare_balances(core, {m: balances.get(m, 0) for m in members})
+    decisions = {}
+    for row in decided:
+        entry = Entry.parse(row.data)
+        body = parse_decision(entry.statement.body)
+        decisions[body.proposal] = {
+            "seq": entry.seq,
+            **body.result.to_json(),
+            "transcriptSha256": body.transcript_sha256,
         }
-        for r in recount.decisions
-    }
     return compared + await _compare_decisions(core, decisions)
 
 

@@ -15,6 +15,7 @@ beside the state.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import json
@@ -76,12 +77,13 @@ class Remembered:
 @dataclass(frozen=True)
 class RememberedReport:
     """A clean remembered audit: the audit's report, how many entries it downloaded, the
-    size remembered before, and the folder of the log's state."""
+    size remembered before, the folder of the log's state, and the log's members."""
 
     report: AuditReport
     fetched: int
     since: int
     folder: Path
+    members: tuple[str, ...]
 
     def summary(self) -> str:
         """The audit's line and what it downloaded."""
@@ -170,8 +172,10 @@ async def audit_remembered(
     head = await source.head(verifier, verifier.name)
     store = await _open_replay(folder)
     try:
+        remembered = await _caught_up(store, verifier, remembered)
         since = 0 if remembered is None else remembered.size
-        state = await _resume(source, store, folder, verifier, remembered, head)
+        registry = await _registry(store)
+        state = await _resume(source, store, folder, verifier, remembered, head, registry)
         if state is None:
             report = _unchanged(verifier, head, await store.size())
         else:
@@ -183,13 +187,14 @@ async def audit_remembered(
                 executor=executor,
                 resume=state,
             )
-            await _remember(store, projectors, source.rows, since, head)
+            await _remember(store, projectors, registry, source.rows, since, head)
         frontier = Frontier.load(head.size, await store.nodes(root_nodes(head.size)))
     finally:
         await store.close()
     kept = Remembered(verifier.vkey(), head.note, head.size, head.root, frontier.hashes())
     write_atomically(folder / STATE_FILE, kept.to_json())
-    return RememberedReport(report, head.size - since, since, folder)
+    members = tuple(sorted(registry.members))
+    return RememberedReport(report, head.size - since, since, folder, members)
 
 
 async def _open_replay(folder: Path) -> SqlLogStore:
@@ -200,6 +205,31 @@ async def _open_replay(folder: Path) -> SqlLogStore:
         await store.close()
         raise
     return store
+
+
+async def _caught_up(
+    store: SqlLogStore, verifier: NoteVerifier, remembered: Remembered | None
+) -> Remembered | None:
+    """The remembered state, moved on to the checkpoint of ``replay.db`` if a run committed
+    its verified entries there but stopped before replacing ``state.json``."""
+    kept = await store.checkpoint()
+    if remembered is None or kept is None or kept.size <= remembered.size:
+        return remembered
+    try:
+        verify_checkpoint(kept.note, verifier, origin=verifier.name)
+        nodes = await store.nodes(consistency_nodes(remembered.size, kept.size))
+        path = consistency_proof(remembered.size, kept.size, nodes)
+        verify_consistency(
+            size1=remembered.size,
+            size2=kept.size,
+            root1=remembered.root,
+            root2=kept.root,
+            path=path,
+        )
+    except (LedgerError, KeyError) as e:
+        raise AuditError(f"{REPLAY_DB} is ahead of {STATE_FILE} and does not extend it: {e}") from e
+    frontier = Frontier.load(kept.size, await store.nodes(root_nodes(kept.size)))
+    return Remembered(remembered.log_key, kept.note, kept.size, kept.root, frontier.hashes())
 
 
 def _unchanged(verifier: NoteVerifier, head: NoteRow, size: int) -> AuditReport:
@@ -213,6 +243,7 @@ async def _resume(
     verifier: NoteVerifier,
     remembered: Remembered | None,
     head: NoteRow,
+    registry: Registry,
 ) -> AuditState | None:
     """What the audit of the entries after the remembered checkpoint starts from, or
     ``None`` when there are none; raises ``AuditError`` for a rollback or a fork."""
@@ -235,7 +266,7 @@ async def _resume(
             )
         return None
     await _check_extends(source, folder, verifier, mine, head)
-    return await _state_at(store, verifier, mine, head)
+    return await _state_at(store, verifier, mine, head, copy.deepcopy(registry))
 
 
 async def _rolled_back(
@@ -314,10 +345,10 @@ def _write_proof(
 
 
 async def _state_at(
-    store: SqlLogStore, verifier: NoteVerifier, mine: NoteRow, head: NoteRow
+    store: SqlLogStore, verifier: NoteVerifier, mine: NoteRow, head: NoteRow, registry: Registry
 ) -> AuditState:
-    """The audit's state after the remembered entries, read back from the replay store."""
-    registry = await _registry(store)
+    """The audit's state after the remembered entries, read back from the replay store
+    (``registry``: the members as of them, which the audit advances)."""
     first = await store.entries(0, 1)
     return AuditState(
         origin=verifier.name,
@@ -338,30 +369,34 @@ async def _registry(store: SqlLogStore) -> Registry:
 
 
 async def _remember(
-    store: SqlLogStore, projectors: Sequence[Projector], rows: list[Row], since: int, head: NoteRow
+    store: SqlLogStore,
+    projectors: Sequence[Projector],
+    registry: Registry,
+    rows: list[Row],
+    since: int,
+    head: NoteRow,
 ) -> None:
     """Commit the audited entries after ``since``, their nodes, the head and their
-    projections to the replay store, in one transaction; an entry that repeats a nonce of
-    an earlier one is a fault and nothing is kept."""
+    projections to the replay store, in one transaction (``registry``: the members as of
+    ``since``); an entry that repeats a nonce of an earlier one is a fault and nothing is
+    kept."""
     fresh = sorted({row.seq: row for row in rows if since <= row.seq < head.size}.items())
-    entries = [_entry_row(seq, row.data) for seq, row in fresh]
-    if [e.seq for e in entries] != list(range(since, head.size)):
+    if [seq for seq, _ in fresh] != list(range(since, head.size)):
         raise AuditError(f"entries {since} to {head.size} were not all downloaded")
-    registry = await _registry(store)
+    parsed = [Entry.parse(row.data) for _, row in fresh]
+    entries = [_entry_row(row.data, entry) for (_, row), entry in zip(fresh, parsed, strict=True)]
     frontier = Frontier.load(since, await store.nodes(root_nodes(since)))
     async with store.transaction() as tx:
         seen = await tx.seen_nonces({(e.key_id, e.nonce) for e in entries})
         for e in entries:
             if (e.key_id, e.nonce) in seen:
-                raise AuditError(
-                    entry_fault(e.seq, f"repeats nonce {e.nonce} of key {e.key_id}").message
-                )
+                fault = entry_fault(e.seq, f"repeats nonce {e.nonce} of key {e.key_id}")
+                raise AuditError(fault.message)
         tx.append(entries, [node for e in entries for node in frontier.append(e.leaf_hash)])
         tx.add_checkpoint(CheckpointRow(head.size, head.root, head.note))
-        await project(tx, projectors, registry, entries)
+        await project(tx, projectors, registry, parsed)
 
 
-def _entry_row(seq: int, data: bytes) -> EntryRow:
-    entry = Entry.parse(data)
+def _entry_row(data: bytes, entry: Entry) -> EntryRow:
     s = entry.statement
-    return EntryRow(seq, hash_leaf(data), data, s.kind, s.key_id, s.nonce, entry.logged_at)
+    return EntryRow(entry.seq, hash_leaf(data), data, s.kind, s.key_id, s.nonce, entry.logged_at)

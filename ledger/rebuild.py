@@ -51,9 +51,8 @@ async def replay(
     registry = Registry()
     size = await source.size()
     for start in range(0, size, CHUNK):
-        await project(
-            tx, projectors, registry, await source.entries(start, min(start + CHUNK, size))
-        )
+        rows = await source.entries(start, min(start + CHUNK, size))
+        await project(tx, projectors, registry, [Entry.parse(row.data) for row in rows])
         if progress is not None:
             progress(min(start + CHUNK, size), size)
     registry.size = size
@@ -61,14 +60,16 @@ async def replay(
 
 
 async def project(
-    tx: LogTransaction, projectors: Sequence[Projector], registry: Registry, rows: Iterable[Any]
+    tx: LogTransaction,
+    projectors: Sequence[Projector],
+    registry: Registry,
+    entries: Iterable[Entry],
 ) -> None:
-    """Apply entries (rows with the exact bytes as ``data``, next in log order after those
-    ``registry`` holds) to the projections in ``tx``, and advance ``registry``."""
+    """Apply ``entries`` (next in log order after those ``registry`` holds) to the
+    projections in ``tx``, and advance ``registry``."""
     by_kind = {kind: p for p in projectors for kind in p.kinds}
     ctx = Context(tx, registry, parse_time("2000-01-01T00:00:00Z"))
-    for row in rows:
-        entry = Entry.parse(row.data)
+    for entry in entries:
         key = _signer_key(registry, entry)
         ctx.now = parse_time(entry.logged_at)
         if entry.statement.kind in MEMBER_KINDS:

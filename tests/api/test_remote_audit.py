@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -28,6 +29,7 @@ from api.runtime import init_ledger, projectors
 from ledger.audit_resume import STATE_FILE, audit_remembered, log_folder
 from ledger.config import LedgerConfig, Settings
 from ledger.credits.rules import rule_table_from_community
+from ledger.encoding import utc_now
 from ledger.note import NoteSigner
 from ledger.signing import Keypair
 from tests.api.graphql_world import ORIGIN, RULES, TODAY
@@ -113,6 +115,26 @@ class Served:
                     title="Fit to Bid",
                     group=None,
                 )
+
+        asyncio.run(go())
+
+    def decide(self) -> None:
+        """The steward opens a motion in the assembly, votes, closes it early and records
+        the decision."""
+
+        async def go() -> None:
+            steward = self.config.steward()
+            async with CoopClient(self.url, keypair=steward, member="steward") as client:
+                proposal = await client.propose(
+                    group="assembly",
+                    title="Adopt the charter",
+                    text="Shall we adopt the community data charter?",
+                    method="proposal",
+                    closes_at=utc_now() + timedelta(days=1),
+                )
+                await client.vote(proposal, {"choice": "agree"})
+                await client.close(proposal, "early")
+                await client.decide(proposal, "The charter is adopted.", TODAY + timedelta(days=90))
 
         asyncio.run(go())
 
@@ -229,6 +251,16 @@ def test_a_second_run_downloads_only_the_new_entries(served: Served, tmp_path: P
 
     again = _ok(_audit(served.url, state))
     assert "0 new entries since 7" in again and "api ok: 6 balances" in again
+
+    # A run that committed its entries to replay.db but stopped before replacing state.json:
+    # the next one goes on from replay.db's checkpoint.
+    kept = log_folder(state, ORIGIN) / STATE_FILE
+    before = kept.read_bytes()
+    served.admit("member-5")
+    _ok(_audit(served.url, state))
+    kept.write_bytes(before)
+    assert "0 new entries since 8" in _ok(_audit(served.url, state))
+    assert json.loads(kept.read_text())["size"] == 8
 
 
 @backends
@@ -355,6 +387,23 @@ def test_an_api_reporting_a_wrong_balance_is_caught(served: Served, tmp_path: Pa
     assert caught.stderr.startswith(
         "error: the API reports balance 7 for member-0; the log gives 2"
     ), caught.stderr
+
+
+@backends
+def test_an_api_reporting_a_wrong_decision_is_caught(served: Served, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    served.admit("member-0")
+    _ok(_audit(served.url, state))
+    served.decide()
+    assert "api ok: 3 balances and decisions" in _ok(_audit(served.url, state))
+    served.execute(
+        "UPDATE governance_proposals SET result = replace(result, '\"ballots\":1', '\"ballots\":2')"
+    )
+    caught = _audit(served.url, state)
+    assert caught.exit_code == 1
+    assert caught.stderr.startswith("error: the API reports ballots 2 for the decision on"), (
+        caught.stderr
+    )
 
 
 def test_state_is_for_url_only(tmp_path: Path) -> None:
