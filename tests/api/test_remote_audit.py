@@ -15,7 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,49 +94,52 @@ class Served:
             self.process.wait()
         self.process = None
 
-    def admit(self, *members: str) -> None:
+    def as_steward(self, act: Callable[[CoopClient], Awaitable[object]]) -> None:
+        """Run ``act`` with a client signing as the steward."""
+
         async def go() -> None:
             steward = self.config.steward()
             async with CoopClient(self.url, keypair=steward, member="steward") as client:
-                for member in members:
-                    key = Keypair.generate().public_key_b64
-                    await client.admit(member=member, public_key=key, kind="sme", borough="Sutton")
+                await act(client)
 
         asyncio.run(go())
+
+    def admit(self, *members: str) -> None:
+        async def act(client: CoopClient) -> None:
+            for member in members:
+                key = Keypair.generate().public_key_b64
+                await client.admit(member=member, public_key=key, kind="sme", borough="Sutton")
+
+        self.as_steward(act)
 
     def award(self, *members: str) -> None:
-        async def go() -> None:
-            steward = self.config.steward()
-            async with CoopClient(self.url, keypair=steward, member="steward") as client:
-                await client.record_register(
-                    activity="workshop.attended",
-                    held_on=TODAY,
-                    attendees=list(members),
-                    title="Fit to Bid",
-                    group=None,
-                )
-
-        asyncio.run(go())
+        self.as_steward(
+            lambda client: client.record_register(
+                activity="workshop.attended",
+                held_on=TODAY,
+                attendees=list(members),
+                title="Fit to Bid",
+                group=None,
+            )
+        )
 
     def decide(self) -> None:
         """The steward opens a motion in the assembly, votes, closes it early and records
         the decision."""
 
-        async def go() -> None:
-            steward = self.config.steward()
-            async with CoopClient(self.url, keypair=steward, member="steward") as client:
-                proposal = await client.propose(
-                    group="assembly",
-                    title="Adopt the charter",
-                    text="Shall we adopt the community data charter?",
-                    method="proposal",
-                    closes_at=utc_now() + timedelta(days=1),
-                )
-                await client.vote(proposal, {"choice": "agree"})
-                await client.close(proposal, "early")
-                await client.decide(proposal, "The charter is adopted.", TODAY + timedelta(days=90))
+        async def act(client: CoopClient) -> None:
+            proposal = await client.propose(
+                group="assembly",
+                title="Adopt the charter",
+                text="Shall we adopt the community data charter?",
+                method="proposal",
+                closes_at=utc_now() + timedelta(days=1),
+            )
+            await client.vote(proposal, {"choice": "agree"})
+            await client.close(proposal, "early")
+            await client.decide(proposal, "The charter is adopted.", TODAY + timedelta(days=90))
 
-        asyncio.run(go())
+        self.as_steward(act)
 
     def execute(self, sql: str) -> None:
         """Run ``sql`` on the server's database behind its back (a tampered projection)."""
