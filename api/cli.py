@@ -14,13 +14,14 @@ import os
 import re
 import sys
 from collections.abc import Callable, Coroutine, Iterator
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from api.cli_audit import audit_client, audit_with_state, verify_misbehaviour
 from api.cli_client import PlainTyper, client_app, read_key_option
 from api.cli_reports import rebuild, report_app
 from api.cli_tiles import export_tiles
@@ -217,6 +218,14 @@ def audit(
             "to log in with.",
         ),
     ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="With --url: remember the verified log in DIR and check only new entries next "
+            "time; compare the API's balances and decisions with the log.",
+        ),
+    ] = None,
 ) -> None:
     """Re-hash every entry, rebuild the tree, check every signature and checkpoint.
 
@@ -228,8 +237,14 @@ def audit(
         raise typer.BadParameter("give exactly one of --data and --url")
     if login_key is not None and url is None:
         raise typer.BadParameter("--login-key is for --url")
+    if state is not None and url is None:
+        raise typer.BadParameter("--state is for --url")
     login = None if login_key is None else read_key_option(login_key, "--login-key")
     with _progress() as progress:
+        if state is not None and url is not None:
+            for line in _run(audit_with_state(url, state, _verifier(key), progress, login)):
+                out().print(line, markup=False)
+            return
         if url is not None:
             verifier = _verifier(key)
             report = _run(_audit_url(url, verifier, progress, login))
@@ -295,18 +310,9 @@ async def _audit_url(
     progress: ProgressFn | None,
     login: tuple[Keypair, str | None] | None,
 ) -> AuditReport:
-    import httpx
-
-    from api.client_core import ClientCore, KeyLogin
     from ledger.audit import audit_url
 
-    async with AsyncExitStack() as stack:
-        auth = None
-        if login is not None:  # with --key, it logs in only to that log
-            pinned = None if verifier is None else verifier.vkey()
-            core = ClientCore(url, keypair=login[0], member=login[1], log_key=pinned)
-            auth = KeyLogin(await stack.enter_async_context(core))
-        client = await stack.enter_async_context(httpx.AsyncClient(timeout=30, auth=auth))
+    async with audit_client(url, verifier, login) as (client, _):
         return await audit_url(client, url, log_verifier=verifier, progress=progress)
 
 
@@ -493,6 +499,7 @@ app.add_typer(client_app)
 app.add_typer(witness_app, name="witness")
 app.command()(rebuild)
 app.command("export-tiles")(export_tiles)
+app.command("verify-misbehaviour")(verify_misbehaviour)
 
 
 def main() -> None:

@@ -14,9 +14,9 @@ from governance.reminders import Reminder, agree_votes_needed, not_voted
 from governance.scope import count_of, electorate, load_proposal
 from governance.tally import Json
 from governance.tally.proposal_count import Count
-from governance.tally.recount_log import RECOUNT_KINDS, RecountReport, recount
+from governance.tally.recount_log import OPENED, RECOUNT_KINDS, RecountReport, recount
 from ledger.members import MEMBER_KINDS, Registry
-from ledger.sql import Connection
+from ledger.sql import Connection, entries_at
 from ledger.statement import Entry
 from ledger.store import LogReader
 
@@ -105,3 +105,36 @@ async def recount_store(reader: LogReader) -> RecountReport:
     reading only the member and governance entries the recount needs."""
     rows = await reader.entries_of_kinds(MEMBER_KINDS | RECOUNT_KINDS, 0)
     return recount(Entry.parse(row.data) for row in rows)
+
+
+async def recount_since(conn: Connection, reader: LogReader, since: int) -> RecountReport:
+    """Recount the proposals that the entries from ``since`` on open, vote in, close or
+    decide (every proposal when ``since`` is 0), each from its own entries: the opening, the
+    ballots and the close and decision the projections name, and the new entries.
+
+    For an audit that remembers: proposals no new entry touches were recounted by the run
+    that downloaded their entries. ``conn`` reads the projections of ``reader``'s log.
+    """
+    if since == 0:
+        return await recount_store(reader)
+    new = [Entry.parse(row.data) for row in await reader.entries_of_kinds(RECOUNT_KINDS, since)]
+    touched = {e.seq if e.statement.kind == OPENED else _proposal_of(e) for e in new}
+    if not touched:
+        return RecountReport((), ())
+    known = {e.seq: e for e in new}
+    seqs = set(touched)
+    for record in (await store.proposals_at(conn, touched)).values():
+        seqs |= {s for s in (record.closed_by, record.decided_by) if s is not None}
+    for ballots in (await store.ballots_of_proposals(conn, touched)).values():
+        seqs |= {b.seq for b in ballots}
+    rows = [
+        *await reader.entries_of_kinds(MEMBER_KINDS, 0),
+        *(await entries_at(conn, seqs - known.keys())).values(),
+    ]
+    entries = {**known, **{row.seq: Entry.parse(row.data) for row in rows}}
+    return recount(entries[seq] for seq in sorted(entries))
+
+
+def _proposal_of(entry: Entry) -> int:
+    proposal = entry.statement.body.get("proposal")
+    return proposal if isinstance(proposal, int) else -1

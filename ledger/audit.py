@@ -151,11 +151,19 @@ async def run_audit(
     log_verifier: NoteVerifier,
     progress: ProgressFn | None = None,
     executor: Executor | None = None,
+    resume: AuditState | None = None,
 ) -> AuditReport:
-    """Audit everything ``source`` serves up to its head; raise ``AuditError`` at a fault."""
-    head = await source.head(log_verifier, origin)
-    state = AuditState(origin=origin, verifier=log_verifier, head=head)
-    pool = executor or _default_executor(head.size)
+    """Audit everything ``source`` serves up to its head; raise ``AuditError`` at a fault.
+
+    With ``resume`` (what an earlier audit knew, its ``head`` the checkpoint to reach now),
+    only the entries from ``resume.frontier.size`` on are read and checked.
+    """
+    if resume is None:
+        head = await source.head(log_verifier, origin)
+        state = AuditState(origin=origin, verifier=log_verifier, head=head)
+    else:
+        state, head = resume, resume.head
+    pool = executor or _default_executor(head.size - state.frontier.size)
     try:
         await _run_chunks(source, state, pool, progress)
     finally:
@@ -191,7 +199,7 @@ async def _run_chunks(
 ) -> None:
     """Read chunk i + 1 and start its workers while chunk i is being finished."""
     size = state.head.size
-    bounds = [(s, min(s + CHUNK, size)) for s in range(0, size, CHUNK)]
+    bounds = [(s, min(s + CHUNK, size)) for s in range(state.frontier.size, size, CHUNK)]
     if not bounds:
         return
     pending: _Chunk | None = None

@@ -6,7 +6,8 @@
     ├── VerificationError            a signature, proof or note does not verify
     │   ├── InvalidProofError        an RFC 9162 inclusion or consistency proof is wrong
     │   ├── InvalidSignatureError    an Ed25519 signature does not verify
-    │   └── InvalidCheckpointError   a C2SP checkpoint or signed note is malformed or unsigned
+    │   ├── InvalidCheckpointError   a C2SP checkpoint or signed note is malformed or unsigned
+    │   └── MisbehaviourError        a misbehaviour proof is malformed or proves no fork
     ├── StatementError               a submitted statement is refused (nothing is appended)
     │   ├── MalformedStatementError  not canonical JSON, wrong fields, wrong types, too large
     │   ├── UnknownKindError         ``kind`` is not in the closed list
@@ -62,6 +63,10 @@ class InvalidSignatureError(VerificationError):
 
 class InvalidCheckpointError(VerificationError):
     """A checkpoint or signed note is malformed or carries no valid known signature."""
+
+
+class MisbehaviourError(VerificationError):
+    """A misbehaviour proof is malformed, or its checkpoints do not show a fork."""
 
 
 class StatementError(LedgerError):

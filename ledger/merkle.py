@@ -230,6 +230,35 @@ def _consistency_roots(
         raise _wrong_length(0, want, f"size {size1} to {size2}")
     # 2. If first is an exact power of 2, prepend first_hash to the consistency_path array.
     nodes = [root1, *path] if size1 & (size1 - 1) == 0 else list(path)
+    wrong = _wrong_length(len(path), want, f"size {size1} to {size2}")
+    return _fold_consistency(size1, size2, nodes, wrong)
+
+
+def consistency_roots(*, size1: int, size2: int, nodes: Sequence[bytes]) -> tuple[bytes, bytes]:
+    """Return (fr, sr), the roots of the trees of `size1` and `size2` that `nodes` lead to.
+
+    `nodes` is the consistency path after RFC 9162 §2.1.4.2 step 2: when size1 is an exact
+    power of 2 it starts with the root of the first size1 leaves, which the proof leaves
+    out because a verifier holds it. Steps 3 to 6 and the `sn` check of step 7 then fold
+    both roots out of the same hashes, so a path that leads to the root of size2 also fixes
+    the root of its first size1 leaves. Raises `InvalidProofError` unless
+    0 < size1 < size2, every node is 32 bytes and there are as many as the sizes need.
+    """
+    _check_path(nodes)
+    if not 0 < size1 < size2:
+        raise InvalidProofError(f"no consistency path from size {size1} to size {size2}")
+    want = _consistency_path_length(size1, size2) + (size1 & (size1 - 1) == 0)
+    if len(nodes) != want:
+        raise _wrong_length(len(nodes), want, f"size {size1} to {size2}")
+    wrong = _wrong_length(len(nodes), want, f"size {size1} to {size2}")
+    return _fold_consistency(size1, size2, list(nodes), wrong)
+
+
+def _fold_consistency(
+    size1: int, size2: int, nodes: list[bytes], wrong: InvalidProofError
+) -> tuple[bytes, bytes]:
+    """RFC 9162 §2.1.4.2 steps 3 to 6 and the `sn` check of step 7 over `nodes`; raises
+    `wrong` if the nodes are too few or too many."""
     # 3. Set fn to first - 1 and sn to second - 1.
     fn, sn = size1 - 1, size2 - 1
     # 4. If LSB(fn) is set, right-shift both fn and sn equally until LSB(fn) is not set.
@@ -241,7 +270,7 @@ def _consistency_roots(
     for c in nodes[1:]:
         # a. If sn is 0, stop the iteration and fail.
         if sn == 0:
-            raise _wrong_length(len(path), want, f"size {size1} to {size2}")
+            raise wrong
         # b. If LSB(fn) is set, or if fn is equal to sn, then:
         if fn & 1 or fn == sn:
             # i. Set fr to HASH(0x01 || c || fr). ii. Set sr to HASH(0x01 || c || sr).
@@ -257,7 +286,7 @@ def _consistency_roots(
         fn, sn = fn >> 1, sn >> 1
     # 7. (first part) sn must be 0.
     if sn != 0:
-        raise _wrong_length(len(path), want, f"size {size1} to {size2}")
+        raise wrong
     return fr, sr
 
 

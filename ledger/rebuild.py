@@ -10,7 +10,7 @@ longer matches what the log says of it.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -48,24 +48,35 @@ async def replay(
     """Empty the projections in ``tx``, then apply every entry of ``source`` to them in order."""
     for projector in projectors:
         await projector.reset(tx.connection)
-    by_kind = {kind: p for p in projectors for kind in p.kinds}
     registry = Registry()
-    ctx = Context(tx, registry, parse_time("2000-01-01T00:00:00Z"))
     size = await source.size()
     for start in range(0, size, CHUNK):
-        for row in await source.entries(start, min(start + CHUNK, size)):
-            entry = Entry.parse(row.data)
-            key = _signer_key(registry, entry)
-            ctx.now = parse_time(entry.logged_at)
-            if entry.statement.kind in MEMBER_KINDS:
-                registry.apply(entry)
-            elif entry.statement.kind in by_kind:
-                await by_kind[entry.statement.kind].apply(ctx, entry, key)
-        await ctx.flush()
+        rows = await source.entries(start, min(start + CHUNK, size))
+        await project(tx, projectors, registry, [Entry.parse(row.data) for row in rows])
         if progress is not None:
             progress(min(start + CHUNK, size), size)
     registry.size = size
     return registry
+
+
+async def project(
+    tx: LogTransaction,
+    projectors: Sequence[Projector],
+    registry: Registry,
+    entries: Iterable[Entry],
+) -> None:
+    """Apply ``entries`` (next in log order after those ``registry`` holds) to the
+    projections in ``tx``, and advance ``registry``."""
+    by_kind = {kind: p for p in projectors for kind in p.kinds}
+    ctx = Context(tx, registry, parse_time("2000-01-01T00:00:00Z"))
+    for entry in entries:
+        key = _signer_key(registry, entry)
+        ctx.now = parse_time(entry.logged_at)
+        if entry.statement.kind in MEMBER_KINDS:
+            registry.apply(entry)
+        elif entry.statement.kind in by_kind:
+            await by_kind[entry.statement.kind].apply(ctx, entry, key)
+    await ctx.flush()
 
 
 def _signer_key(registry: Registry, entry: Entry) -> KeyRecord:

@@ -246,6 +246,10 @@ class Frontier:
             result = hash_children(node, result)
         return result
 
+    def hashes(self) -> tuple[bytes, ...]:
+        """Return the hashes of `root_nodes(size)`, left to right (what `__init__` takes)."""
+        return tuple(self._hashes)
+
     def copy(self) -> Frontier:
         """Return an independent copy; appending to one does not change the other."""
         return Frontier(self._size, list(self._hashes))
