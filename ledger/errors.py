@@ -6,7 +6,8 @@
     ├── VerificationError            a signature, proof or note does not verify
     │   ├── InvalidProofError        an RFC 9162 inclusion or consistency proof is wrong
     │   ├── InvalidSignatureError    an Ed25519 signature does not verify
-    │   └── InvalidCheckpointError   a C2SP checkpoint or signed note is malformed or unsigned
+    │   ├── InvalidCheckpointError   a C2SP checkpoint or signed note is malformed or unsigned
+    │   └── NotWitnessedError        a checkpoint lacks the cosignatures a reader requires
     ├── StatementError               a submitted statement is refused (nothing is appended)
     │   ├── MalformedStatementError  not canonical JSON, wrong fields, wrong types, too large
     │   ├── UnknownKindError         ``kind`` is not in the closed list
@@ -54,6 +55,10 @@ class InvalidSignatureError(VerificationError):
 
 class InvalidCheckpointError(VerificationError):
     """A checkpoint or signed note is malformed or carries no valid known signature."""
+
+
+class NotWitnessedError(VerificationError):
+    """A checkpoint carries fewer valid cosignatures by the required witnesses than asked."""
 
 
 class StatementError(LedgerError):
