@@ -13,6 +13,9 @@ class ApiSettings(BaseSettings):
     checkpoints and everything derived from them to members and registered auditors;
     ``COOPLEDGER_TOKEN_SECRET`` (base64, 32 bytes or more) signs login tokens, else the
     ``api.secret`` file in the data directory does (created on first use, mode 0600).
+    ``COOPLEDGER_WITNESS_*`` tune the pushes to the configured witnesses: the time a witness
+    has to answer, the longest wait between tries when it is down, and how often the latest
+    checkpoint is looked for besides this process's own commits.
     """
 
     model_config = SettingsConfigDict(env_prefix="COOPLEDGER_", extra="ignore")
@@ -31,3 +34,6 @@ class ApiSettings(BaseSettings):
     max_aliases: int = Field(default=20, ge=0)
     max_cost: int = Field(default=20_000, ge=100)
     poll_seconds: float = Field(default=0.25, gt=0)
+    witness_timeout_seconds: float = Field(default=10.0, gt=0)
+    witness_backoff_max_seconds: float = Field(default=60.0, gt=0)
+    witness_poll_seconds: float = Field(default=5.0, gt=0)
