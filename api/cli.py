@@ -23,6 +23,8 @@ import typer
 
 from api.cli_client import PlainTyper, client_app, read_key_option
 from api.cli_reports import rebuild, report_app
+from api.cli_witness_options import WitnessesOption, WitnessKeyOption, witness_requirement
+from api.cli_witnesses import witnesses_app
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -215,10 +217,14 @@ def audit(
             "to log in with.",
         ),
     ] = None,
+    witnesses: WitnessesOption = None,
+    witness_key: WitnessKeyOption = None,
 ) -> None:
     """Re-hash every entry, rebuild the tree, check every signature and checkpoint.
 
     With --data, also replay the log into a scratch database and compare every projection.
+    With --witnesses K, audit the latest witnessed checkpoint served and refuse it unless K
+    of the --witness-key keys cosigned it.
     """
     source = ctx.get_parameter_source("data")
     data_given = source is not None and source.name == "COMMANDLINE"
@@ -226,16 +232,26 @@ def audit(
         raise typer.BadParameter("give exactly one of --data and --url")
     if login_key is not None and url is None:
         raise typer.BadParameter("--login-key is for --url")
+    if (witnesses or witness_key) and url is None:
+        raise typer.BadParameter("--witnesses and --witness-key are for --url")
+    required = witness_requirement(witnesses, witness_key)
     login = None if login_key is None else read_key_option(login_key, "--login-key")
     with _progress() as progress:
         if url is not None:
             verifier = _verifier(key)
-            report = _run(_audit_url(url, verifier, progress, login))
+            report = _run(_audit_url(url, verifier, progress, login, required))
         else:
             report = _run(_audit_data(_config(data), progress))
     out().print(report.summary(), markup=False)
     if url is None:
         out().print(PROJECTIONS_OK, markup=False)
+    if required is not None:
+        keys, quorum = required
+        out().print(
+            f"witnesses ok: checkpoint {report.size} cosigned by at least {quorum} of the "
+            f"{len(keys)} given witnesses",
+            markup=False,
+        )
 
 
 def _verifier(key: str | None) -> NoteVerifier | None:
@@ -292,11 +308,15 @@ async def _audit_url(
     verifier: NoteVerifier | None,
     progress: ProgressFn | None,
     login: tuple[Keypair, str | None] | None,
+    required: tuple[list[str], int] | None = None,
 ) -> AuditReport:
     import httpx
 
     from api.client_core import ClientCore, KeyLogin
     from ledger.audit import audit_url
+    from ledger.witnessing import witness_verifiers
+
+    keys, quorum = required or ([], 0)
 
     async with AsyncExitStack() as stack:
         auth = None
@@ -305,7 +325,14 @@ async def _audit_url(
             core = ClientCore(url, keypair=login[0], member=login[1], log_key=pinned)
             auth = KeyLogin(await stack.enter_async_context(core))
         client = await stack.enter_async_context(httpx.AsyncClient(timeout=30, auth=auth))
-        return await audit_url(client, url, log_verifier=verifier, progress=progress)
+        return await audit_url(
+            client,
+            url,
+            log_verifier=verifier,
+            progress=progress,
+            witnesses=witness_verifiers(keys),
+            quorum=quorum,
+        )
 
 
 @app.command()
@@ -488,6 +515,7 @@ def _print_demo(result: DemoResult) -> None:
 
 app.add_typer(report_app, name="report")
 app.add_typer(client_app)
+app.add_typer(witnesses_app)
 app.command()(rebuild)
 
 
