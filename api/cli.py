@@ -23,6 +23,7 @@ import typer
 
 from api.cli_client import PlainTyper, client_app, read_key_option
 from api.cli_reports import rebuild, report_app
+from api.cli_witness import witness_app
 from api.cli_witness_options import WitnessesOption, WitnessKeyOption, witness_requirement
 from api.cli_witnesses import witnesses_app
 
@@ -515,6 +516,7 @@ def _print_demo(result: DemoResult) -> None:
 
 app.add_typer(report_app, name="report")
 app.add_typer(client_app)
+app.add_typer(witness_app, name="witness")
 app.add_typer(witnesses_app)
 app.command()(rebuild)
 

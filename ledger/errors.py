@@ -21,6 +21,13 @@
     │   ├── NotFoundError            the thing referred to does not exist
     │   └── ConflictError            the statement conflicts with the current state
     ├── KeyFileError                 a key file is missing, malformed or too open
+    ├── WitnessError                 a witness refuses a checkpoint (``ledger.witness``)
+    │   ├── BadWitnessRequestError   the request is malformed, or its old size is too large
+    │   ├── UnknownLogError          no trusted key for the checkpoint's origin
+    │   ├── UntrustedCheckpointError no valid signature by a trusted key of that origin
+    │   ├── SizeConflictError        the old size is not the size last cosigned (``size``)
+    │   ├── InconsistentCheckpointError  the consistency proof or the empty root is wrong
+    │   └── WitnessStateError        the state directory is locked, unreadable or corrupt
     ├── StoreError                   the store cannot do what was asked
     │   ├── AppendOnlyError          an UPDATE or DELETE on a log table was refused
     │   ├── OutOfRangeError          an index or size past the end of the log
@@ -135,6 +142,38 @@ class ConflictError(RuleError):
 
 class KeyFileError(LedgerError):
     """A key file is missing, malformed, or readable by others."""
+
+
+class WitnessError(LedgerError):
+    """A witness refuses to cosign a checkpoint (C2SP tlog-witness); nothing is stored."""
+
+
+class BadWitnessRequestError(WitnessError):
+    """An ``add-checkpoint`` body is malformed, or its old size exceeds the checkpoint's."""
+
+
+class UnknownLogError(WitnessError):
+    """The witness trusts no key for the checkpoint's origin."""
+
+
+class UntrustedCheckpointError(WitnessError):
+    """No signature by a trusted key of the origin verifies, or one by such a key fails."""
+
+
+class SizeConflictError(WitnessError):
+    """The request's old size is not the size of the latest checkpoint cosigned."""
+
+    def __init__(self, message: str, *, size: int) -> None:
+        super().__init__(message)
+        self.size = size
+
+
+class InconsistentCheckpointError(WitnessError):
+    """The checkpoint is not shown consistent with the one cosigned before."""
+
+
+class WitnessStateError(WitnessError):
+    """The witness's state directory is held by another process, unreadable or corrupt."""
 
 
 class StoreError(LedgerError):

@@ -1,18 +1,23 @@
-"""Key files: a member's Ed25519 key and the log's C2SP note key, kept with mode 0600."""
+"""Key files: a member's Ed25519 key, the log's C2SP note key and a witness's cosigning key,
+kept with mode 0600."""
 
 from __future__ import annotations
 
 import json
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+from ledger.cosignature import Cosigner
 from ledger.encoding import b64decode, b64encode
 from ledger.errors import KeyFileError, MalformedStatementError
 from ledger.note import NoteSigner
 from ledger.signing import Keypair
 
 MEMBER_KEY_TYPE = "coopledger-ed25519-v1"
+K = TypeVar("K")
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -71,9 +76,24 @@ def write_log_key(path: Path, signer: NoteSigner) -> None:
 
 def read_log_key(path: Path) -> NoteSigner:
     """Read the log's note signing key."""
+    return _read_signer_key(path, NoteSigner.from_skey, "log key")
+
+
+def _read_signer_key(path: Path, parse: Callable[[str], K], what: str) -> K:
+    """Parse a ``PRIVATE+KEY+...`` file with ``parse``; any fault is a ``KeyFileError``."""
     try:
-        return NoteSigner.from_skey(_read_private(path).strip())
+        return parse(_read_private(path).strip())
     except KeyFileError:
         raise
     except Exception as e:
-        raise KeyFileError(f"{path} is not a valid log key: {e}") from e
+        raise KeyFileError(f"{path} is not a valid {what}: {e}") from e
+
+
+def write_witness_key(path: Path, cosigner: Cosigner) -> None:
+    """Write a witness's cosigning key in ``PRIVATE+KEY+<name>+<id>+base64(0x04 || seed)`` form."""
+    _write_private(path, cosigner.skey() + "\n")
+
+
+def read_witness_key(path: Path) -> Cosigner:
+    """Read a witness's cosigning key; ``KeyFileError`` if missing, malformed or too open."""
+    return _read_signer_key(path, Cosigner.from_skey, "witness key")

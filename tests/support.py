@@ -96,10 +96,12 @@ async def running_ledger(
     handlers: Sequence[Handler] = (),
     clock: Callable[[], datetime] = utc_now,
     initialise_log: bool = True,
+    log_signer: NoteSigner | None = None,
 ) -> AsyncIterator[World]:
-    """Open a ledger on ``database_url``, initialised with a steward."""
+    """Open a ledger on ``database_url``, initialised with a steward; its log key is
+    ``log_signer`` (two ledgers given one key make a fork) or a fresh one."""
     store = make_store(database_url)
-    log_signer = NoteSigner.generate(ORIGIN)
+    log_signer = log_signer or NoteSigner.generate(ORIGIN)
     steward = Keypair.generate()
     try:
         async with Ledger(

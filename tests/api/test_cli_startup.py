@@ -68,6 +68,8 @@ def _loaded_by(*args: str, exit_code: int = 0) -> list[str]:
         ["demo", "--help"],
         ["report", "--help"],
         ["report", "totals", "--help"],
+        ["witness", "serve", "--help"],
+        ["witness", "keygen", "--help"],
     ],
 )
 def test_help_imports_no_server_database_or_client(args: list[str]) -> None:
