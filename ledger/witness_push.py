@@ -35,11 +35,11 @@ from ledger.log import LogView
 from ledger.note import NoteVerifier
 from ledger.sql import CosignatureStore, SqlLogStore
 from ledger.store import CheckpointRow
+from ledger.witness import format_add_checkpoint
 from ledger.witnessing import (
     SIZE_CONTENT_TYPE,
     Witness,
     WitnessPolicy,
-    add_checkpoint_body,
     log_signed,
     parse_tree_size,
 )
@@ -190,7 +190,7 @@ class WitnessPusher:
         proof: list[bytes] = []
         if 0 < old < size:
             proof = (await LogView(self.store).consistency(old, size)).path
-        return add_checkpoint_body(old, proof, note)
+        return format_add_checkpoint(old, proof, note)
 
     async def _post(self, channel: _Channel, body: bytes) -> httpx.Response:
         try:

@@ -3,13 +3,13 @@
 A ledger names N witnesses (each a URL and a ``cosignature/v1`` verifier key) and a quorum
 K, 1 <= K <= N: a checkpoint is *witnessed* when at least K of those N witnesses cosigned
 it (C2SP tlog-cosignature v1.0.1). The log obtains cosignatures with C2SP tlog-witness
-v1.0.0's ``add-checkpoint``; this module writes its request body and reads the size a
-witness answers a conflict with. No I/O here: ``ledger.witness_push`` does the pushing.
+v1.0.0's ``add-checkpoint`` (its body is ``ledger.witness.format_add_checkpoint``); this
+module reads the size a witness answers a conflict with. No I/O here:
+``ledger.witness_push`` does the pushing.
 """
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,8 +23,6 @@ from ledger.note import NoteVerifier, decode_note, parse_signature_line, split_n
 MAX_WITNESSES = 32
 """The most witnesses a ledger names: each adds a line to every checkpoint note, and
 verifiers need accept no more than 100 signature lines (C2SP signed-note)."""
-MAX_PROOF_LINES = 63
-"""tlog-witness: a client sends at most 63 consistency proof lines."""
 ADD_CHECKPOINT = "add-checkpoint"
 SIZE_CONTENT_TYPE = "text/x.tlog.size"
 """The media type of a 409 answer's body: the size the witness last cosigned."""
@@ -162,24 +160,6 @@ def require_cosignatures(
             f"{'' if len(found) == 1 else 's'} by the given witnesses; {quorum} required"
         )
     return found
-
-
-def add_checkpoint_body(old: int, proof: Iterable[bytes], note: str) -> bytes:
-    """The tlog-witness ``add-checkpoint`` request body.
-
-    1. ``old <size>``: the size the witness last cosigned (0 if never);
-    2. the consistency proof from ``old`` to the checkpoint's size, one base64 hash a line
-       (none when ``old`` is 0 or equals the size; at most 63);
-    3. an empty line;
-    4. the checkpoint note.
-    """
-    hashes = list(proof)
-    if old < 0:
-        raise ValueError("the old size is not negative")
-    if (old == 0 and hashes) or len(hashes) > MAX_PROOF_LINES:
-        raise ValueError("a proof from size 0 is empty, and at most 63 lines")
-    lines = [f"old {old}\n"] + [base64.b64encode(h).decode() + "\n" for h in hashes]
-    return ("".join(lines) + "\n" + note).encode()
 
 
 def parse_tree_size(body: bytes) -> int:

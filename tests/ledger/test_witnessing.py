@@ -1,8 +1,7 @@
-"""The witnessing policy (K of N), the add-checkpoint request body and the 409 size body."""
+"""The witnessing policy (K of N), its configuration, and the 409 answer's size body."""
 
 from __future__ import annotations
 
-import base64
 import json
 
 import pytest
@@ -15,7 +14,6 @@ from ledger.witnessing import (
     Witness,
     WitnessConfigError,
     WitnessPolicy,
-    add_checkpoint_body,
     log_signed,
     parse_tree_size,
     require_cosignatures,
@@ -70,19 +68,6 @@ def test_a_forged_cosignature_by_a_configured_witness_refuses_the_note() -> None
     line = witness.cosign(other_body, 9)  # a real line, but over another checkpoint
     with pytest.raises(InvalidCheckpointError, match="does not verify"):
         require_cosignatures(note + line, [witness.verifier], 1)
-
-
-def test_the_request_body_is_old_size_proof_lines_blank_line_then_the_note() -> None:
-    _, _, note = _note(8)
-    proof = [bytes([1]) * 32, bytes([2]) * 32]
-    body = add_checkpoint_body(4, proof, note)
-    lines = [base64.b64encode(h).decode() for h in proof]
-    assert body == f"old 4\n{lines[0]}\n{lines[1]}\n\n{note}".encode()
-    assert add_checkpoint_body(0, [], note) == f"old 0\n\n{note}".encode()
-    with pytest.raises(ValueError, match="empty"):
-        add_checkpoint_body(0, proof, note)
-    with pytest.raises(ValueError, match="63"):
-        add_checkpoint_body(3, [bytes(32)] * 64, note)
 
 
 @pytest.mark.parametrize(
