@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from nacl.signing import SigningKey
 
 from ledger.checkpoint import Checkpoint, sign_checkpoint
-from ledger.cosignature import Cosigner
+from ledger.cosignature import Cosigner, with_cosignatures
 from ledger.errors import InvalidCheckpointError, KeyFileError, NotWitnessedError
 from ledger.note import NoteSigner
+from ledger.witness import format_add_checkpoint
 from ledger.witnessing import (
     Witness,
     WitnessConfigError,
@@ -19,6 +21,7 @@ from ledger.witnessing import (
     require_cosignatures,
     witness_verifiers,
 )
+from tests.ledger.test_formats_doc import DOC, _example
 
 ORIGIN = "example.coopledger/log"
 ROOT = bytes(range(32))
@@ -140,3 +143,19 @@ def test_a_bad_witness_key_is_named() -> None:
 
 def _vkey() -> str:
     return Cosigner.generate("witness.example/v").verifier.vkey()
+
+
+def test_the_worked_example_of_formats_section_9_is_what_the_code_makes() -> None:
+    note = _example()[-1]
+    witness = Cosigner("witness.example/w1", SigningKey(bytes(range(64, 96))))
+    body = note.partition("\n\n")[0] + "\n"
+    line = witness.cosign(body, 1_767_258_002)
+    section = DOC.read_text(encoding="utf-8").split("## 9. Witnessed checkpoints")[1]
+    for value in (
+        witness.verifier.vkey(),
+        format_add_checkpoint(0, [], note).decode(),
+        line,
+        with_cosignatures(note, [line]),
+    ):
+        assert value in section, value[:60]
+    assert require_cosignatures(note + line, [witness.verifier], 1)[0].timestamp == 1_767_258_002
