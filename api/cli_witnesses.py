@@ -7,6 +7,7 @@ A running server reads the witnesses when it starts: restart it after a change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
@@ -82,45 +83,42 @@ def _print(policy: WitnessPolicy) -> None:
         typer.echo(f"{witness.key} {witness.url}")
 
 
+WitnessKey = Annotated[
+    str, typer.Option("--key", metavar="VKEY", help="The witness's cosignature/v1 vkey.")
+]
+
+
+def _change(data: Path | None, change: Callable[[WitnessPolicy], WitnessPolicy]) -> None:
+    """Apply ``change`` to the directory's witnesses and save them; a refusal changes nothing."""
+    from ledger.witnessing import WitnessConfigError
+
+    where = _data_dir(data)
+    try:
+        policy = change(_policy(where))
+    except WitnessConfigError as e:
+        _fail(str(e))
+    _save(where, policy)
+
+
 @witnesses_app.command("add")
 def add(
     url: Annotated[
         str, typer.Option("--url", metavar="URL", help="The witness's submission prefix.")
     ],
-    key: Annotated[
-        str, typer.Option("--key", metavar="VKEY", help="The witness's cosignature/v1 vkey.")
-    ],
+    key: WitnessKey,
     quorum: QuorumOption = None,
     data: DataOption = None,
 ) -> None:
     """Add a witness (or change its URL) and set the quorum; prints the witnesses."""
-    from ledger.witnessing import Witness, WitnessConfigError
+    from ledger.witnessing import Witness
 
-    where = _data_dir(data)
-    try:
-        policy = _policy(where).with_witness(Witness.parse(url, key), quorum)
-    except WitnessConfigError as e:
-        _fail(str(e))
-    _save(where, policy)
+    _change(data, lambda policy: policy.with_witness(Witness.parse(url, key), quorum))
 
 
 @witnesses_app.command("remove")
-def remove(
-    key: Annotated[
-        str, typer.Option("--key", metavar="VKEY", help="The witness's cosignature/v1 vkey.")
-    ],
-    quorum: QuorumOption = None,
-    data: DataOption = None,
-) -> None:
+def remove(key: WitnessKey, quorum: QuorumOption = None, data: DataOption = None) -> None:
     """Remove a witness (and set the quorum); prints the witnesses."""
-    from ledger.witnessing import WitnessConfigError
-
-    where = _data_dir(data)
-    try:
-        policy = _policy(where).without_witness(key.strip(), quorum)
-    except WitnessConfigError as e:
-        _fail(str(e))
-    _save(where, policy)
+    _change(data, lambda policy: policy.without_witness(key.strip(), quorum))
 
 
 @witnesses_app.command("quorum")
@@ -129,14 +127,9 @@ def set_quorum(
     data: DataOption = None,
 ) -> None:
     """Set how many of the witnesses must cosign a checkpoint; prints the witnesses."""
-    from ledger.witnessing import WitnessConfigError, WitnessPolicy
+    from ledger.witnessing import WitnessPolicy
 
-    where = _data_dir(data)
-    try:
-        policy = WitnessPolicy(_policy(where).witnesses, quorum)
-    except WitnessConfigError as e:
-        _fail(str(e))
-    _save(where, policy)
+    _change(data, lambda policy: WitnessPolicy(policy.witnesses, quorum))
 
 
 @witnesses_app.command("list")

@@ -96,6 +96,16 @@ async def _pushing(world: World, policy: WitnessPolicy) -> AsyncIterator[Witness
             world.ledger.sequencer.listeners.remove(pusher.notify)
 
 
+def _one_witness(
+    witnesses: Witnesses, monkeypatch: pytest.MonkeyPatch
+) -> tuple[WitnessProcess, WitnessPolicy, Witness]:
+    """One witness, started, and the policy that names it alone."""
+    process = witnesses.make("w0")
+    witnesses.start(process, monkeypatch)
+    policy = WitnessPolicy((witnesses.witness(0),), 1)
+    return process, policy, policy.witnesses[0]
+
+
 async def _until(check: Callable[[], Awaitable[bool]], seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while not await check():
@@ -159,10 +169,7 @@ async def test_appends_go_on_while_a_witness_hangs_and_it_catches_up(
     log_signer: NoteSigner,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    process = witnesses.make("w0")
-    witnesses.start(process, monkeypatch)
-    policy = WitnessPolicy((witnesses.witness(0),), 1)
-    witness = policy.witnesses[0]
+    process, policy, witness = _one_witness(witnesses, monkeypatch)
     async with running_ledger(database_url, log_signer=log_signer) as world:
         async with _pushing(world, policy):
             await world.admit("first")
@@ -213,10 +220,7 @@ async def test_a_409_is_followed_from_the_size_the_witness_holds(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    process = witnesses.make("w0")
-    witnesses.start(process, monkeypatch)
-    policy = WitnessPolicy((witnesses.witness(0),), 1)
-    witness = policy.witnesses[0]
+    _, policy, witness = _one_witness(witnesses, monkeypatch)
     async with running_ledger(database_url, log_signer=log_signer) as world:
         for i in range(3):
             await world.admit(f"member-{i}")
