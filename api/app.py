@@ -179,6 +179,7 @@ async def _witness_pusher(
         timeout=options.witness_timeout_seconds,
         backoff_max=options.witness_backoff_max_seconds,
         poll=options.witness_poll_seconds,
+        interval=options.witness_interval_seconds,
     )
     async with pusher:
         ledger.sequencer.listeners.append(pusher.notify)

@@ -14,8 +14,9 @@ class ApiSettings(BaseSettings):
     ``COOPLEDGER_TOKEN_SECRET`` (base64, 32 bytes or more) signs login tokens, else the
     ``api.secret`` file in the data directory does (created on first use, mode 0600).
     ``COOPLEDGER_WITNESS_*`` tune the pushes to the configured witnesses: the time a witness
-    has to answer, the longest wait between tries when it is down, and how often the latest
-    checkpoint is looked for besides this process's own commits.
+    has to answer, the longest wait between tries when it is down, how often the latest
+    checkpoint is looked for besides this process's own commits, and the pause after each
+    push (checkpoints made meanwhile go in the next one).
     """
 
     model_config = SettingsConfigDict(env_prefix="COOPLEDGER_", extra="ignore")
@@ -37,3 +38,4 @@ class ApiSettings(BaseSettings):
     witness_timeout_seconds: float = Field(default=10.0, gt=0)
     witness_backoff_max_seconds: float = Field(default=60.0, gt=0)
     witness_poll_seconds: float = Field(default=5.0, gt=0)
+    witness_interval_seconds: float = Field(default=0.5, ge=0)

@@ -4,8 +4,10 @@ One task per configured witness, beside the sequencer: appends never wait for a 
 Each task sleeps until a new checkpoint is committed (``notify``, the sequencer's listener)
 or until ``poll`` seconds pass (checkpoints written by another process, and retries), then
 sends the *latest* checkpoint, whatever came in between, so the backlog per witness is one
-checkpoint, never a queue. It sends ``old <size>`` with the size the witness last cosigned
-(as stored, 0 at first, with no proof) and the consistency proof from that size:
+checkpoint, never a queue; after each push it waits ``interval`` seconds, so that a busy log
+sends a witness at most a few checkpoints a second. It sends ``old <size>`` with the size the
+witness last cosigned (as stored, 0 at first, with no proof) and the consistency proof from
+that size:
 
 - 200: the answer's cosignature lines by that witness are verified against its key, then
   stored with the size (``ledger.sql.CosignatureStore``); a line that fails is dropped and
@@ -79,6 +81,7 @@ class WitnessPusher:
         timeout: float = 10.0,
         backoff_max: float = 60.0,
         poll: float = 5.0,
+        interval: float = 0.5,
     ) -> None:
         self.store = store
         self.cosignatures = CosignatureStore(store.engine)
@@ -86,6 +89,7 @@ class WitnessPusher:
         self.log_key = log_key
         self.backoff_max = backoff_max
         self.poll = poll
+        self.interval = interval
         self._channels = [_Channel(w) for w in policy.witnesses]
         self._tasks: list[asyncio.Task[None]] = []
         self._client = httpx.AsyncClient(timeout=timeout)
@@ -134,6 +138,7 @@ class WitnessPusher:
                 delay = min(delay * 2, self.backoff_max)
                 continue
             delay = FIRST_BACKOFF
+            await asyncio.sleep(self.interval)  # what comes meanwhile goes in one push
 
     async def _stored_sizes(self) -> dict[str, int]:
         delay = FIRST_BACKOFF
