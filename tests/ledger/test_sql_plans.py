@@ -39,3 +39,11 @@ def test_nonces_are_read_by_the_unique_index(database: Path) -> None:
     plan = _plan(database, SQLITE.size_and_nonces, SQLITE.keys(pairs))
     assert any("key_id=? AND nonce=?" in step for step in plan), plan
     assert not any(step.startswith(("SCAN e", "SCAN entries")) for step in plan), plan
+
+
+@pytest.mark.parametrize("which", ["latest_checkpoint", "checkpoint_at", "checkpoints"])
+def test_checkpoints_find_their_cosignatures_by_primary_key(database: Path, which: str) -> None:
+    sql = getattr(SQLITE, which)
+    plan = _plan(database, sql, (5, 10)[: sql.count("?")])
+    assert any(step.startswith("SEARCH s USING") and "size=?" in step for step in plan), plan
+    assert not any(step.startswith(("SCAN s", "SCAN cosignatures")) for step in plan), plan
