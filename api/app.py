@@ -36,6 +36,7 @@ from ledger.service import Ledger
 from ledger.signing import KeyID
 from ledger.sql import Engine, SqlLogStore, is_postgres, make_engine
 from ledger.tile_read import TileReader
+from ledger.witness_push import WitnessPusher
 
 READ_POOL_SQLITE = 16
 READY_SECONDS = 2.0
@@ -76,13 +77,14 @@ def create_app(
                 app.state.ledger = ledger
                 app.state.api = state
                 app.state.tiles = TileReader(reader, cache_bytes=options.tile_cache_bytes)
-                thresholds = _tune_collector()
-                try:
-                    yield
-                finally:
-                    gc.unfreeze()
-                    gc.set_threshold(*thresholds)
-                    await state.feed.close()
+                async with _witness_pusher(ledger, resolved, options):
+                    thresholds = _tune_collector()
+                    try:
+                        yield
+                    finally:
+                        gc.unfreeze()
+                        gc.set_threshold(*thresholds)
+                        await state.feed.close()
             finally:
                 await reader.close()
 
@@ -164,6 +166,31 @@ def read_engine(url: str) -> Engine:
             url, pool_size=READ_POOL_POSTGRES, max_overflow=0, isolation_level="AUTOCOMMIT"
         )
     return make_engine(url, inline=True, pool_size=READ_POOL_SQLITE, max_overflow=0)
+
+
+@asynccontextmanager
+async def _witness_pusher(
+    ledger: Ledger, config: LedgerConfig, options: ApiSettings
+) -> AsyncIterator[None]:
+    """Push each new checkpoint to the configured witnesses while the app serves."""
+    if not config.witnesses.witnesses or not isinstance(ledger.store, SqlLogStore):
+        yield
+        return
+    pusher = WitnessPusher(
+        ledger.store,
+        config.witnesses,
+        config.log_verifier,
+        timeout=options.witness_timeout_seconds,
+        backoff_max=options.witness_backoff_max_seconds,
+        poll=options.witness_poll_seconds,
+        interval=options.witness_interval_seconds,
+    )
+    async with pusher:
+        ledger.sequencer.listeners.append(pusher.notify)
+        try:
+            yield
+        finally:
+            ledger.sequencer.listeners.remove(pusher.notify)
 
 
 def _state(

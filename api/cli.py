@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
-from api.cli_audit import audit_client, audit_with_state, verify_misbehaviour
+from api.cli_audit import audit_client, audit_with_state, verify_misbehaviour, witnesses_ok
 from api.cli_client import PlainTyper, client_app, read_key_option
 from api.cli_reports import rebuild, report_app
 from api.cli_tiles import export_tiles
 from api.cli_witness import witness_app
+from api.cli_witness_options import WitnessesOption, WitnessKeyOption, witness_requirement
+from api.cli_witnesses import witnesses_app
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -226,10 +228,14 @@ def audit(
             "time; compare the API's balances and decisions with the log.",
         ),
     ] = None,
+    witnesses: WitnessesOption = None,
+    witness_key: WitnessKeyOption = None,
 ) -> None:
     """Re-hash every entry, rebuild the tree, check every signature and checkpoint.
 
     With --data, also replay the log into a scratch database and compare every projection.
+    With --witnesses K, audit the latest witnessed checkpoint served and refuse it unless K
+    of the --witness-key keys cosigned it.
     """
     source = ctx.get_parameter_source("data")
     data_given = source is not None and source.name == "COMMANDLINE"
@@ -239,20 +245,27 @@ def audit(
         raise typer.BadParameter("--login-key is for --url")
     if state is not None and url is None:
         raise typer.BadParameter("--state is for --url")
+    if (witnesses or witness_key) and url is None:
+        raise typer.BadParameter("--witnesses and --witness-key are for --url")
+    required = witness_requirement(witnesses, witness_key)
     login = None if login_key is None else read_key_option(login_key, "--login-key")
     with _progress() as progress:
         if state is not None and url is not None:
-            for line in _run(audit_with_state(url, state, _verifier(key), progress, login)):
+            lines = _run(audit_with_state(url, state, _verifier(key), progress, login, required))
+            for line in lines:
                 out().print(line, markup=False)
             return
         if url is not None:
             verifier = _verifier(key)
-            report = _run(_audit_url(url, verifier, progress, login))
+            report = _run(_audit_url(url, verifier, progress, login, required))
         else:
             report = _run(_audit_data(_config(data), progress))
     out().print(report.summary(), markup=False)
     if url is None:
         out().print(PROJECTIONS_OK, markup=False)
+    if required is not None:
+        keys, quorum = required
+        out().print(witnesses_ok(report.size, keys, quorum), markup=False)
 
 
 def _verifier(key: str | None) -> NoteVerifier | None:
@@ -309,11 +322,22 @@ async def _audit_url(
     verifier: NoteVerifier | None,
     progress: ProgressFn | None,
     login: tuple[Keypair, str | None] | None,
+    required: tuple[list[str], int] | None = None,
 ) -> AuditReport:
     from ledger.audit import audit_url
+    from ledger.witnessing import witness_verifiers
+
+    keys, quorum = required or ([], 0)
 
     async with audit_client(url, verifier, login) as (client, _):
-        return await audit_url(client, url, log_verifier=verifier, progress=progress)
+        return await audit_url(
+            client,
+            url,
+            log_verifier=verifier,
+            progress=progress,
+            witnesses=witness_verifiers(keys),
+            quorum=quorum,
+        )
 
 
 @app.command()
@@ -497,6 +521,7 @@ def _print_demo(result: DemoResult) -> None:
 app.add_typer(report_app, name="report")
 app.add_typer(client_app)
 app.add_typer(witness_app, name="witness")
+app.add_typer(witnesses_app)
 app.command()(rebuild)
 app.command("export-tiles")(export_tiles)
 app.command("verify-misbehaviour")(verify_misbehaviour)

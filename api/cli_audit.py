@@ -53,26 +53,47 @@ async def audit_with_state(
     verifier: NoteVerifier | None,
     progress: ProgressFn | None,
     login: Login | None,
+    required: tuple[list[str], int] | None = None,
 ) -> list[str]:
     """The remembered audit of ``url`` (``ledger.audit_resume``), then the server's balances
     and decisions against the replayed log (``api.audit_remote``); the lines to print.
+
+    ``required``: the witness keys and how many of them must have cosigned the checkpoint.
 
     Raises ``AuditError`` at the first fault or difference.
     """
     from api.audit_remote import compare_with_api
     from api.runtime import projectors
     from ledger.audit_resume import audit_remembered
+    from ledger.witnessing import witness_verifiers
 
+    keys, quorum = required or ([], 0)
     async with audit_client(url, verifier, login) as (client, core):
         done = await audit_remembered(
-            client, url, state, projectors=projectors(), log_verifier=verifier, progress=progress
+            client,
+            url,
+            state,
+            projectors=projectors(),
+            log_verifier=verifier,
+            progress=progress,
+            witnesses=witness_verifiers(keys),
+            quorum=quorum,
         )
         compared = await compare_with_api(core, done.folder, done.members, done.since)
-    return [
+    lines = [
         done.summary(),
         f"api ok: {compared} balances and decisions equal the replayed and recounted log",
         f"remembered in {done.folder}",
     ]
+    return lines if not quorum else [*lines, witnesses_ok(done.report.size, keys, quorum)]
+
+
+def witnesses_ok(size: int, keys: list[str], quorum: int) -> str:
+    """What an audit that required witnesses prints once they were found."""
+    return (
+        f"witnesses ok: checkpoint {size} cosigned by at least {quorum} of the "
+        f"{len(keys)} given witnesses"
+    )
 
 
 def verify_misbehaviour(

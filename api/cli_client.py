@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar, get_type_hi
 import typer
 import typer.core
 
+from api.cli_witness_options import WitnessesOption, WitnessKeyOption, witness_requirement
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -697,13 +699,17 @@ def prove(
         ),
     ] = None,
     key: OptionalKey = None,
+    witnesses: WitnessesOption = None,
+    witness_key: WitnessKeyOption = None,
 ) -> None:
     """Print an RFC 9162 inclusion proof as JSON, checked before it is printed.
 
-    From a server (--url) the proof is checked against its signed checkpoint; with --data
-    it is read from the local database. An option on the command line wins over the
-    environment's COOPLEDGER_URL or COOPLEDGER_DATA.
+    From a server (--url) the proof is checked against its signed checkpoint (with
+    --witnesses K, its latest witnessed checkpoint, refused unless K of the --witness-key
+    keys cosigned it); with --data it is read from the local database. An option on the
+    command line wins over the environment's COOPLEDGER_URL or COOPLEDGER_DATA.
     """
+    required = witness_requirement(witnesses, witness_key)
     if url is not None and data is not None:
         url_given, data_given = _on_command_line(ctx, "url"), _on_command_line(ctx, "data")
         if url_given == data_given:
@@ -713,8 +719,10 @@ def prove(
     if data is None:
         if size is not None:
             raise typer.BadParameter("--size is for --data; a server proves against its latest")
-        proof = _with_client(url or DEFAULT_URL, key, lambda client: client.prove(index))
+        proof = _with_client(url or DEFAULT_URL, key, lambda c: _prove_remote(c, index, required))
     else:
+        if required is not None:
+            raise typer.BadParameter("--witnesses and --witness-key are for a server (--url)")
         import asyncio
 
         from ledger.config import Settings
@@ -724,6 +732,15 @@ def prove(
     keys = ("index", "size", "leafHash", "path", "root")
     body = {name.replace("leafHash", "leaf_hash"): proof[name] for name in keys}
     typer.echo(json.dumps(body, indent=2))
+
+
+async def _prove_remote(
+    client: CoopClient, index: int, required: tuple[list[str], int] | None
+) -> dict[str, Any]:
+    from ledger.witnessing import witness_verifiers
+
+    keys, quorum = required or ([], 0)
+    return await client.prove(index, witnesses=witness_verifiers(keys), quorum=quorum)
 
 
 def _on_command_line(ctx: typer.Context, name: str) -> bool:

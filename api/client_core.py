@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncGenerator, Iterable, Mapping
+from collections.abc import AsyncGenerator, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -13,13 +13,16 @@ import httpx
 from api.auth import login_message
 from ledger.authoring import StatementFactory
 from ledger.checkpoint import verify_checkpoint
+from ledger.cosignature import CosignerVerifier
 from ledger.credits.rules import RuleTable, parse_rule_table
 from ledger.encoding import JSONValue
+from ledger.errors import NotWitnessedError
 from ledger.keys import read_member_key
 from ledger.merkle import hash_leaf, verify_inclusion
 from ledger.note import NoteVerifier
 from ledger.signing import Keypair
 from ledger.statement import SignedStatement
+from ledger.witnessing import require_cosignatures
 
 RECEIPT = "receipt { seq leafHash loggedAt checkpoint { size root } }"
 
@@ -283,23 +286,36 @@ class ClientCore:
             raise ApiError("not_found", f"{who} is not a member")
         return dict(data["member"])
 
-    async def checkpoint(self) -> dict[str, Any]:
-        """The latest checkpoint, its signature checked against the log's key."""
-        data = await self.graphql("{ checkpoint { size root note } }")
-        note = str(data["checkpoint"]["note"])
+    async def checkpoint(
+        self, witnesses: Sequence[CosignerVerifier] = (), quorum: int = 0
+    ) -> dict[str, Any]:
+        """The latest checkpoint, its signature checked against the log's key; with a
+        ``quorum``, the latest witnessed one, refused (``NotWitnessedError``) unless it
+        carries valid cosignatures by ``quorum`` of ``witnesses``. Its size and root are
+        the ones its signed note states."""
+        field = "witnessedCheckpoint" if quorum else "checkpoint"
+        data = await self.graphql(f"{{ {field} {{ note }} }}")
+        if data[field] is None:
+            raise NotWitnessedError("the server holds no checkpoint cosigned by its witnesses")
+        note = str(data[field]["note"])
         info = await self.info()
         verifier = NoteVerifier.from_vkey(self._log_key or str(info["verifierKey"]))
-        verify_checkpoint(note, verifier, origin=str(info["origin"]))
-        return dict(data["checkpoint"])
+        checked = verify_checkpoint(note, verifier, origin=str(info["origin"]))
+        if quorum:
+            require_cosignatures(note, witnesses, quorum)
+        return {"size": checked.size, "root": checked.root.hex(), "note": note}
 
-    async def prove(self, index: int) -> dict[str, Any]:
+    async def prove(
+        self, index: int, *, witnesses: Sequence[CosignerVerifier] = (), quorum: int = 0
+    ) -> dict[str, Any]:
         """An inclusion proof of entry ``index`` in the latest checkpoint, checked here.
 
         The entry's bytes are hashed locally and the path is checked against the root of a
-        checkpoint whose signature was checked; raises ``VerificationError`` if anything
-        does not verify.
+        checkpoint whose signature was checked (with a ``quorum``, the latest witnessed
+        checkpoint, and its cosignatures too: see ``checkpoint``); raises
+        ``VerificationError`` if anything does not verify.
         """
-        checkpoint = await self.checkpoint()
+        checkpoint = await self.checkpoint(witnesses, quorum)
         data = await self.graphql(
             "query($i: Int!, $n: Int!) { entry(seq: $i) { data } "
             "inclusionProof(index: $i, size: $n) { index size leafHash path root } }",

@@ -13,12 +13,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from api.errors import BadRequestError
+from api.errors import BadRequestError, error_body
 from ledger.encoding import b64encode
 from ledger.errors import MalformedStatementError, OutOfRangeError
 from ledger.log import MAX_ENTRIES_PER_READ
 from ledger.service import Ledger
+from ledger.sql import SqlLogStore
 from ledger.statement import MAX_STATEMENT_BYTES, SignedStatement
+from ledger.witness_push import witnessed_checkpoint
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 NO_CACHE = "no-cache"
@@ -50,6 +52,28 @@ def _json(body: dict[str, Any], cache: str, status: int = 200) -> JSONResponse:
 async def checkpoint(request: Request) -> Response:
     """The latest checkpoint: a C2SP signed note, ``text/plain``."""
     row = await _ledger(request).view.latest_checkpoint()
+    return PlainTextResponse(row.note, headers={"Cache-Control": NO_CACHE})
+
+
+@router.get(
+    "/checkpoint/witnessed",
+    response_class=PlainTextResponse,
+    responses={404: {"description": "no checkpoint is witnessed yet"}},
+)
+async def witnessed(request: Request) -> Response:
+    """The latest checkpoint cosigned by at least K of the N configured witnesses: a C2SP
+    signed note, ``text/plain``, the log's signature then the cosignatures; 404 until one."""
+    ledger = _ledger(request)
+    policy = request.app.state.config.witnesses
+    row = None
+    if isinstance(ledger.store, SqlLogStore) and policy.witnesses:
+        row = await witnessed_checkpoint(ledger.store, policy)
+    if row is None:
+        message = f"no checkpoint is cosigned by {policy.quorum} of the log's witnesses yet"
+        if not policy.witnesses:
+            message = "this log names no witnesses"
+        body = error_body("not_witnessed", message)
+        return JSONResponse(body, status_code=404, headers={"Cache-Control": NO_CACHE})
     return PlainTextResponse(row.note, headers={"Cache-Control": NO_CACHE})
 
 

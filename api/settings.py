@@ -14,6 +14,10 @@ class ApiSettings(BaseSettings):
     ``COOPLEDGER_TOKEN_SECRET`` (base64, 32 bytes or more) signs login tokens, else the
     ``api.secret`` file in the data directory does (created on first use, mode 0600).
     ``COOPLEDGER_TILE_CACHE_BYTES`` bounds the tiles kept in memory (0: none).
+    ``COOPLEDGER_WITNESS_*`` tune the pushes to the configured witnesses: the time a witness
+    has to answer, the longest wait between tries when it is down, how often the latest
+    checkpoint is looked for besides this process's own commits, and the pause after each
+    push (checkpoints made meanwhile go in the next one).
     """
 
     model_config = SettingsConfigDict(env_prefix="COOPLEDGER_", extra="ignore")
@@ -33,3 +37,7 @@ class ApiSettings(BaseSettings):
     max_cost: int = Field(default=20_000, ge=100)
     poll_seconds: float = Field(default=0.25, gt=0)
     tile_cache_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    witness_timeout_seconds: float = Field(default=10.0, gt=0)
+    witness_backoff_max_seconds: float = Field(default=60.0, gt=0)
+    witness_poll_seconds: float = Field(default=5.0, gt=0)
+    witness_interval_seconds: float = Field(default=0.5, ge=0)

@@ -39,6 +39,7 @@ from ledger.audit_chunk import (
 )
 from ledger.audit_http import HttpSource
 from ledger.audit_state import AuditState, Source
+from ledger.cosignature import CosignerVerifier
 from ledger.errors import AuditError, InvalidProofError, LedgerError
 from ledger.members import MEMBER_KINDS, Registry
 from ledger.merkle import verify_consistency
@@ -407,16 +408,20 @@ async def audit_url(
     origin: str | None = None,
     progress: ProgressFn | None = None,
     executor: Executor | None = None,
+    witnesses: Sequence[CosignerVerifier] = (),
+    quorum: int = 0,
 ) -> AuditReport:
     """Audit the log served at ``base_url`` through its transparency endpoints.
 
     Without ``log_verifier`` the key served at ``/log/key`` is used (it must still be the
     one in entry 0); ``origin`` defaults to the key's name. Audits up to the checkpoint
     served first, spot-checks served inclusion proofs, and checks that the checkpoint
-    served last is consistent with it. Raises ``AuditError`` naming the first fault;
-    ``httpx.HTTPError`` when the server cannot be reached.
+    served last is consistent with it. With a ``quorum``, audits up to the latest witnessed
+    checkpoint served, refusing it unless ``quorum`` of ``witnesses`` cosigned it. Raises
+    ``AuditError`` naming the first fault; ``httpx.HTTPError`` when the server cannot be
+    reached.
     """
-    source = HttpSource(client, base_url)
+    source = HttpSource(client, base_url, witnesses=witnesses, quorum=quorum)
     verifier = log_verifier or await source.key()
     return await run_audit(
         source,

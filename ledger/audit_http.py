@@ -2,7 +2,9 @@
 
 The server serves only its latest checkpoint, so the audit covers the checkpoint served
 first; at the end it spot-checks served inclusion proofs against the rebuilt tree and checks
-that the checkpoint served then is consistent with the first one.
+that the checkpoint served then is consistent with the first one. An audit that requires
+witnesses (K of the given cosigner keys) covers the server's latest witnessed checkpoint
+instead (``/log/checkpoint/witnessed``) and refuses it unless K of those keys cosigned it.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import httpx
 from ledger.audit_chunk import Fault, NoteRow, Row, checkpoint_fault, entry_fault
 from ledger.audit_state import AuditState
 from ledger.checkpoint import verify_checkpoint
+from ledger.cosignature import CosignerVerifier
 from ledger.errors import AuditError, InvalidProofError, LedgerError
 from ledger.merkle import verify_consistency, verify_inclusion
 from ledger.note import NoteVerifier
+from ledger.witnessing import require_cosignatures
 
 PAGE = 1000
 """Entries per request: the most the server gives at once."""
@@ -36,11 +40,21 @@ def _hashes(value: Any) -> list[bytes] | None:
 
 
 class HttpSource:
-    """Reads ``/log/*`` from ``base_url`` with ``client``."""
+    """Reads ``/log/*`` from ``base_url`` with ``client``; with a ``quorum``, the head must
+    carry cosignatures by that many of ``witnesses``."""
 
-    def __init__(self, client: httpx.AsyncClient, base_url: str) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        *,
+        witnesses: Sequence[CosignerVerifier] = (),
+        quorum: int = 0,
+    ) -> None:
         self.client = client
         self.base = base_url.rstrip("/")
+        self.witnesses = list(witnesses)
+        self.quorum = quorum
         self._head: NoteRow | None = None
 
     def shared_entries(self) -> None:
@@ -63,8 +77,11 @@ class HttpSource:
         """The log key the server names (an auditor should pin it instead)."""
         return NoteVerifier.from_vkey((await self._get("/log/key")).text.strip())
 
-    async def _checkpoint(self, verifier: NoteVerifier, origin: str) -> NoteRow:
-        note = (await self._get("/log/checkpoint")).text
+    async def _checkpoint(
+        self, verifier: NoteVerifier, origin: str, note: str | None = None
+    ) -> NoteRow:
+        if note is None:
+            note = (await self._get("/log/checkpoint")).text
         try:
             checkpoint = verify_checkpoint(note, verifier, origin=origin)
         except LedgerError as e:
@@ -72,8 +89,18 @@ class HttpSource:
         return NoteRow(checkpoint.size, checkpoint.root, note)
 
     async def head(self, verifier: NoteVerifier, origin: str) -> NoteRow:
-        self._head = await self._checkpoint(verifier, origin)
-        return self._head
+        if not self.quorum:
+            self._head = await self._checkpoint(verifier, origin)
+            return self._head
+        answer = await self.client.get(f"{self.base}/log/checkpoint/witnessed")
+        note = answer.text if answer.status_code == 200 else None  # else: the latest
+        head = await self._checkpoint(verifier, origin, note)
+        try:
+            require_cosignatures(head.note, self.witnesses, self.quorum)
+        except LedgerError as e:
+            raise AuditError(f"checkpoint {head.size}: {e}") from e
+        self._head = head
+        return head
 
     async def entries(self, start: int, end: int) -> list[Row]:
         pages = await asyncio.gather(

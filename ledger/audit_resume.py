@@ -33,6 +33,7 @@ from ledger.audit_chunk import NoteRow, Row, consecutive, entry_fault
 from ledger.audit_http import HttpSource
 from ledger.audit_state import AuditState
 from ledger.checkpoint import verify_checkpoint
+from ledger.cosignature import CosignerVerifier
 from ledger.errors import AuditError, InvalidProofError, LedgerError
 from ledger.members import MEMBER_KINDS, Registry
 from ledger.merkle import consistency_path, hash_leaf, root, verify_consistency
@@ -135,8 +136,14 @@ def read_state(folder: Path, verifier: NoteVerifier) -> Remembered | None:
 class _Fetching(HttpSource):
     """An ``HttpSource`` that keeps the entries it downloaded, for the replay store."""
 
-    def __init__(self, client: httpx.AsyncClient, base_url: str) -> None:
-        super().__init__(client, base_url)
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        witnesses: Sequence[CosignerVerifier],
+        quorum: int,
+    ) -> None:
+        super().__init__(client, base_url, witnesses=witnesses, quorum=quorum)
         self.rows: list[Row] = []
 
     async def entries(self, start: int, end: int) -> list[Row]:
@@ -154,6 +161,8 @@ async def audit_remembered(
     log_verifier: NoteVerifier | None = None,
     progress: ProgressFn | None = None,
     executor: Executor | None = None,
+    witnesses: Sequence[CosignerVerifier] = (),
+    quorum: int = 0,
 ) -> RememberedReport:
     """Audit the server at ``base_url`` from what ``state_dir`` remembers of its log.
 
@@ -162,9 +171,10 @@ async def audit_remembered(
     (see the module docstring). Raises ``AuditError`` naming the first fault, a key other
     than the pinned one, or a server behind or inconsistent with the remembered checkpoint
     (with the path of the misbehaviour proof written); ``httpx.HTTPError`` when the server
-    cannot be reached.
+    cannot be reached. With a ``quorum``, the checkpoint audited up to is the latest
+    witnessed one served, refused unless ``quorum`` of ``witnesses`` cosigned it.
     """
-    source = _Fetching(client, base_url)
+    source = _Fetching(client, base_url, witnesses, quorum)
     verifier = log_verifier or await source.key()
     folder = log_folder(state_dir, verifier.name)
     remembered = read_state(folder, verifier)

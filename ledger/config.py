@@ -2,7 +2,8 @@
 
 Layout of ``DIR``::
 
-    coopledger.json   {"origin": ..., "database_url": null}
+    coopledger.json   {"origin": ..., "database_url": null, "witnesses": [{"url", "key"}],
+                       "witness_quorum": K} (the witnesses optional: ``ledger.witnessing``)
     log.key           the log's C2SP note signing key (name = origin), mode 0600
     steward.key       the first steward's Ed25519 member key, mode 0600
     ledger.db         the SQLite database, used when no database URL is configured
@@ -17,7 +18,8 @@ Secrets are held as ``SecretStr`` and never logged or printed.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,7 @@ from ledger.merkle import EMPTY_ROOT
 from ledger.note import NoteSigner, NoteVerifier, is_valid_key_name
 from ledger.signing import Keypair
 from ledger.sql import sqlite_url
+from ledger.witnessing import WitnessConfigError, WitnessPolicy
 
 CONFIG_FILE = "coopledger.json"
 LOG_KEY_FILE = "log.key"
@@ -99,6 +102,7 @@ class LedgerConfig:
     log_signer: NoteSigner
     window: timedelta
     steward_seed: SecretStr | None = None
+    witnesses: WitnessPolicy = field(default_factory=WitnessPolicy)
 
     @property
     def log_verifier(self) -> NoteVerifier:
@@ -159,7 +163,15 @@ def load_config(settings: Settings) -> LedgerConfig:
         log_signer=_log_signer(data, settings, origin),
         window=timedelta(seconds=settings.window_seconds),
         steward_seed=settings.steward_key,
+        witnesses=_witnesses(document, data),
     )
+
+
+def _witnesses(document: dict[str, Any], data: DataDir) -> WitnessPolicy:
+    try:
+        return WitnessPolicy.from_json(document)
+    except WitnessConfigError as e:
+        raise ConfigError(f"{data.config_file}: {e}") from e
 
 
 def _read_config_file(data: DataDir) -> dict[str, Any]:
@@ -217,5 +229,36 @@ def write_data_dir(data: DataDir, *, origin: str, steward_id: str) -> tuple[Note
 
 def write_config_file(data: DataDir, *, origin: str) -> None:
     """Write ``coopledger.json``: the marker that initialisation finished."""
-    document = {"origin": origin, "database_url": None}
-    data.config_file.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    _write_atomically(data.config_file, {"origin": origin, "database_url": None})
+
+
+def read_witness_policy(data: DataDir) -> WitnessPolicy:
+    """The witnesses and quorum in an initialised directory's ``coopledger.json``."""
+    return _witnesses(_read_config_file(data), data)
+
+
+def write_witness_policy(data: DataDir, policy: WitnessPolicy) -> None:
+    """Set the witnesses and quorum in an initialised directory's ``coopledger.json``,
+    keeping its other members; the file is replaced whole or not at all."""
+    document = _read_config_file(data)
+    document.update(policy.to_json())
+    _write_atomically(data.config_file, document)
+
+
+def _write_atomically(path: Path, document: dict[str, Any]) -> None:
+    """Write a temporary file beside ``path``, flush it to disk, rename it over ``path``
+    and flush the directory: a crash leaves the old file or the new one, never a part."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.write(json.dumps(document, indent=2) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)

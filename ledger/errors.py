@@ -8,6 +8,7 @@
     │   ├── InvalidSignatureError    an Ed25519 signature does not verify
     │   ├── InvalidCheckpointError   a C2SP checkpoint or signed note is malformed or unsigned
     │   └── MisbehaviourError        a misbehaviour proof is malformed or proves no fork
+    │   └── NotWitnessedError        a checkpoint lacks the cosignatures a reader requires
     ├── StatementError               a submitted statement is refused (nothing is appended)
     │   ├── MalformedStatementError  not canonical JSON, wrong fields, wrong types, too large
     │   ├── UnknownKindError         ``kind`` is not in the closed list
@@ -67,6 +68,10 @@ class InvalidCheckpointError(VerificationError):
 
 class MisbehaviourError(VerificationError):
     """A misbehaviour proof is malformed, or its checkpoints do not show a fork."""
+
+
+class NotWitnessedError(VerificationError):
+    """A checkpoint carries fewer valid cosignatures by the required witnesses than asked."""
 
 
 class StatementError(LedgerError):

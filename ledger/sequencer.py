@@ -205,6 +205,9 @@ class Sequencer:
         self._inbox: asyncio.Queue[_Item] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._verifier: ThreadPoolExecutor | None = None
+        self.listeners: list[Callable[[CheckpointRow], None]] = []
+        """Called with each checkpoint this process commits, after the commit (witness
+        pushes): each must return at once and never raise."""
 
     @property
     def registry(self) -> Registry:
@@ -275,6 +278,9 @@ class Sequencer:
                     item.future.set_exception(e)
             return
         self._frontier = frontier
+        if batch.accepted:
+            for listener in self.listeners:
+                listener(checkpoint)
         resent = [(item, twin.entry) for item, twin in batch.resent]
         for item, entry in [(a.item, a.entry) for a in batch.accepted] + resent:
             if not item.future.done():

@@ -33,14 +33,20 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    func,
+    select,
 )
 from sqlalchemy import Select as _Select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection as SyncConnection
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as SqlTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from ledger.cosignature import with_cosignatures
+from ledger.encoding import format_time, utc_now
 from ledger.errors import AppendOnlyError, StoreError, StoreFullError, StoreUnavailableError
 from ledger.sql_driver import POSTGRES, SQLITE, Dialect, Driver
 from ledger.sqlite_inline import inline_creator
@@ -84,6 +90,26 @@ checkpoints = Table(
     Column("root", LargeBinary(32), nullable=False),
     Column("note", Text, nullable=False),
 )
+
+cosignatures = Table(
+    "cosignatures",
+    metadata,
+    Column("size", BigInteger, primary_key=True, autoincrement=False),
+    Column("witness", Text, primary_key=True),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("line", Text, nullable=False),
+    Column("stored_at", String(40), nullable=False),
+)
+"""Verified witness cosignature lines, one per checkpoint size and witness (its vkey)."""
+
+witness_state = Table(
+    "witness_state",
+    metadata,
+    Column("witness", Text, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("updated_at", String(40), nullable=False),
+)
+"""Per witness (its vkey), the tree size it last said it cosigned."""
 
 directory = Table(
     "directory",
@@ -264,8 +290,23 @@ def _entry_row(row: Sequence[Any]) -> EntryRow:
     return EntryRow(seq, bytes(leaf_hash), bytes(body), kind, key_id, nonce, logged_at)
 
 
-def _checkpoint_row(row: Sequence[Any]) -> CheckpointRow:
-    return CheckpointRow(size=row[0], root=bytes(row[1]), note=row[2])
+def _checkpoint_rows(rows: Sequence[Sequence[Any]]) -> list[CheckpointRow]:
+    """Checkpoints from rows of ``(size, root, note, cosignature line or NULL)`` in size
+    order: each note with its checkpoint's cosignature lines after the log's signature."""
+    lines: dict[int, list[str]] = {}
+    found: dict[int, tuple[bytes, str]] = {}
+    for size, root, note, line in rows:
+        found.setdefault(size, (bytes(root), note))
+        if line is not None:
+            lines.setdefault(size, []).append(line)
+    return [
+        CheckpointRow(
+            size=size,
+            root=root,
+            note=with_cosignatures(note, lines[size]) if size in lines else note,
+        )
+        for size, (root, note) in found.items()
+    ]
 
 
 class _SqlReads:
@@ -313,11 +354,11 @@ class _SqlReads:
             rows = await self._fetch(self.dialect.latest_checkpoint)
         else:
             rows = await self._fetch(self.dialect.checkpoint_at, size)
-        return _checkpoint_row(rows[0]) if rows else None
+        found = _checkpoint_rows(rows)
+        return found[0] if found else None
 
     async def checkpoints(self, start_size: int, limit: int) -> list[CheckpointRow]:
-        rows = await self._fetch(self.dialect.checkpoints, start_size, limit)
-        return [_checkpoint_row(row) for row in rows]
+        return _checkpoint_rows(await self._fetch(self.dialect.checkpoints, start_size, limit))
 
 
 async def _driver(conn: AsyncConnection, dialect: Dialect) -> Driver:
@@ -485,3 +526,68 @@ class SqlLogStore(_SqlReads):
     async def close(self) -> None:
         await self._drop_writer()
         await self.engine.dispose()
+
+
+class CosignatureStore:
+    """Witnessing's rows: verified cosignature lines per checkpoint, and per witness (named
+    by its vkey) the size it last cosigned. Not on the hot path: SQLAlchemy Core, one short
+    transaction per call."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        postgres = engine.dialect.name == "postgresql"
+        self._insert = postgres_insert if postgres else sqlite_insert
+
+    async def sizes(self) -> dict[str, int]:
+        """Each witness's last cosigned size, as stored."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(witness_state.select())).all()
+        return {row.witness: int(row.size) for row in rows}
+
+    async def set_size(self, witness: str, size: int) -> None:
+        """Record that ``witness`` last cosigned ``size`` (what it answered a push with)."""
+        async with self.engine.begin() as conn:
+            await self._set_size(conn, witness, size)
+
+    async def add(self, witness: str, size: int, lines: Sequence[tuple[int, str]]) -> None:
+        """Store ``witness``'s verified cosignature ``lines`` (timestamp, line) of the
+        checkpoint at ``size`` and make ``size`` its last cosigned one, in one transaction.
+        A witness's second cosignature of one size is not stored (the first stays)."""
+        stamp = format_time(utc_now())
+        async with self.engine.begin() as conn:
+            for timestamp, line in lines[:1]:
+                row = {
+                    "size": size,
+                    "witness": witness,
+                    "timestamp": timestamp,
+                    "line": line,
+                    "stored_at": stamp,
+                }
+                await conn.execute(self._insert(cosignatures).values(row).on_conflict_do_nothing())
+            await self._set_size(conn, witness, size)
+
+    async def _set_size(self, conn: AsyncConnection, witness: str, size: int) -> None:
+        row = {"witness": witness, "size": size, "updated_at": format_time(utc_now())}
+        insert = self._insert(witness_state).values(row)
+        await conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=[witness_state.c.witness],
+                set_={"size": insert.excluded.size, "updated_at": insert.excluded.updated_at},
+            )
+        )
+
+    async def witnessed_size(self, witnesses: Collection[str], quorum: int) -> int | None:
+        """The largest checkpoint size cosigned by at least ``quorum`` of ``witnesses``."""
+        if not witnesses or quorum < 1:
+            return None
+        query = (
+            select(cosignatures.c.size)
+            .where(cosignatures.c.witness.in_(list(witnesses)))
+            .group_by(cosignatures.c.size)
+            .having(func.count() >= quorum)
+            .order_by(cosignatures.c.size.desc())
+            .limit(1)
+        )
+        async with self.engine.connect() as conn:
+            size = (await conn.execute(query)).scalar()
+        return None if size is None else int(size)

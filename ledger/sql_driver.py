@@ -61,6 +61,17 @@ class Dialect:
         return kinds if self.postgres else json.dumps(kinds)
 
 
+def _with_cosignatures(which: str) -> str:
+    """The checkpoints ``which`` picks, each row with one of its cosignature lines (``NULL``
+    for none), in increasing size and then by witness: one primary-key lookup per checkpoint
+    for its lines (``ledger.sql`` folds them into the note)."""
+    inner = "SELECT size, root, note FROM checkpoints " + which  # noqa: S608 (constant clauses)
+    return (
+        f"SELECT c.size, c.root, c.note, s.line FROM ({inner}) AS c "  # noqa: S608
+        "LEFT JOIN cosignatures AS s ON s.size = c.size ORDER BY c.size, s.witness"
+    )
+
+
 SQLITE = Dialect(
     name="sqlite",
     size="SELECT max(seq) FROM entries",
@@ -87,9 +98,9 @@ SQLITE = Dialect(
         "SELECT e.key_id, e.nonce, NULL FROM json_each(?) AS p CROSS JOIN entries AS e "
         "ON e.key_id = json_extract(p.value, '$[0]') AND e.nonce = json_extract(p.value, '$[1]')"
     ),
-    latest_checkpoint="SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1",
-    checkpoint_at="SELECT size, root, note FROM checkpoints WHERE size = ?",
-    checkpoints="SELECT size, root, note FROM checkpoints WHERE size >= ? ORDER BY size LIMIT ?",
+    latest_checkpoint=_with_cosignatures("ORDER BY size DESC LIMIT 1"),
+    checkpoint_at=_with_cosignatures("WHERE size = ?"),
+    checkpoints=_with_cosignatures("WHERE size >= ? ORDER BY size LIMIT ?"),
     insert_entries=(
         "INSERT INTO entries (seq, leaf_hash, body, kind, key_id, nonce, logged_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -127,9 +138,9 @@ POSTGRES = Dialect(
         "SELECT e.key_id, e.nonce, NULL FROM unnest($1::text[], $2::text[]) AS p(key_id, nonce) "
         "JOIN entries AS e ON e.key_id = p.key_id AND e.nonce = p.nonce"
     ),
-    latest_checkpoint="SELECT size, root, note FROM checkpoints ORDER BY size DESC LIMIT 1",
-    checkpoint_at="SELECT size, root, note FROM checkpoints WHERE size = $1",
-    checkpoints="SELECT size, root, note FROM checkpoints WHERE size >= $1 ORDER BY size LIMIT $2",
+    latest_checkpoint=_with_cosignatures("ORDER BY size DESC LIMIT 1"),
+    checkpoint_at=_with_cosignatures("WHERE size = $1"),
+    checkpoints=_with_cosignatures("WHERE size >= $1 ORDER BY size LIMIT $2"),
     insert_entries=(
         "INSERT INTO entries (seq, leaf_hash, body, kind, key_id, nonce, logged_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7)"

@@ -6,6 +6,7 @@ from api.errors import BadRequestError
 from api.graphql.context import Info
 from api.graphql.pagination import Connection, Page, connection, relay
 from api.graphql.types_log import Checkpoint, ConsistencyProof, Entry, InclusionProof, LogInfo
+from ledger.witness_push import witnessed_checkpoint as witnessed
 
 
 async def log_info(info: Info) -> LogInfo:
@@ -16,6 +17,8 @@ async def log_info(info: Info) -> LogInfo:
         verifier_key=state.config.log_verifier.vkey(),
         window_seconds=int(state.config.window.total_seconds()),
         private=state.settings.private_log,
+        witness_keys=[w.key for w in state.config.witnesses.witnesses],
+        witness_quorum=state.config.witnesses.quorum,
     )
 
 
@@ -23,6 +26,16 @@ async def checkpoint(info: Info) -> Checkpoint:
     """The latest signed checkpoint."""
     await info.context.log_reader()
     return Checkpoint.from_domain(await info.context.state.view.latest_checkpoint())
+
+
+async def witnessed_checkpoint(info: Info) -> Checkpoint | None:
+    """The latest checkpoint cosigned by a quorum of the log's witnesses (null until one)."""
+    await info.context.log_reader()
+    state = info.context.state
+    if not state.config.witnesses.witnesses:
+        return None
+    row = await witnessed(state.store, state.config.witnesses)
+    return None if row is None else Checkpoint.from_domain(row)
 
 
 async def entry(info: Info, seq: int) -> Entry | None:

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 class Query:
     log_info = strawberry.field(resolver=query_log.log_info)
     checkpoint = strawberry.field(resolver=query_log.checkpoint)
+    witnessed_checkpoint = strawberry.field(resolver=query_log.witnessed_checkpoint)
     entry = strawberry.field(resolver=query_log.entry)
     entries = strawberry.field(resolver=query_log.entries)
     inclusion_proof = strawberry.field(resolver=query_log.inclusion_proof)

@@ -111,3 +111,10 @@ class LogInfo:
     verifier_key: str = strawberry.field(description="The log's C2SP verifier key.")
     window_seconds: int = strawberry.field(description="How far issued_at may be from now.")
     private: bool = strawberry.field(description="Whether reads of the log need a login.")
+    witness_keys: list[str] = strawberry.field(
+        description="The verifier keys (cosignature/v1 vkeys) of the log's witnesses."
+    )
+    witness_quorum: int = strawberry.field(
+        description="How many of those witnesses must cosign a checkpoint for it to be "
+        "witnessed (0: the log names none)."
+    )

@@ -89,6 +89,8 @@ FORGED_SCHEMA = (
     "key_id TEXT, nonce TEXT, logged_at TEXT)",
     "CREATE TABLE tree_nodes (level INTEGER, idx INTEGER, hash BLOB, PRIMARY KEY (level, idx))",
     "CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, root BLOB, note TEXT)",
+    "CREATE TABLE cosignatures (size INTEGER, witness TEXT, timestamp INTEGER, line TEXT, "
+    "stored_at TEXT, PRIMARY KEY (size, witness))",
 )
 
 

@@ -52,3 +52,11 @@ def test_a_bundle_is_one_range_of_the_entries_primary_key(database: Path) -> Non
     plan = _plan(database, SQLITE.entry_bodies, (256, 512))
     assert any(step.startswith("SEARCH entries") and "(seq>? AND seq<?)" in step for step in plan)
     assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+@pytest.mark.parametrize("which", ["latest_checkpoint", "checkpoint_at", "checkpoints"])
+def test_checkpoints_find_their_cosignatures_by_primary_key(database: Path, which: str) -> None:
+    sql = getattr(SQLITE, which)
+    plan = _plan(database, sql, (5, 10)[: sql.count("?")])
+    assert any(step.startswith("SEARCH s USING") and "size=?" in step for step in plan), plan
+    assert not any(step.startswith(("SCAN s", "SCAN cosignatures")) for step in plan), plan
