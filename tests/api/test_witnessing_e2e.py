@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -145,6 +146,17 @@ def test_checkpoints_are_cosigned_served_and_required(served: Served) -> None:
     assert refused.exit_code == 1
     assert refused.output.count("\n") == 1
     assert "carries 1 valid cosignature by the given witnesses; 2 required" in refused.output
+
+    # the remembered audit requires them the same way, and remembers nothing it refused
+    with tempfile.TemporaryDirectory() as state:
+        remembered = ["audit", "--url", served.url, "--state", state, "--witnesses"]
+        refused = runner.invoke(app, [*remembered, "2", *mixed])
+        assert refused.exit_code == 1 and "2 required" in refused.output
+        assert not list(Path(state).glob("*/state.json"))
+        audited = runner.invoke(app, [*remembered, "3", *keys])
+        assert audited.exit_code == 0, audited.output
+        assert f"witnesses ok: checkpoint {size} cosigned by at least 3 of the 3" in audited.output
+        assert len(list(Path(state).glob("*/state.json"))) == 1
 
     too_many = runner.invoke(app, ["audit", "--url", served.url, "--witnesses", "4", *keys])
     assert too_many.exit_code == 2
