@@ -18,7 +18,6 @@ Secrets are held as ``SecretStr`` and never logged or printed.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ledger.atomic import write_atomically
 from ledger.checkpoint import Checkpoint
 from ledger.encoding import b64decode
 from ledger.errors import InvalidCheckpointError, KeyFileError, LedgerError
@@ -246,19 +246,5 @@ def write_witness_policy(data: DataDir, policy: WitnessPolicy) -> None:
 
 
 def _write_atomically(path: Path, document: dict[str, Any]) -> None:
-    """Write a temporary file beside ``path``, flush it to disk, rename it over ``path``
-    and flush the directory: a crash leaves the old file or the new one, never a part."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with temporary.open("w", encoding="utf-8") as handle:
-            handle.write(json.dumps(document, indent=2) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(path)
-    finally:
-        temporary.unlink(missing_ok=True)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+    """Replace ``path`` by ``document`` as indented JSON, whole or not at all."""
+    write_atomically(path, (json.dumps(document, indent=2) + "\n").encode(), mode=0o644)

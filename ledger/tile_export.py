@@ -10,11 +10,10 @@ folder that holds an earlier export of the same log writes only the tiles added 
 from __future__ import annotations
 
 import hmac
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger.atomic import fsync_directory, write_file
 from ledger.checkpoint import verify_checkpoint
 from ledger.errors import InvalidCheckpointError, TileExportError
 from ledger.log import LogView
@@ -58,10 +57,10 @@ async def export_tiles(
         folders.update(_write_file(out, tile.path(), data))
         written += 1
     for folder in sorted(folders, key=lambda path: len(path.parts), reverse=True):
-        _fsync_dir(folder)
+        fsync_directory(folder)
     checkpoint_path = out / CHECKPOINT
     if not checkpoint_path.exists() or checkpoint_path.read_text("utf-8") != latest.note:
-        _fsync_dir(*_write_file(out, CHECKPOINT, latest.note.encode("utf-8")))
+        fsync_directory(*_write_file(out, CHECKPOINT, latest.note.encode("utf-8")))
         written += 1
     return TileExport(size=latest.size, previous=previous, written=written)
 
@@ -99,24 +98,5 @@ def _write_file(out: Path, relative: str, data: bytes) -> list[Path]:
     path = out / relative
     created = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_file(path, data, mode=0o644)
     return [path.parent, *(folder.parent for folder in created)]
-
-
-def _fsync_dir(*folders: Path) -> None:
-    """Make the renames and new names in ``folders`` durable."""
-    for folder in folders:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from ledger.atomic import TMP_SUFFIX, make_directory, write_atomically
 from ledger.checkpoint import parse_checkpoint_body
 from ledger.errors import InvalidCheckpointError, WitnessStateError
 from ledger.note import decode_note, split_note
 
 LOCK_FILE = "lock"
 LOGS_DIR = "logs"
-TMP_SUFFIX = ".tmp"
 
 
 @dataclass(frozen=True)
@@ -43,38 +43,6 @@ def log_file_name(origin: str) -> str:
     return hashlib.sha256(origin.encode()).hexdigest()
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` by ``data``: write a temporary file, fsync, rename, fsync the folder."""
-    tmp = path.with_name(f".{path.name}{TMP_SUFFIX}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    _fsync_directory(path.parent)
-
-
-def _make_directory(path: Path) -> None:
-    """Create ``path`` (mode 0700) if missing, durably: its parent is fsynced after."""
-    try:
-        path.mkdir(mode=0o700)
-    except FileExistsError:
-        return
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class StateDirectory:
     """An open state directory, locked for this process until ``close``.
 
@@ -86,7 +54,7 @@ class StateDirectory:
         self.root = root
         self._logs = root / LOGS_DIR
         try:
-            _make_directory(root)
+            make_directory(root)
             self._lock_fd = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
         except OSError as e:
             raise WitnessStateError(f"cannot open the state directory {root}: {e}") from e
@@ -95,7 +63,7 @@ class StateDirectory:
         except BlockingIOError as e:
             os.close(self._lock_fd)
             raise WitnessStateError(f"{root} is in use by another witness process") from e
-        _make_directory(self._logs)
+        make_directory(self._logs)
         for leftover in self._logs.glob(f".*{TMP_SUFFIX}"):
             leftover.unlink()
 
@@ -123,7 +91,7 @@ class StateDirectory:
 
     def save(self, origin: str, cosigned: Cosigned) -> None:
         """Replace ``origin``'s state by ``cosigned``, durably, before returning."""
-        write_atomically(self._logs / log_file_name(origin), cosigned.note.encode())
+        write_atomically(self._logs / log_file_name(origin), cosigned.note.encode(), mode=0o644)
 
     def close(self) -> None:
         """Release the lock."""
