@@ -12,6 +12,7 @@ from ledger.checkpoint import Checkpoint, sign_checkpoint, verify_checkpoint
 from ledger.encoding import b64encode
 from ledger.merkle import root
 from ledger.note import NoteSigner
+from ledger.proof_file import ProofFile, parse_proof_file, verify_proof_file
 from ledger.signing import Keypair
 from ledger.statement import KINDS, Entry, sign_statement
 
@@ -63,3 +64,13 @@ def test_every_kind_is_documented() -> None:
     text = DOC.read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| `([a-z_.]+)` \|", text, flags=re.MULTILINE))
     assert KINDS <= documented, f"undocumented kinds: {sorted(KINDS - documented)}"
+
+
+def test_worked_proof_file_matches_the_code() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    *_, entry, _, note = _example()
+    proof = ProofFile(0, (), note)
+    assert f"```\n{proof.to_bytes().decode()}```" in text
+    log = NoteSigner(ORIGIN, SigningKey(bytes(range(32, 64))))
+    parsed = parse_proof_file(proof.to_bytes())
+    assert verify_proof_file(parsed, entry.encode(), log_verifier=log.verifier).entry.seq == 0
