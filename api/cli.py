@@ -1,4 +1,5 @@
-"""The ``coopledger`` command line (Typer + Rich): init, serve, audit, keys, admit, proofs, demo.
+"""The ``coopledger`` command line (Typer + Rich): init, serve, audit, keys, admit, proofs, export,
+demo.
 
 Expected failures print one line on stderr and exit 1; usage errors exit 2.
 
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 
 from api.cli_client import PlainTyper, client_app, read_key_option
+from api.cli_proofs import export, verify_proof
 from api.cli_reports import rebuild, report_app
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ app = PlainTyper(
 PROJECTIONS_OK = (
     "projections ok: credits and governance equal a replay of the log; every tally recounted"
 )
+RECOUNT_OK = "recount ok: every decision in the log recounts to what it recorded"
 
 
 @cache
@@ -205,7 +208,9 @@ def audit(
     ] = None,
     key: Annotated[
         str | None,
-        typer.Option(metavar="VKEY", help="With --url: the log's verifier key to trust."),
+        typer.Option(
+            metavar="VKEY", help="With --url or --export: the log's verifier key to trust."
+        ),
     ] = None,
     login_key: Annotated[
         Path | None,
@@ -215,15 +220,27 @@ def audit(
             "to log in with.",
         ),
     ] = None,
+    export_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--export",
+            metavar="FILE",
+            help="Audit an export file (coopledger export), with no database or network.",
+        ),
+    ] = None,
 ) -> None:
     """Re-hash every entry, rebuild the tree, check every signature and checkpoint.
 
-    With --data, also replay the log into a scratch database and compare every projection.
+    With --data, also replay the log into a scratch database and compare every projection;
+    with --export, recount every decision from the file's entries.
     """
     source = ctx.get_parameter_source("data")
     data_given = source is not None and source.name == "COMMANDLINE"
+    if export_file is not None:
+        _audit_export(export_file, key, url is not None or data_given or login_key is not None)
+        return
     if (url is None and data is None) or (url is not None and data_given):
-        raise typer.BadParameter("give exactly one of --data and --url")
+        raise typer.BadParameter("give exactly one of --data, --url and --export")
     if login_key is not None and url is None:
         raise typer.BadParameter("--login-key is for --url")
     login = None if login_key is None else read_key_option(login_key, "--login-key")
@@ -236,6 +253,17 @@ def audit(
     out().print(report.summary(), markup=False)
     if url is None:
         out().print(PROJECTIONS_OK, markup=False)
+
+
+def _audit_export(path: Path, key: str | None, other_source: bool) -> None:
+    from api.cli_proofs import audit_export_file
+
+    if other_source:
+        raise typer.BadParameter("give exactly one of --data, --url and --export")
+    with _progress() as progress:
+        report = _run(audit_export_file(path, _verifier(key), progress))
+    out().print(report.summary(), markup=False)
+    out().print(RECOUNT_OK, markup=False)
 
 
 def _verifier(key: str | None) -> NoteVerifier | None:
@@ -489,6 +517,8 @@ def _print_demo(result: DemoResult) -> None:
 app.add_typer(report_app, name="report")
 app.add_typer(client_app)
 app.command()(rebuild)
+app.command()(export)
+app.command("verify-proof")(verify_proof)
 
 
 def main() -> None:

@@ -664,7 +664,10 @@ def statement(
 def prove(
     ctx: typer.Context,
     index: Annotated[
-        int, typer.Option(metavar="I", help="The entry's index.", min=0, max=GRAPHQL_INT_MAX)
+        int,
+        typer.Option(
+            "--index", "--seq", metavar="I", help="The entry's index.", min=0, max=GRAPHQL_INT_MAX
+        ),
     ],
     url: Annotated[
         str | None,
@@ -694,12 +697,25 @@ def prove(
         ),
     ] = None,
     key: OptionalKey = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="FILE",
+            help="Write a C2SP tlog-proof file (with the checkpoint note) instead of JSON.",
+        ),
+    ] = None,
+    entry_out: Annotated[
+        Path | None,
+        typer.Option("--entry-out", metavar="FILE", help="With --out: the entry's exact bytes."),
+    ] = None,
 ) -> None:
     """Print an RFC 9162 inclusion proof as JSON, checked before it is printed.
 
     From a server (--url) the proof is checked against its signed checkpoint; with --data
     it is read from the local database. An option on the command line wins over the
-    environment's COOPLEDGER_URL or COOPLEDGER_DATA.
+    environment's COOPLEDGER_URL or COOPLEDGER_DATA. With --out, write a proof file that
+    `coopledger verify-proof` checks offline.
     """
     if url is not None and data is not None:
         url_given, data_given = _on_command_line(ctx, "url"), _on_command_line(ctx, "data")
@@ -707,9 +723,17 @@ def prove(
             where = "on the command line" if url_given else "in the environment"
             raise typer.BadParameter(f"--url and --data are both given {where}; give one")
         url, data = (url, None) if url_given else (None, data)
+    if data is None and size is not None:
+        raise typer.BadParameter("--size is for --data; a server proves against its latest")
+    if entry_out is not None and out_file is None:
+        raise typer.BadParameter("--entry-out is for --out")
+    if out_file is not None:
+        from api.cli_proofs import write_proof
+
+        remote = (url or DEFAULT_URL) if data is None else None
+        write_proof(out_file, entry_out, index=index, url=remote, data=data, size=size, key=key)
+        return
     if data is None:
-        if size is not None:
-            raise typer.BadParameter("--size is for --data; a server proves against its latest")
         proof = _with_client(url or DEFAULT_URL, key, lambda client: client.prove(index))
     else:
         import asyncio
