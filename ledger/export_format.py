@@ -167,12 +167,34 @@ class ExportEntries:
         return rows
 
     def marked(self, start: int, end: int, marks: Sequence[bytes]) -> list[Row]:
-        """Of ``start <= seq < end``: entry 0 and the entries whose bytes hold a mark."""
-        return [
-            row
-            for row in self.rows(start, end)
-            if row.seq == 0 or any(mark in row.data for mark in marks)
-        ]
+        """Of ``start <= seq < end``: entry 0 and the entries whose bytes hold a mark.
+
+        Where the range begins and ends on index steps, the marks are searched for in its
+        bytes and only the lines that hold one are cut out; the workers, which read every
+        line of the range, check the index itself.
+        """
+        every = self.every
+        if start % every or (end % every and end != self.size):
+            return [
+                row
+                for row in self.rows(start, end)
+                if row.seq == 0 or any(mark in row.data for mark in marks)
+            ]
+        first = self.offsets[start // every]
+        last = self.end if end == self.size else self.offsets[end // every]
+        blob = _map(self.path)[first:last]
+        hits = sorted({blob.rfind(b"\n", 0, h) + 1 for m in marks for h in _finds(blob, m)})
+        if start == 0 and 0 not in hits:
+            hits.insert(0, 0)
+        rows, seq, counted = [], start, 0
+        for begin in hits:
+            seq += blob.count(b"\n", counted, begin)
+            stop = blob.find(b"\n", begin)
+            if stop < 0:
+                raise _fault(f"the entries end before entry {seq}")
+            rows.append(Row(seq, blob[begin:stop]))
+            counted = begin
+        return rows
 
     def close(self) -> None:
         """Unmap this thread's map of the file, if it has one."""
@@ -180,6 +202,14 @@ class ExportEntries:
         mapped = maps.pop(self.path, None)
         if mapped is not None:
             mapped.close()
+
+
+def _finds(blob: bytes, mark: bytes) -> Iterator[int]:
+    """Every position of ``mark`` in ``blob``."""
+    at = blob.find(mark)
+    while at >= 0:
+        yield at
+        at = blob.find(mark, at + 1)
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,11 @@ async def test_an_export_audits_as_its_database_does(log: Credits, tmp_path: Pat
     stored = await log.store.entries(0, size)
     assert [row.data for row in export.entries.rows(0, size)] == [row.data for row in stored]
     assert [row.seq for row in export.entries.rows(4, 8)] == [4, 5, 6, 7]  # not on a step
+    marks = (b'"kind":"member.', b'"kind":"credit.awarded"')
+    for start, end in ((0, size), (3, 9), (6, size), (4, 8)):
+        wanted = [r for r in stored[start:end] if r.seq == 0 or any(m in r.data for m in marks)]
+        found = export.entries.marked(start, end, marks)
+        assert [(r.seq, r.data) for r in found] == [(r.seq, r.data) for r in wanted]
     notes = [c.note for c in await log.store.checkpoints(0, 1000)]
     assert [c.note for c in export.checkpoints()] == notes
     assert export.header.stewards == (
