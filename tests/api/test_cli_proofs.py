@@ -4,13 +4,6 @@ proofs and exports checked with no server and no database, and refused where cha
 from __future__ import annotations
 
 import base64
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +18,7 @@ from ledger.note import NoteSigner, split_note
 from ledger.signing import Keypair
 from ledger.sql import sqlite_url
 from tests.conftest import SQL_BACKENDS
+from tests.support import serving
 
 ORIGIN = "proofs.coopledger.example/log"
 runner = CliRunner()
@@ -181,51 +175,11 @@ def test_usage_errors_exit_2_and_write_nothing(ledger: Ledger, tmp_path: Path) -
     assert sorted(tmp_path.iterdir()) == before
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def _serving(ledger: Ledger) -> Iterator[str]:
-    """``coopledger serve`` on 127.0.0.1 in a process of its own, stopped when the block ends."""
-    port = _free_port()
-    command = [sys.executable, "-m", "api.cli", "serve", "--data", str(ledger.root)]
-    process = subprocess.Popen(  # noqa: S603 (our own command line)
-        [*command, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, **ledger.env},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "the server exited"
-            assert time.monotonic() < deadline, "the server did not answer /healthz in time"
-            time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def test_a_member_asks_the_server_then_verifies_with_it_gone(
     ledger: Ledger, tmp_path: Path
 ) -> None:
     proof, entry = tmp_path / "a.tlog-proof", tmp_path / "a.entry"
-    with _serving(ledger) as url:
+    with serving(ledger.root, ledger.env) as url:
         args = ("prove", "--url", url, "--seq", "2", "--out", proof, "--entry-out", entry)
         fetched = ledger.cli(*map(str, args))
         assert fetched.exit_code == 0, fetched.output

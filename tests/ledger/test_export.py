@@ -115,23 +115,28 @@ async def test_a_changed_entry_byte_is_named(log: Credits, tmp_path: Path) -> No
     await _refused(path, r"^entry \d+: signature does not verify$")
 
 
+def _set_field(path: Path, prefix: bytes, field: int, value: bytes) -> None:
+    """Replace field ``field`` of the first line that starts with ``prefix``."""
+    line = next(line for line in _lines(path) if line.startswith(prefix))
+    fields = line.split(b" ")
+    fields[field] = value
+    _rewrite(path, line, b" ".join(fields))
+
+
 async def test_a_changed_checkpoint_is_named(log: Credits, tmp_path: Path) -> None:
     path = tmp_path / "log.export"
     await _export(log, path)
     line = next(line for line in _lines(path) if line.startswith(b"checkpoint 5 "))
     note = base64.b64decode(line.split(b" ")[2]).decode()
     flipped = note[:-10] + ("A" if note[-10] != "A" else "B") + note[-9:]
-    _rewrite(path, line, line.replace(line.split(b" ")[2], base64.b64encode(flipped.encode())))
+    _set_field(path, b"checkpoint 5 ", 2, base64.b64encode(flipped.encode()))
     await _refused(path, r"^checkpoint 5: signature by known key .* does not verify$")
 
 
 async def test_a_wrong_consistency_path_is_named(log: Credits, tmp_path: Path) -> None:
     path = tmp_path / "log.export"
     await _export(log, path)
-    line = next(line for line in _lines(path) if line.startswith(b"checkpoint 9 "))
-    fields = line.split(b" ")
-    fields[3] = base64.b64encode(bytes(32))
-    _rewrite(path, line, b" ".join(fields))
+    _set_field(path, b"checkpoint 9 ", 3, base64.b64encode(bytes(32)))
     await _refused(path, r"^checkpoint 9: not consistent with checkpoint 8")
 
 
@@ -139,10 +144,8 @@ async def test_a_wrong_index_offset_is_named(log: Credits, tmp_path: Path) -> No
     path = tmp_path / "log.export"
     await _export(log, path)
     index = next(line for line in _lines(path) if line.startswith(b"index "))
-    fields = index.split(b" ")
-    entry_4 = int(fields[4])  # the offset of entry 2 * EVERY
-    fields[4] = str(entry_4 + 1).encode()
-    _rewrite(path, index, b" ".join(fields))
+    entry_6 = int(index.split(b" ")[4])  # the offset of entry 2 * EVERY
+    _set_field(path, b"index ", 4, str(entry_6 + 1).encode())
     await _refused(path, r"^export: index: entry 6 begins at byte \d+, not where the index says")
 
 
