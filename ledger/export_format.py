@@ -27,9 +27,8 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
-import mmap
+import os
 import re
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -43,8 +42,10 @@ INDEX_EVERY = 1000
 """K, as written: the index holds the offset of every K-th entry (a reader takes K from the
 index line)."""
 MAX_HEADER_BYTES = 1 << 20
+_TAIL = 1 << 16
+"""The end line lies in the file's last bytes."""
+_BLOCK = 1 << 20
 _DECIMAL = re.compile(rb"0|[1-9][0-9]{0,18}")
-_local = threading.local()
 
 
 @dataclass(frozen=True)
@@ -123,20 +124,20 @@ def _b64(text: bytes, what: str) -> bytes:
     return raw
 
 
-def _map(path: str) -> mmap.mmap:
-    """This thread's read-only map of the file at ``path``."""
-    maps: dict[str, mmap.mmap] = _local.__dict__.setdefault("maps", {})
-    mapped = maps.get(path)
-    if mapped is None:
-        with open(path, "rb") as file:
-            mapped = maps[path] = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-    return mapped
+def _read(path: str, start: int, end: int) -> bytes:
+    """Bytes ``start <= offset < end`` of the file (opened for this read alone, so a reader
+    holds nothing open between reads); a fault if the file is shorter."""
+    with open(path, "rb", buffering=0) as file:
+        data = os.pread(file.fileno(), end - start, start)
+    if len(data) != end - start:
+        raise _fault(f"the file ends at byte {start + len(data)}, before byte {end}")
+    return data
 
 
 @dataclass(frozen=True)
 class ExportEntries:
     """The entries of an export file, read by whoever holds it (picklable: a worker process
-    maps the file itself). Raises ``AuditError`` where the file's layout is wrong."""
+    opens the file itself). Raises ``AuditError`` where the file's layout is wrong."""
 
     path: str
     size: int
@@ -145,63 +146,53 @@ class ExportEntries:
     every: int
     offsets: tuple[int, ...]
 
+    def _block(self, start: int, end: int) -> tuple[int, bytes]:
+        """The seq of the first line and the bytes of the whole index steps holding
+        ``start <= seq < end``, checking that each index offset they reach begins the
+        entry the index says (and the last ends where the checkpoints begin)."""
+        every, offsets = self.every, self.offsets
+        first, last = start // every, -(-end // every)
+        at = offsets[first]
+        stop = offsets[last] if last < len(offsets) else self.end
+        data = _read(self.path, at, stop)
+        for block in range(first + 1, last + 1):
+            edge = (offsets[block] if block < len(offsets) else self.end) - at
+            lines = min(block * every, self.size) - first * every
+            if data.count(b"\n", 0, edge) != lines or data[edge - 1 : edge] != b"\n":
+                where = f"entry {block * every}" if block < len(offsets) else "the checkpoints"
+                raise _fault(f"index: {where} does not begin where the index says")
+        return first * every, data
+
     def rows(self, start: int, end: int) -> list[Row]:
-        """Entries ``start <= seq < end``, checking each index offset passed on the way."""
-        mm, limit, every = _map(self.path), self.end, self.every
-        block = start // every
-        pos, seq = self.offsets[block], block * every
-        rows: list[Row] = []
-        while seq < end:
-            if seq % every == 0 and self.offsets[seq // every] != pos:
-                raise _fault(f"index: entry {seq} begins at byte {pos}, not where the index says")
-            stop = mm.find(b"\n", pos, limit)
-            if stop < 0:
-                raise _fault(f"the entries end before entry {seq}")
-            if seq >= start:
-                rows.append(Row(seq, mm[pos:stop]))
-            pos, seq = stop + 1, seq + 1
-        if end == self.size and pos != limit:
-            raise _fault(f"bytes after entry {self.size - 1}, before the checkpoints")
-        if end < self.size and end % every == 0 and self.offsets[end // every] != pos:
-            raise _fault(f"index: entry {end} begins at byte {pos}, not where the index says")
-        return rows
+        """Entries ``start <= seq < end``, in order."""
+        if start >= end:
+            return []
+        seq, data = self._block(start, end)
+        lines = data.split(b"\n")[start - seq : end - seq]
+        return [Row(n, line) for n, line in enumerate(lines, start)]
 
     def marked(self, start: int, end: int, marks: Sequence[bytes]) -> list[Row]:
         """Of ``start <= seq < end``: entry 0 and the entries whose bytes hold a mark.
 
-        Where the range begins and ends on index steps, the marks are searched for in its
-        bytes and only the lines that hold one are cut out; the workers, which read every
-        line of the range, check the index itself.
+        The marks are searched for in the range's bytes and only the lines that hold one
+        are cut out, as the SQLite reader searches with ``instr``.
         """
-        every = self.every
-        if start % every or (end % every and end != self.size):
-            return [
-                row
-                for row in self.rows(start, end)
-                if row.seq == 0 or any(mark in row.data for mark in marks)
-            ]
-        first = self.offsets[start // every]
-        last = self.end if end == self.size else self.offsets[end // every]
-        blob = _map(self.path)[first:last]
+        if start >= end:
+            return []
+        seq, blob = self._block(start, end)
         hits = sorted({blob.rfind(b"\n", 0, h) + 1 for m in marks for h in _finds(blob, m)})
-        if start == 0 and 0 not in hits:
+        if seq == 0 and 0 not in hits:
             hits.insert(0, 0)
-        rows, seq, counted = [], start, 0
+        rows, counted = [], 0
         for begin in hits:
             seq += blob.count(b"\n", counted, begin)
-            stop = blob.find(b"\n", begin)
-            if stop < 0:
-                raise _fault(f"the entries end before entry {seq}")
-            rows.append(Row(seq, blob[begin:stop]))
             counted = begin
+            if start <= seq < end:
+                rows.append(Row(seq, blob[begin : blob.find(b"\n", begin)]))
         return rows
 
     def close(self) -> None:
-        """Unmap this thread's map of the file, if it has one."""
-        maps: dict[str, mmap.mmap] = _local.__dict__.get("maps", {})
-        mapped = maps.pop(self.path, None)
-        if mapped is not None:
-            mapped.close()
+        """Nothing to release: each read opens and closes the file."""
 
 
 def _finds(blob: bytes, mark: bytes) -> Iterator[int]:
@@ -227,50 +218,59 @@ class ExportFile:
 
         Raises ``OSError`` if the file cannot be read.
         """
-        mm = _map(path)
-        header, entries_at = _parse_header(mm)
-        last = mm.rfind(b"\n", 0, max(len(mm) - 1, 0)) + 1
-        if not mm[len(mm) - 1 :] == b"\n" or not mm[last:].startswith(b"end "):
+        length = os.stat(path).st_size
+        if length == 0:
+            raise _fault("the file is empty")
+        header, entries_at = _parse_header(_read(path, 0, min(length, MAX_HEADER_BYTES)))
+        tail_at = max(0, length - _TAIL)
+        tail = _read(path, tail_at, length)
+        last = tail.rfind(b"\n", 0, len(tail) - 1) + 1
+        if not tail.endswith(b"\n") or not tail[last:].startswith(b"end "):
             raise _fault("the file does not finish with its end line (cut short?)")
-        fields = mm[last:-1].split(b" ")
+        fields = tail[last:-1].split(b" ")
         if len(fields) != 3:
             raise _fault("the end line is malformed")
         checkpoints_at = _decimal(fields[1], "checkpoint offset")
         index_at = _decimal(fields[2], "index offset")
-        if not entries_at <= checkpoints_at <= index_at < last:
+        if not entries_at <= checkpoints_at <= index_at < tail_at + last:
             raise _fault("the end line's offsets are out of order")
-        every, offsets = _parse_index(mm[index_at:last], header.size, entries_at, checkpoints_at)
+        index = _read(path, index_at, tail_at + last)
+        every, offsets = _parse_index(index, header.size, entries_at, checkpoints_at)
         entries = ExportEntries(path, header.size, checkpoints_at, every, offsets)
         return cls(header, entries, checkpoints_at, index_at)
 
     def checkpoints(self) -> Iterator[CheckpointRecord]:
         """Every checkpoint line in order, decoded; ``AuditError`` at a malformed one."""
-        mm, pos, previous = _map(self.entries.path), self.checkpoints_at, 0
-        while pos < self.index_at:
-            stop = mm.find(b"\n", pos, self.index_at)
-            if stop < 0:
-                raise _fault(f"the checkpoint line at byte {pos} does not end")
-            record = _parse_checkpoint(mm[pos:stop], pos)
-            if record.size <= previous:
-                raise _fault(f"checkpoint {record.size} comes after checkpoint {previous}")
-            previous, pos = record.size, stop + 1
-            yield record
+        pos, previous, rest = self.checkpoints_at, 0, b""
+        while pos < self.index_at or rest:
+            stop = min(pos + _BLOCK, self.index_at)
+            block, pos = rest + _read(self.entries.path, pos, stop), stop
+            *lines, rest = block.split(b"\n")
+            if pos == self.index_at and rest:
+                raise _fault("the last checkpoint line does not end")
+            for line in lines:
+                record = _parse_checkpoint(line)
+                if record.size <= previous:
+                    raise _fault(f"checkpoint {record.size} comes after checkpoint {previous}")
+                previous = record.size
+                yield record
 
     def last_checkpoint(self) -> CheckpointRecord:
         """The last checkpoint line: the head of the exported log."""
-        mm = _map(self.entries.path)
         if self.index_at == self.checkpoints_at:
             raise _fault("it holds no checkpoint")
-        start = mm.rfind(b"\n", self.checkpoints_at, self.index_at - 1) + 1
-        return _parse_checkpoint(mm[max(start, self.checkpoints_at) : self.index_at - 1], start)
+        start = max(self.checkpoints_at, self.index_at - _BLOCK)
+        window = _read(self.entries.path, start, self.index_at)
+        if not window.endswith(b"\n"):
+            raise _fault("the last checkpoint line does not end")
+        return _parse_checkpoint(window[window.rfind(b"\n", 0, len(window) - 1) + 1 : -1])
 
     def close(self) -> None:
-        """Unmap this thread's map of the file."""
-        self.entries.close()
+        """Nothing to release (see ``ExportEntries.close``)."""
 
 
-def _parse_header(mm: mmap.mmap) -> tuple[ExportHeader, int]:
-    """The header and the offset of entry 0."""
+def _parse_header(mm: bytes) -> tuple[ExportHeader, int]:
+    """The header (from the file's first bytes) and the offset of entry 0."""
     if mm[: len(MAGIC)] != MAGIC:
         raise _fault(f"line 1 is not {MAGIC.decode().strip()!r}: not a coopledger export")
     end = mm.find(b"\n\n", 0, MAX_HEADER_BYTES)
@@ -315,10 +315,10 @@ def _parse_index(
     return every, offsets
 
 
-def _parse_checkpoint(line: bytes, at: int) -> CheckpointRecord:
+def _parse_checkpoint(line: bytes) -> CheckpointRecord:
     fields = line.split(b" ")
     if len(fields) < 3 or fields[0] != b"checkpoint":
-        raise _fault(f"the line at byte {at} is not a checkpoint line")
+        raise _fault(f"not a checkpoint line where one should be: {line[:40]!r}")
     size = _decimal(fields[1], "checkpoint size")
     try:
         note = _b64(fields[2], f"checkpoint {size}'s note").decode("utf-8")
