@@ -5,7 +5,8 @@
 1. ``coopledger export`` of the benchmark log (``bench.biglog``, SQLite) into a file in the
    system's temporary folder, in a process of its own: its time, and its peak memory beside
    that of a process that only opens the store and reads the latest checkpoint.
-2. Then, ``--repeat`` times, interleaved: ``ledger.audit.audit_store`` on the SQLite file
+2. Then, ``--repeat`` times, interleaved (every other time the export first):
+   ``ledger.audit.audit_store`` on the SQLite file
    (the baseline) and ``ledger.audit_export.audit_export`` on the export (the same checks:
    every entry, signature, checkpoint note and consistency), then the recount of every
    decision from the export's entries.
@@ -96,8 +97,12 @@ def main() -> None:
     try:
         for run in range(args.repeat):
             print(f"run {run + 1}")
-            store_s = args.size / asyncio.run(audit_store_rate(db))
-            export_s, recount_s = asyncio.run(_audit_export(out))
+            if run % 2:  # every other run the export goes first, so both see the same load
+                export_s, recount_s = asyncio.run(_audit_export(out))
+                store_s = args.size / asyncio.run(audit_store_rate(db))
+            else:
+                store_s = args.size / asyncio.run(audit_store_rate(db))
+                export_s, recount_s = asyncio.run(_audit_export(out))
             print(
                 f"  audit_store {store_s:.1f} s ({args.size / store_s:.0f} entries/s) | "
                 f"audit --export {export_s:.1f} s ({args.size / export_s:.0f} entries/s) | "
