@@ -1,4 +1,5 @@
-"""The ``coopledger`` command line (Typer + Rich): init, serve, audit, keys, admit, proofs, demo.
+"""The ``coopledger`` command line (Typer + Rich): init, serve, audit, keys, admit, proofs, export,
+demo.
 
 Expected failures print one line on stderr and exit 1; usage errors exit 2.
 
@@ -23,6 +24,7 @@ import typer
 
 from api.cli_audit import audit_client, audit_with_state, verify_misbehaviour, witnesses_ok
 from api.cli_client import PlainTyper, client_app, read_key_option
+from api.cli_proofs import export, verify_proof
 from api.cli_reports import rebuild, report_app
 from api.cli_tiles import export_tiles
 from api.cli_witness import witness_app
@@ -53,6 +55,7 @@ app = PlainTyper(
 PROJECTIONS_OK = (
     "projections ok: credits and governance equal a replay of the log; every tally recounted"
 )
+RECOUNT_OK = "recount ok: every decision in the log recounts to what it recorded"
 
 
 @cache
@@ -210,7 +213,9 @@ def audit(
     ] = None,
     key: Annotated[
         str | None,
-        typer.Option(metavar="VKEY", help="With --url: the log's verifier key to trust."),
+        typer.Option(
+            metavar="VKEY", help="With --url or --export: the log's verifier key to trust."
+        ),
     ] = None,
     login_key: Annotated[
         Path | None,
@@ -230,17 +235,31 @@ def audit(
     ] = None,
     witnesses: WitnessesOption = None,
     witness_key: WitnessKeyOption = None,
+    export_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--export",
+            metavar="FILE",
+            help="Audit an export file (coopledger export), with no database or network.",
+        ),
+    ] = None,
 ) -> None:
     """Re-hash every entry, rebuild the tree, check every signature and checkpoint.
 
-    With --data, also replay the log into a scratch database and compare every projection.
-    With --witnesses K, audit the latest witnessed checkpoint served and refuse it unless K
-    of the --witness-key keys cosigned it.
+    With --data, also replay the log into a scratch database and compare every projection;
+    with --export, recount every decision from the file's entries. With --witnesses K,
+    audit the latest witnessed checkpoint served and refuse it unless K of the
+    --witness-key keys cosigned it.
     """
     source = ctx.get_parameter_source("data")
     data_given = source is not None and source.name == "COMMANDLINE"
+    if export_file is not None:
+        url_only = (login_key, state, witnesses or None, witness_key or None)
+        other = url is not None or data_given or any(o is not None for o in url_only)
+        _audit_export(export_file, key, other)
+        return
     if (url is None and data is None) or (url is not None and data_given):
-        raise typer.BadParameter("give exactly one of --data and --url")
+        raise typer.BadParameter("give exactly one of --data, --url and --export")
     if login_key is not None and url is None:
         raise typer.BadParameter("--login-key is for --url")
     if state is not None and url is None:
@@ -266,6 +285,20 @@ def audit(
     if required is not None:
         keys, quorum = required
         out().print(witnesses_ok(report.size, keys, quorum), markup=False)
+
+
+def _audit_export(path: Path, key: str | None, other_source: bool) -> None:
+    from api.cli_proofs import audit_export_file
+
+    if other_source:
+        raise typer.BadParameter(
+            "give exactly one of --data, --url and --export (--login-key, --state and the "
+            "witness options are for --url)"
+        )
+    with _progress() as progress:
+        report = _run(audit_export_file(path, _verifier(key), progress))
+    out().print(report.summary(), markup=False)
+    out().print(RECOUNT_OK, markup=False)
 
 
 def _verifier(key: str | None) -> NoteVerifier | None:
@@ -525,6 +558,8 @@ app.add_typer(witnesses_app)
 app.command()(rebuild)
 app.command("export-tiles")(export_tiles)
 app.command("verify-misbehaviour")(verify_misbehaviour)
+app.command()(export)
+app.command("verify-proof")(verify_proof)
 
 
 def main() -> None:

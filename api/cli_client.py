@@ -669,7 +669,10 @@ def statement(
 def prove(
     ctx: typer.Context,
     index: Annotated[
-        int, typer.Option(metavar="I", help="The entry's index.", min=0, max=GRAPHQL_INT_MAX)
+        int,
+        typer.Option(
+            "--index", "--seq", metavar="I", help="The entry's index.", min=0, max=GRAPHQL_INT_MAX
+        ),
     ],
     url: Annotated[
         str | None,
@@ -701,13 +704,26 @@ def prove(
     key: OptionalKey = None,
     witnesses: WitnessesOption = None,
     witness_key: WitnessKeyOption = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            metavar="FILE",
+            help="Write a C2SP tlog-proof file (with the checkpoint note) instead of JSON.",
+        ),
+    ] = None,
+    entry_out: Annotated[
+        Path | None,
+        typer.Option("--entry-out", metavar="FILE", help="With --out: the entry's exact bytes."),
+    ] = None,
 ) -> None:
     """Print an RFC 9162 inclusion proof as JSON, checked before it is printed.
 
     From a server (--url) the proof is checked against its signed checkpoint (with
     --witnesses K, its latest witnessed checkpoint, refused unless K of the --witness-key
     keys cosigned it); with --data it is read from the local database. An option on the
-    command line wins over the environment's COOPLEDGER_URL or COOPLEDGER_DATA.
+    command line wins over the environment's COOPLEDGER_URL or COOPLEDGER_DATA. With --out,
+    write a proof file that `coopledger verify-proof` checks offline.
     """
     required = witness_requirement(witnesses, witness_key)
     if url is not None and data is not None:
@@ -716,9 +732,28 @@ def prove(
             where = "on the command line" if url_given else "in the environment"
             raise typer.BadParameter(f"--url and --data are both given {where}; give one")
         url, data = (url, None) if url_given else (None, data)
+    if data is None and size is not None:
+        raise typer.BadParameter("--size is for --data; a server proves against its latest")
+    if entry_out is not None and out_file is None:
+        raise typer.BadParameter("--entry-out is for --out")
+    if out_file is not None:
+        from api.cli_proofs import write_proof
+
+        remote = (url or DEFAULT_URL) if data is None else None
+        if required is not None and remote is None:
+            raise typer.BadParameter("--witnesses and --witness-key are for a server (--url)")
+        write_proof(
+            out_file,
+            entry_out,
+            index=index,
+            url=remote,
+            data=data,
+            size=size,
+            key=key,
+            required=required,
+        )
+        return
     if data is None:
-        if size is not None:
-            raise typer.BadParameter("--size is for --data; a server proves against its latest")
         proof = _with_client(url or DEFAULT_URL, key, lambda c: _prove_remote(c, index, required))
     else:
         if required is not None:

@@ -313,7 +313,8 @@ class ClientCore:
         The entry's bytes are hashed locally and the path is checked against the root of a
         checkpoint whose signature was checked (with a ``quorum``, the latest witnessed
         checkpoint, and its cosignatures too: see ``checkpoint``); raises
-        ``VerificationError`` if anything does not verify.
+        ``VerificationError`` if anything does not verify. The answer carries the
+        checkpoint's note and the entry's bytes (base64, ``entry``) beside the proof.
         """
         checkpoint = await self.checkpoint(witnesses, quorum)
         data = await self.graphql(
@@ -332,7 +333,8 @@ class ClientCore:
             path=[bytes.fromhex(node) for node in proof["path"]],
             root=bytes.fromhex(str(checkpoint["root"])),
         )
-        return {**proof, "leafHash": leaf.hex(), "checkpoint": checkpoint["note"]}
+        entry = str(data["entry"]["data"])
+        return {**proof, "leafHash": leaf.hex(), "checkpoint": checkpoint["note"], "entry": entry}
 
     async def rule_table(self, version: int | None = None) -> RuleTable:
         """The rule table ``version`` (default: in force), as the domain value."""

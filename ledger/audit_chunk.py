@@ -17,7 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
@@ -125,6 +125,19 @@ class SqliteEntries:
             conn.close()
 
 
+class SharedEntries(Protocol):
+    """Entries that a worker reads itself (``SqliteEntries``, or an export file's)."""
+
+    def rows(self, start: int, end: int) -> list[Row]:
+        """Entries ``start <= seq < end``, in order."""
+
+    def marked(self, start: int, end: int, marks: Sequence[bytes]) -> list[Row]:
+        """Of ``start <= seq < end``: entry 0 and the entries whose bytes hold a mark."""
+
+    def close(self) -> None:
+        """Release what this thread opened to read them."""
+
+
 KeyTimeline = dict[str, tuple[bytes, int, int | None]]
 """key_id -> (public key, first seq it may sign, last seq it may sign or ``None``)."""
 
@@ -143,7 +156,7 @@ class Job:
     columns: Sequence[Columns | None]
     notes: Sequence[NoteRow] = ()
     end: int = 0
-    entries: SqliteEntries | None = None
+    entries: SharedEntries | None = None
 
     @classmethod
     def reading(
@@ -151,7 +164,7 @@ class Job:
         origin: str,
         vkey: str,
         keys: KeyTimeline,
-        entries: SqliteEntries,
+        entries: SharedEntries,
         bounds: tuple[int, int],
         notes: Sequence[NoteRow],
     ) -> Job:

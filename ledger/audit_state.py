@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ledger.audit_chunk import Fault, NoteRow, Row, SqliteEntries
+from ledger.audit_chunk import Fault, NoteRow, Row, SharedEntries
 from ledger.members import Registry
 from ledger.note import NoteVerifier
 from ledger.tree import Frontier
@@ -47,5 +47,5 @@ class Source(Protocol):
     async def tail(self, state: AuditState) -> Fault | None:
         """Checks once every entry up to the head has passed."""
 
-    def shared_entries(self) -> SqliteEntries | None:
+    def shared_entries(self) -> SharedEntries | None:
         """Where workers can read the entries themselves, if they can."""

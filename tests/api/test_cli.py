@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import json
-import socket
 import sqlite3
 import stat
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -25,6 +20,7 @@ from ledger.merkle import verify_inclusion
 from ledger.note import NoteSigner, NoteVerifier
 from ledger.signing import Keypair
 from ledger.statement import Entry
+from tests.support import serving
 
 ORIGIN = "cli.coopledger.example/log"
 runner = CliRunner()
@@ -293,41 +289,11 @@ def test_demo_shows_its_phases_on_a_terminal(tmp_path: Path) -> None:
     assert "audit ok: 112 entries" in shown.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def server(data: Path) -> Iterator[str]:
     """``coopledger serve`` in a process of its own on a free port; stopped afterwards."""
-    port = _free_port()
-    command = [sys.executable, "-m", "api.cli", "serve", "--data", str(data), "--port", str(port)]
-    process = subprocess.Popen(  # noqa: S603 (our own command line)
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "the server exited"
-            assert time.monotonic() < deadline, "the server did not answer /healthz in time"
-            time.sleep(0.1)
+    with serving(data) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_audit_url_against_a_served_ledger(server: str, data: Path) -> None:

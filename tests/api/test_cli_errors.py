@@ -233,7 +233,8 @@ def test_a_number_too_large_for_the_server_is_refused_before_it_is_sent(
 
 def test_an_index_too_large_for_the_server(served: Served) -> None:
     assert usage_error("prove", "--url", served.url, "--index", HUGE) == (
-        "Error: Invalid value for '--index': Input should be less than or equal to 2147483647"
+        "Error: Invalid value for '--index' / '--seq': "
+        "Input should be less than or equal to 2147483647"
     )
 
 

@@ -17,6 +17,7 @@ from ledger.errors import StaleStatementError
 from ledger.keys import read_log_key, read_member_key, write_log_key, write_member_key
 from ledger.merkle import root
 from ledger.note import NoteSigner
+from ledger.proof_file import ProofFile, parse_proof_file, verify_proof_file
 from ledger.signing import Keypair
 from ledger.statement import KINDS, Entry, sign_statement
 
@@ -112,3 +113,13 @@ def test_the_issued_at_window_example() -> None:
     signed.check_envelope(origin=ORIGIN, now=issued - (accepted - issued), window=window)
     with pytest.raises(StaleStatementError):
         signed.check_envelope(origin=ORIGIN, now=refused, window=window)
+
+
+def test_worked_proof_file_matches_the_code() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    *_, entry, _, note = _example()
+    proof = ProofFile(0, (), note)
+    assert f"```\n{proof.to_bytes().decode()}```" in text
+    log = NoteSigner(ORIGIN, SigningKey(bytes(range(32, 64))))
+    parsed = parse_proof_file(proof.to_bytes())
+    assert verify_proof_file(parsed, entry.encode(), log_verifier=log.verifier).entry.seq == 0
