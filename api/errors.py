@@ -17,6 +17,7 @@ import time
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.auth import AccessError, LoginError, UnauthenticatedError
 from governance.errors import (
@@ -269,8 +270,25 @@ def expected_code(exc: BaseException) -> str | None:
     return code if status < 500 or status in _OUTAGES else None
 
 
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
+async def _handle_http(_request: Request, exc: Exception) -> JSONResponse:
+    """A path no route matches, or a method a route does not take, as a coded error."""
+    if not isinstance(exc, StarletteHTTPException):  # registered for that type only
+        return error_response(exc)
+    status = exc.status_code
+    if status not in _HTTP_CODES:
+        code = "bad_request" if status < 500 else "internal"
+        return JSONResponse(error_body(code, str(exc.detail)), status, headers=exc.headers)
+    message = "no such path" if status == 404 else "this path does not take that method"
+    return JSONResponse(error_body(_HTTP_CODES[status], message), status, headers=exc.headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer domain errors, bad parameters and request validation errors as JSON."""
+    """Answer domain errors, bad parameters, request validation errors and paths no route
+    matches as JSON ``{"error": {"code", "message"}}``."""
     app.add_exception_handler(LedgerError, _handle)
     app.add_exception_handler(BadRequestError, _handle)
     app.add_exception_handler(RequestValidationError, _handle_validation)
+    app.add_exception_handler(StarletteHTTPException, _handle_http)

@@ -155,6 +155,19 @@ async def test_malformed_or_out_of_range_parameters_answer_400(served: Served) -
         assert error["code"] in {"bad_request", "out_of_range"} and error["message"]
 
 
+async def test_paths_no_route_matches_answer_coded_errors(served: Served) -> None:
+    # a path no route takes, a tile path with a newline (which no path parameter matches),
+    # and a method an endpoint does not take: the same error body as every other refusal
+    for method, path, status, code in [
+        ("GET", "/nowhere", 404, "not_found"),
+        ("GET", "/tile/%0A0", 404, "not_found"),
+        ("POST", "/log/checkpoint", 405, "method_not_allowed"),
+    ]:
+        answer = await served.client.request(method, path)
+        assert answer.status_code == status, (path, answer.text)
+        assert answer.json()["error"]["code"] == code and answer.json()["error"]["message"]
+
+
 async def test_submission_is_acknowledged_with_its_leaf_and_checkpoint(served: Served) -> None:
     answer = await served.admit("late-member")
     assert answer.status_code == 201
