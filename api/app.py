@@ -98,6 +98,7 @@ def create_app(
     app.include_router(http_log.router, dependencies=[Depends(_log_reader)])
     app.include_router(http_member.router)
     app.include_router(http_tiles.router, dependencies=[Depends(_log_reader)])
+    app.router.routes.insert(0, http_tiles.fast_route(_log_reader))
     graphql = GraphQLEndpoint(schema, graphql_ide="graphiql" if options.dev else None)
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     app.router.routes.append(WebSocketRoute("/graphql", graphql))

@@ -225,6 +225,8 @@ def main() -> None:
         try:
             _wait(port, server)
             _rounds(port, args.size, args.rounds, args.parallel)
+            if shutil.which("curl"):
+                _served(port, args.size, args.rounds, args.parallel)
         finally:
             server.terminate()
             server.wait(10)
@@ -266,6 +268,46 @@ def _rounds(port: int, size: int, rounds: int, parallel: int) -> None:
         print(f"{name:>7}: median {rates[len(rates) // 2] / 1e6:.1f} MB/s of entries")
     print(
         "tiles / entries per round: "
+        + ", ".join(f"{r:.2f}" for r in ratios)
+        + f" | median {sorted(ratios)[len(ratios) // 2]:.2f} (goal >= 5)"
+    )
+
+
+def _curl(port: int, paths: list[str], parallel: int) -> tuple[float, int]:
+    """Seconds and body bytes for curl (C, keep-alive, ``parallel`` connections, bodies thrown
+    away) to fetch ``paths``: what the server serves when the client costs next to nothing."""
+    with tempfile.NamedTemporaryFile("w", suffix=".curl") as config:
+        for path in paths:
+            config.write(f'url = "http://127.0.0.1:{port}{path}"\noutput = "/dev/null"\n')
+        config.flush()
+        command = ["curl", "-s", "--fail", "-K", config.name, "-w", "%{size_download}\n"]
+        if parallel > 1:
+            command += ["--parallel", "--parallel-max", str(parallel)]
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
+        seconds = time.perf_counter() - started
+    return seconds, sum(int(line) for line in done.stdout.split())
+
+
+def _served(port: int, size: int, rounds: int, parallel: int) -> None:
+    """Bytes per second served, tiles against ``/log/entries``, with curl as the client."""
+    jobs = {
+        "entries": [
+            f"/log/entries?start={s}&end={min(size, s + PAGE)}" for s in range(0, size, PAGE)
+        ],
+        "tiles": [f"/{tile.path()}" for tile in tiles_at(size)],
+    }
+    rates: dict[str, list[float]] = {"entries": [], "tiles": []}
+    print(f"served to curl ({parallel} connection(s)), bodies not decoded:")
+    for round_ in range(rounds):
+        for name in ("entries", "tiles") if round_ % 2 == 0 else ("tiles", "entries"):
+            seconds, body = _curl(port, jobs[name], parallel)
+            rates[name].append(body / seconds)
+            rate = body / seconds / 1e6
+            print(f"  round {round_ + 1} {name:>7}: {seconds:6.2f} s, {rate:6.1f} MB/s")
+    ratios = [t / e for t, e in zip(rates["tiles"], rates["entries"], strict=True)]
+    print(
+        "served tiles / entries per round: "
         + ", ".join(f"{r:.2f}" for r in ratios)
         + f" | median {sorted(ratios)[len(ratios) // 2]:.2f} (goal >= 5)"
     )
