@@ -30,6 +30,7 @@ from api.openapi import install_openapi
 from api.runtime import running_ledger, seal_key_store
 from api.settings import ApiSettings
 from api.state import ApiState, CheckpointFeed, RegistryView
+from api.web.pages import install_pages
 from ledger.config import ConfigError, LedgerConfig, Settings, load_config
 from ledger.sequencer import Handler
 from ledger.service import Ledger
@@ -102,6 +103,7 @@ def create_app(
     graphql = GraphQLEndpoint(schema, graphql_ide="graphiql" if options.dev else None)
     app.router.routes.append(Route("/graphql", graphql, methods=["GET", "POST"]))
     app.router.routes.append(WebSocketRoute("/graphql", graphql))
+    install_pages(app)
 
     @app.get("/livez", tags=["health"])
     async def livez() -> JSONResponse:
