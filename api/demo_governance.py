@@ -38,7 +38,9 @@ class _Gov:
         self.engine = store.engine
         self.seal_keys = seal_key_store(ctx.config)
 
-    async def open(self, opener: str, group: str, **fields: Any) -> int:
+    async def open(
+        self, opener: str, group: str, *, closes_in: timedelta = timedelta(days=7), **fields: Any
+    ) -> int:
         now = self.ctx.ledger.clock()
         async with self.engine.begin() as conn:
             body = await drafts.open_body(
@@ -46,7 +48,7 @@ class _Gov:
                 self.ctx.ledger.registry,
                 group=group,
                 opens_at=now,
-                closes_at=now + timedelta(days=7),
+                closes_at=now + closes_in,
                 seal_keys=self.seal_keys,
                 **fields,
             )
@@ -208,6 +210,37 @@ class ChangedVote:
             DemoEvent(self.title, "croydon-print changes its vote to agree", changed),
             DemoEvent(self.title, "closed; decision recorded", seq),
         ]
+
+
+class OpenVote:
+    """A ranked-choice vote left open, with a live count, for a newcomer to vote in from the
+    web pages as a demo member."""
+
+    title = "open vote"
+    progress = "a ranked-choice vote left open"
+    group = "business-services"
+    options = (
+        "Bid-writing clinics",
+        "Cash-flow and pricing surgeries",
+        "Social value reporting for suppliers",
+    )
+
+    async def run(self, ctx: DemoContext) -> list[DemoEvent]:
+        """Open an IRV proposal for 14 days; the convenor votes; it stays open."""
+        gov = _Gov(ctx)
+        proposal = await gov.open(
+            CONVENORS[self.group],
+            self.group,
+            title="Next quarter's workshop series",
+            body_text="Rank the workshop series the group should run next quarter.",
+            method="irv",
+            options=list(self.options),
+            quorum=Fraction(1, 2),
+            closes_in=timedelta(days=14),
+        )
+        await gov.vote(CONVENORS[self.group], proposal, client.ranked_ballot([0, 2, 1]))
+        text = "Next quarter's workshop series: open for 14 days (vote at /proposals/"
+        return [DemoEvent(self.title, f"{text}{proposal})", proposal)]
 
 
 async def decision_table(ctx: DemoContext) -> DemoTable:

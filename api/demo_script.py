@@ -17,6 +17,7 @@ from api.demo import (
 from api.demo_credits import CreditMonth, credit_tables
 from api.demo_governance import (
     ChangedVote,
+    OpenVote,
     Priorities,
     TermsOfReference,
     WorkingGroups,
@@ -33,6 +34,7 @@ STEPS: tuple[DemoStep, ...] = (
     CreditMonth(),
     Priorities(),
     ChangedVote(),
+    OpenVote(),
 )
 """The demo's steps, in order."""
 

@@ -418,6 +418,15 @@ async def current_terms(conn: Connection, group: str) -> TermsRecord | None:
     return None if row is None else TermsRecord(group, row.version, row.sha256, row.decision)
 
 
+async def terms_history(conn: Connection, group: str) -> list[TermsRecord]:
+    """Every version of ``group``'s terms of reference ever adopted, oldest first."""
+    query = select(terms).where(terms.c.working_group == group).order_by(terms.c.version)
+    return [
+        TermsRecord(group, row.version, row.sha256, row.decision)
+        for row in (await conn.execute(query)).all()
+    ]
+
+
 def _proposal(row: Any) -> ProposalRecord:
     key = None if row.seal_private_key is None else b64decode(row.seal_private_key)
     return copied(

@@ -97,6 +97,12 @@ class WorkingGroup:
         record = await info.context.loaders.terms.load(self.slug)
         return None if record is None else Terms.from_domain(record)
 
+    @field(description="Every version of the terms of reference adopted, oldest first.")
+    async def terms_versions(self, info: Info) -> list[Terms]:
+        async with info.context.read() as conn:
+            found = await store.terms_history(conn, self.slug)
+        return [Terms.from_domain(record) for record in found]
+
     @field(description="Join requests still waiting for the convenor, oldest first.")
     @relay("request")
     async def open_requests(

@@ -71,12 +71,21 @@ def read_page(name: str) -> Page:
     return Page(fields["title"], fields.get("script"), text)
 
 
+def current_section(path: str) -> str:
+    """The menu entry a page path belongs to: its own, or the entry it sits under
+    (``/groups/{group}`` under ``/groups``, ``/proposals/{seq}`` under ``/groups``)."""
+    if path.startswith("/proposals"):
+        return "/groups"
+    return next((href for href, _ in NAV if href != "/" and path.startswith(href)), path)
+
+
 @cache
 def render(name: str, path: str) -> str:
-    """The whole HTML document of page ``name`` served at ``path`` (its nav link is current)."""
+    """The whole HTML document of page ``name`` routed at ``path`` (its menu entry is current)."""
     page = read_page(name)
+    section = current_section(path)
     links = "\n".join(
-        f'      <li><a href="{href}"{CURRENT if href == path else ""}>{label}</a></li>'
+        f'      <li><a href="{href}"{CURRENT if href == section else ""}>{label}</a></li>'
         for href, label in NAV
     )
     script = (
@@ -89,8 +98,12 @@ def render(name: str, path: str) -> str:
 ROUTES = {
     "/": "home",
     "/auditor": "auditor",
+    "/groups": "groups",
+    "/groups/{group}": "group",
+    "/proposals/{seq}": "proposal",
 }
-"""Each page's path and its file in ``pages/``."""
+"""Each page's path (a FastAPI path; the page's script reads its parameters from the address)
+and its file in ``pages/``."""
 
 
 def install_pages(app: FastAPI) -> None:
@@ -103,7 +116,7 @@ def install_pages(app: FastAPI) -> None:
 
 
 def _page_endpoint(name: str, path: str) -> Callable[[], Awaitable[HTMLResponse]]:
-    async def endpoint() -> HTMLResponse:
+    async def endpoint() -> HTMLResponse:  # path parameters are read by the page's script
         return HTMLResponse(render(name, path), headers=SECURITY_HEADERS)
 
     endpoint.__name__ = f"page_{name}"

@@ -249,7 +249,7 @@ def test_demo_builds_audits_and_reuses_its_directory(tmp_path: Path) -> None:
     assert f"handle croydon-print, id {printer}" in first.stdout
     row = f"│ croydon-print        │ {printer} │ sme"
     assert row in first.stdout
-    assert "audit ok: 112 entries" in first.stdout
+    assert "audit ok: 114 entries" in first.stdout
     assert "projections ok" in first.stdout
     assert first.stderr == ""  # no progress when stderr is not a terminal
     for shown in (
@@ -259,6 +259,7 @@ def test_demo_builds_audits_and_reuses_its_directory(tmp_path: Path) -> None:
         "reverses a mistaken award",
         "statement: croydon-print",
         "Gini",
+        "Next quarter's workshop series: open for 14 days",
     ):
         assert shown in first.stdout, shown
     with sqlite3.connect(root / "ledger.db") as db:
@@ -268,7 +269,7 @@ def test_demo_builds_audits_and_reuses_its_directory(tmp_path: Path) -> None:
     assert sorted(p.name for p in (root / "members").iterdir())[0] == "anchor-university.key"
     again = cli("demo", "--data", root, "--no-serve")
     assert again.exit_code == 0
-    assert "reusing the demo ledger" in again.stdout and "audit ok: 112 entries" in again.stdout
+    assert "reusing the demo ledger" in again.stdout and "audit ok: 114 entries" in again.stdout
     assert row in again.stdout and "members/croydon-print.key" in again.stdout
 
 
@@ -286,7 +287,7 @@ def test_demo_shows_its_phases_on_a_terminal(tmp_path: Path) -> None:
     assert "a month of credits" in names and "the sealed vote on priorities" in names
     at = [shown.stderr.find(f"[{i}/{len(names)}] {name}\n") for i, name in enumerate(names, 1)]
     assert -1 not in at and at == sorted(at), shown.stderr
-    assert "audit ok: 112 entries" in shown.stdout
+    assert "audit ok: 114 entries" in shown.stdout
 
 
 @pytest.fixture
@@ -323,10 +324,10 @@ def test_reports_and_rebuild_on_the_demo(tmp_path: Path) -> None:
     totals = cli("report", "totals", "activity", "--data", root, "--csv").stdout
     assert "activity,mentoring.hour,6" in totals and "activity,bid.support.hour,8" in totals
     social = cli("report", "social-value", "2026Q4", "--data", root).stdout
-    assert "computed at checkpoint size 112" in social
+    assert "computed at checkpoint size 114" in social
     assert cli("report", "gini", "--data", root).stdout.startswith("members 9, credits 42")
     assert _usage_errors(cli("report", "statement", "nobody", "--data", root)) == [
         "Error: Invalid value for 'MEMBER': no member with id or handle 'nobody'"
     ]
-    assert "rebuilt the projections from 112 entries" in cli("rebuild", "--data", root).stdout
+    assert "rebuilt the projections from 114 entries" in cli("rebuild", "--data", root).stdout
     assert "projections ok" in cli("audit", "--data", root).stdout

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from governance import client, reports
+from governance import client, reports, store
 from governance.actions import ElectConvenor
 from governance.bodies import LeaveBody
 from governance.errors import ProposalRulesError, TextMissingError
@@ -71,7 +71,14 @@ async def test_terms_of_reference_by_consent(database_url: str, tmp_path: Path) 
         async with g.read() as conn:
             adopted = await reports.terms(conn, GROUP)
         assert adopted is not None and adopted[0].version == 1
-        await g.open(method="consent", action=again_v2, terms_text=new)
+        seq = await g.open(method="consent", action=again_v2, terms_text=new)
+        for member in ("ana", "ben", "cat"):
+            await g.vote(member, seq, AGREE)
+        await g.finish(seq)
+        async with g.read() as conn:
+            history = await store.terms_history(conn, GROUP)
+        assert [(t.version, t.sha256) for t in history] == [(1, v1.sha256), (2, again_v2.sha256)]
+        assert history[1].decision > history[0].decision
 
 
 async def test_convenor_elected_by_a_group_vote(database_url: str, tmp_path: Path) -> None:

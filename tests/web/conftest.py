@@ -11,6 +11,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,7 +58,9 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from api.demo_script import run_demo
 
     data = tmp_path_factory.mktemp("web-demo") / "data"
-    asyncio.run(run_demo(Settings(data=data)))
+    # in a thread of its own: Playwright's loop may already run in this one
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: asyncio.run(run_demo(Settings(data=data)))).result()
     return data
 
 
@@ -86,7 +89,7 @@ def site(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture
-def page(chromium: Browser, site: Site) -> Iterator[Page]:
+def page(site: Site, chromium: Browser) -> Iterator[Page]:
     """A fresh browser context and page (its own IndexedDB and storage) for one test.
 
     Any error the page's scripts throw, or any message they log as an error, fails the test.
