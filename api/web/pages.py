@@ -89,6 +89,9 @@ def render(name: str, path: str) -> str:
 ROUTES = {
     "/": "home",
     "/auditor": "auditor",
+    "/join": "join",
+    "/member": "member",
+    "/claim": "claim",
 }
 """Each page's path and its file in ``pages/``."""
 
