@@ -138,8 +138,12 @@ async function main() {
       $("description").value = "";
       $("evidence-file").value = "";
     } catch (error) {
-      const why = error instanceof Refused || error instanceof ApiError ? error.message : String(error);
-      say("bad", `The claim was refused, and nothing was logged: ${why}`);
+      if (error.code === "network") {
+        say("bad", "The server did not answer, so the claim may or may not be logged. Look at My credits before sending it again.");
+      } else {
+        const why = error instanceof Refused || error instanceof ApiError ? error.message : String(error);
+        say("bad", `The claim was refused, and nothing was logged: ${why}`);
+      }
     } finally {
       button.disabled = false;
     }

@@ -26,7 +26,7 @@ export function el(tag, attrs = {}, ...children) {
 /** A table with a caption, head cells and rows of cells (strings or nodes; numeric columns named). */
 export function table(caption, heads, rows, numeric = []) {
   const cell = (tag, value, i) => el(tag, numeric.includes(i) ? { class: "num" } : {}, value ?? "");
-  return el("div", { class: "table-wrap" }, el("table", {},
+  return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption }, el("table", {},
     el("caption", {}, caption),
     el("thead", {}, el("tr", {}, heads.map((h, i) => { const th = cell("th", h, i); th.scope = "col"; return th; }))),
     el("tbody", {}, rows.map((row) => el("tr", {}, row.map((v, i) => cell("td", v, i)))))));
@@ -90,7 +90,7 @@ function drawStatement() {
   const { index, member } = shown;
   $("balance").textContent = `${member.balance} credits`;
   $("standing").textContent = `${member.standing} credits`;
-  $("who-am-i").textContent = `${member.handle ?? ""} ${member.id}`.trim();
+  $("who-am-i").textContent = member.handle ? `${member.handle} (${member.id})` : member.id;
   const { nodes, pageInfo } = member.statement;
   pages[index + 1] = pageInfo.hasPreviousPage ? pageInfo.startCursor : undefined;
   const rows = [...nodes].reverse().map((line) => [
