@@ -101,6 +101,9 @@ ROUTES = {
     "/groups": "groups",
     "/groups/{group}": "group",
     "/proposals/{seq}": "proposal",
+    "/join": "join",
+    "/member": "member",
+    "/claim": "claim",
 }
 """Each page's path (a FastAPI path; the page's script reads its parameters from the address)
 and its file in ``pages/``."""

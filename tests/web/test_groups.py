@@ -3,11 +3,16 @@ decided proposal's result and transcript, and the ranked ballot of an open one b
 
 from __future__ import annotations
 
+import base64
+import json
 import sqlite3
 
+from nacl.public import PrivateKey, SealedBox
 from playwright.sync_api import Page, expect
 
+from ledger.encoding import canonical_json
 from tests.web.conftest import Site
+from tests.web.member_steps import log_size, sign_in
 
 OPEN_VOTE = "Next quarter's workshop series"
 
@@ -98,3 +103,54 @@ def test_the_ranked_ballot_can_be_ordered_by_dragging(page: Page, site: Site) ->
     first, second, third = names.all_inner_texts()
     ranking.nth(2).drag_to(ranking.nth(0))
     expect(names).to_have_text([third, first, second])
+
+
+def test_a_member_signs_in_and_casts_a_ranked_ballot_by_keyboard(page: Page, site: Site) -> None:
+    sign_in(page, site, "croydon-print")
+    seq = _seq_of(site, OPEN_VOTE)
+    page.goto(f"/proposals/{seq}")
+    expect(page.locator("#tally caption")).to_contain_text("1 ballot(s) counted")
+    names = page.locator("ol.ranking li .rank-name")
+    first, second, third = names.all_inner_texts()
+    page.get_by_role("button", name=f"Move {second} up").focus()
+    page.keyboard.press("Enter")
+    expect(names).to_have_text([second, first, third])
+    submit = page.get_by_role("button", name="Sign and cast my ballot")
+    submit.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#ballot-result .status.ok")).to_contain_text("Your ballot is on the log")
+    expect(page.locator("#tally caption")).to_contain_text("2 ballot(s) counted")
+    with sqlite3.connect(site.data / "ledger.db") as db:
+        (body,) = db.execute(
+            "SELECT body FROM entries WHERE kind = 'governance.vote.cast' ORDER BY seq DESC"
+        ).fetchone()
+    db.close()
+    statement = json.loads(body)["statement"]
+    assert statement["body"] == {"proposal": seq, "ballot": {"ranking": [1, 0, 2]}}
+
+
+def test_a_ballot_that_the_method_refuses_changes_nothing(page: Page, site: Site) -> None:
+    sign_in(page, site, "croydon-print")
+    page.goto(f"/proposals/{_seq_of(site, OPEN_VOTE)}")
+    before = log_size(site)
+    for name in page.locator("ol.ranking li .rank-name").all_inner_texts():
+        page.get_by_role("button", name=f"Leave {name} out of your ranking").click()
+    page.get_by_role("button", name="Sign and cast my ballot").click()
+    expect(page.locator("#ballot-result .status.bad")).to_have_text("Rank at least one option.")
+    assert log_size(site) == before
+
+
+def test_a_ballot_sealed_in_the_browser_opens_with_libsodium_on_the_server(page: Page) -> None:
+    page.goto("/groups")
+    private = PrivateKey.generate()
+    proposal = {"seq": 41, "sealKey": base64.b64encode(bytes(private.public_key)).decode()}
+    ballot = {"ranking": [2, 0], "note": "Café ☕"}
+    sealed = page.evaluate(
+        """async ([proposal, ballot]) => {
+            const { sealBallot } = await import("/static/js/seal.js");
+            return sealBallot(proposal, "m-7970cc879d", ballot);
+        }""",
+        [proposal, ballot],
+    )
+    opened = SealedBox(private).decrypt(base64.b64decode(sealed))
+    assert opened == canonical_json({"ballot": ballot, "member": "m-7970cc879d", "proposal": 41})

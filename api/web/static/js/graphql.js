@@ -1,31 +1,8 @@
-// One GraphQL request to this server: the data, or an Error with the server's plain message.
-// A token (from signing in) is sent as a bearer token when given.
+// GraphQL for the pages that read: the one request function (session.js, which sends the
+// sign-in token when there is one), and members' public names.
+import { graphql } from "./session.js";
 
-export async function graphql(query, variables = {}, token = null) {
-  const headers = { "Content-Type": "application/json" };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  let response;
-  try {
-    response = await fetch("/graphql", {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ query, variables }),
-    });
-  } catch {
-    throw new Error("The server could not be reached. Check your connection and try again.");
-  }
-  let reply;
-  try {
-    reply = await response.json();
-  } catch {
-    throw new Error(`The server answered ${response.status} without a readable reply.`);
-  }
-  if (reply.errors && reply.errors.length) {
-    throw new Error(reply.errors.map((e) => e.message).join("; "));
-  }
-  if (!response.ok) throw new Error(`The server answered ${response.status}.`);
-  return reply.data;
-}
+export { graphql };
 
 // Members' public names: id -> handle (the id itself when a member has no handle).
 let names = null;

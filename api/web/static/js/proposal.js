@@ -32,7 +32,7 @@ const OUTCOMES = {
 
 const QUERY = `query($seq: Int!) {
   proposal(seq: $seq) {
-    seq group title opener method options hidden status opensAt closesAt loggedAt closeReason
+    seq group title opener method options hidden sealKey status opensAt closesAt loggedAt closeReason
     body bodySha256 electorate voterCount action
     rules { algorithm quorum threshold tieRule consent minChoices maxChoices dots maxScore }
     tally {
