@@ -504,6 +504,15 @@ def demo(
     out().print(report.summary(), markup=False)
     out().print(PROJECTIONS_OK, markup=False)
     if not no_serve:
+        members = result.config.data.root / "members"
+        out().print(
+            f"\nOpen http://{host}:{port}/ in your browser. To act as a demo member, open "
+            f"http://{host}:{port}/join and import a key file from {members} (for example "
+            f"croydon-print.key); the auditor's page, http://{host}:{port}/auditor, checks "
+            "the log in the browser. Stop the server with Ctrl+C.\n",
+            markup=False,
+            soft_wrap=True,
+        )
         _serve(result.config, host, port)
 
 

@@ -3,12 +3,16 @@ in Chromium with no script error."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 from playwright.sync_api import Page
 
 from api.web.pages import NAV, ROUTES
 from tests.web.conftest import Site
+from tests.web.member_steps import sign_in
+from tests.web.screenshots import pages, shoot
 
 
 @pytest.mark.parametrize("path", sorted(ROUTES))
@@ -36,3 +40,10 @@ def test_the_home_page_shows_the_log_in_chromium(page: Page, site: Site) -> None
     assert int(size.inner_text().replace(",", "")) >= 112
     assert page.locator("#log-origin").inner_text() == site.config.origin
     assert page.locator('nav a[aria-current="page"]').inner_text() == "Home"
+
+
+def test_the_screenshot_script_shoots_every_page(page: Page, site: Site, tmp_path: Path) -> None:
+    sign_in(page, site, "croydon-print")
+    written = shoot(page, tmp_path, site.data)
+    assert [p.stem for p in written] == [name for name, _, _ in pages(site.data)]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in written)

@@ -5,6 +5,7 @@ import { graphql, memberNames, nameOf } from "./graphql.js";
 import { el, say, table, when } from "./dom.js";
 import { ballotForm } from "./ballot.js";
 import { describeRounds } from "./transcript.js";
+import { ensureSession, showWho } from "./session.js";
 
 const seq = Number(location.pathname.split("/")[2]);
 const status = document.getElementById("proposal-status");
@@ -63,7 +64,7 @@ export async function showProposal() {
   document.getElementById("proposal-body").replaceChildren(
     p.body === null ? el("p", {}, "The proposal's text is no longer kept.") : el("div", { class: "text" }, p.body),
   );
-  if (p.status === "open") showBallot(p);
+  if (p.status === "open") await showBallot(p);
   showTally(p);
   showDecision(p);
   status.replaceChildren();
@@ -96,9 +97,11 @@ function showFacts(p, names) {
   document.getElementById("proposal-facts").replaceChildren(...facts.filter(Boolean));
 }
 
-function showBallot(p) {
+async function showBallot(p) {
   const section = document.getElementById("ballot-section");
   const form = ballotForm(p.method, p.options, p.rules);
+  const current = await ensureSession().catch(() => null);
+  showWho(current);
   document.getElementById("ballot-fields").replaceChildren(form.element);
   document.getElementById("ballot-intro").replaceChildren(
     el(
@@ -107,6 +110,11 @@ function showBallot(p) {
       "Your latest ballot counts; you can change your vote until the close. ",
       p.hidden ? "Your ballot is sealed in this browser before it is sent: nobody can read it until the close." : "",
     ),
+    current
+      ? current.member && !p.electorate.includes(current.member)
+        ? el("p", { class: "status bad" }, "You are not in this proposal's electorate, so you cannot vote in it.")
+        : null
+      : el("p", { class: "status wait" }, "To vote, first ", el("a", { href: "/join" }, "sign in with your key"), "."),
   );
   section.hidden = false;
   const result = document.getElementById("ballot-result");

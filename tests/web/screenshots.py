@@ -1,0 +1,87 @@
+"""Screenshots of every page, on the demo ledger, into docs/screenshots/ (shown in the README).
+
+``python -m tests.web.screenshots [--out docs/screenshots]``: builds the demo in a temporary
+folder, serves it on loopback, signs in as the demo member croydon-print in headless Chromium
+and saves one PNG per page, 1100 pixels wide.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+from api.app import create_app
+from api.demo_script import run_demo
+from api.settings import ApiSettings
+from ledger.config import Settings, load_config
+from tests.api.live import served_in_thread
+from tests.web.conftest import Site, chromium_path
+from tests.web.member_steps import sign_in
+
+
+def _proposal(data: Path, title: str) -> int:
+    with sqlite3.connect(data / "ledger.db") as db:
+        rows = db.execute(
+            "SELECT seq, body FROM entries WHERE kind = 'governance.proposal.opened'"
+        ).fetchall()
+    db.close()
+    return next(seq for seq, body in rows if title.encode() in body)
+
+
+def pages(data: Path) -> list[tuple[str, str, str]]:
+    """(file name, path, what to wait for) of each page shown."""
+    return [
+        ("home", "/", "#log-size:not(:empty)"),
+        ("member", "/member", "#statement table"),
+        ("claim", "/claim", "#claim-form"),
+        ("groups", "/groups", "#groups table"),
+        ("group", "/groups/business-services", "#group-terms pre"),
+        ("proposal-open", f"/proposals/{_proposal(data, 'workshop series')}", "ol.ranking"),
+        ("proposal-decided", f"/proposals/{_proposal(data, 'Priorities')}", "#transcript li"),
+        ("auditor", "/auditor", "main"),
+    ]
+
+
+def shoot(page: Page, out: Path, data: Path) -> list[Path]:
+    written = []
+    for name, path, ready in pages(data):
+        page.goto(path)
+        page.locator(ready).first.wait_for()
+        page.wait_for_timeout(300)  # let the last fetches settle
+        target = out / f"{name}.png"
+        page.screenshot(path=str(target), full_page=True)
+        written.append(target)
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    args = parser.parse_args()
+    executable = chromium_path()
+    if executable is None:
+        raise SystemExit("screenshots need Chromium (apt install chromium)")
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder) / "data"
+        asyncio.run(run_demo(Settings(data=data)))
+        config = load_config(Settings(data=data))
+        with served_in_thread(create_app(config=config, api_settings=ApiSettings())) as url:
+            site = Site(url, data, config)
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=executable)
+                context = browser.new_context(base_url=url, viewport={"width": 1100, "height": 800})
+                page = context.new_page()
+                sign_in(page, site, "croydon-print")
+                for path in shoot(page, args.out, data):
+                    print(path)
+                browser.close()
+
+
+if __name__ == "__main__":
+    main()
