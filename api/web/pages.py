@@ -28,8 +28,6 @@ NAV = (
     ("/", "Home"),
     ("/member", "My credits"),
     ("/groups", "Working groups"),
-    ("/convenor", "Convenor"),
-    ("/board", "Board"),
     ("/reports", "Reports"),
     ("/auditor", "Auditor"),
 )
@@ -104,6 +102,7 @@ ROUTES = {
     "/join": "join",
     "/member": "member",
     "/claim": "claim",
+    "/reports": "reports",
 }
 """Each page's path (a FastAPI path; the page's script reads its parameters from the address)
 and its file in ``pages/``."""

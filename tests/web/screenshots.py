@@ -43,6 +43,7 @@ def pages(data: Path) -> list[tuple[str, str, str]]:
         ("group", "/groups/business-services", "#group-terms pre"),
         ("proposal-open", f"/proposals/{_proposal(data, 'workshop series')}", "ol.ranking"),
         ("proposal-decided", f"/proposals/{_proposal(data, 'Priorities')}", "#transcript li"),
+        ("reports", "/reports", "#social table"),
         ("auditor", "/auditor", "main"),
     ]
 

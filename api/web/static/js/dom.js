@@ -15,17 +15,23 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-// A table with a caption, header cells and rows of cells (numbers right-aligned by class).
+// A table with a caption, header cells and rows of cells (numbers right-aligned by class), in a
+// region that scrolls sideways when narrow and can be scrolled by keyboard (it takes focus).
 export function table(caption, headings, rows, numeric = []) {
-  const cell = (tag, value, i) => el(tag, numeric.includes(i) ? { class: "num" } : {}, value);
+  const cell = (tag, value, i) => el(tag, numeric.includes(i) ? { class: "num" } : {}, value ?? "");
+  const head = (h, i) => {
+    const th = cell("th", h, i);
+    th.scope = "col";
+    return th;
+  };
   return el(
     "div",
-    { class: "table-wrap" },
+    { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption },
     el(
       "table",
       {},
       el("caption", {}, caption),
-      el("thead", {}, el("tr", {}, headings.map((h, i) => cell("th", h, i)))),
+      el("thead", {}, el("tr", {}, headings.map(head))),
       el("tbody", {}, rows.map((row) => el("tr", {}, row.map((v, i) => cell("td", v, i))))),
     ),
   );

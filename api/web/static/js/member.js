@@ -7,30 +7,12 @@
 
 import { ApiError, ensureSession, graphql, showWho } from "./session.js";
 import { Refused, submit } from "./statement.js";
+import { el, table } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 20;
 const SVG = "http://www.w3.org/2000/svg";
 const MONTHS = 12;
-
-/** A DOM element: el("td", {class: "num"}, "4"). */
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value !== null && value !== undefined && value !== false) node.setAttribute(name, value === true ? "" : value);
-  }
-  node.append(...children.flat());
-  return node;
-}
-
-/** A table with a caption, head cells and rows of cells (strings or nodes; numeric columns named). */
-export function table(caption, heads, rows, numeric = []) {
-  const cell = (tag, value, i) => el(tag, numeric.includes(i) ? { class: "num" } : {}, value ?? "");
-  return el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption }, el("table", {},
-    el("caption", {}, caption),
-    el("thead", {}, el("tr", {}, heads.map((h, i) => { const th = cell("th", h, i); th.scope = "col"; return th; }))),
-    el("tbody", {}, rows.map((row) => el("tr", {}, row.map((v, i) => cell("td", v, i)))))));
-}
 
 function say(node, kind, text) {
   node.hidden = false;
