@@ -1,6 +1,6 @@
 // member.js: the member's page (/member). Balance and 12-month standing, a chart of credits per
 // month (inline SVG drawn here, with a table of the same numbers), the statement in pages (each
-// line with an inert "Prove it" button that prove.js wires), the claims waiting for MY
+// line with a "Prove it" button, wired by prove.js), the claims waiting for MY
 // confirmation (Confirm signs the credit.awarded in this browser), my open claims, my groups
 // and my disputes. Everything is read over GraphQL; nothing here is trusted for signing but the
 // claim itself and the rule table version it names.
@@ -8,6 +8,7 @@
 import { ApiError, ensureSession, graphql, showWho } from "./session.js";
 import { Refused, submit } from "./statement.js";
 import { el, table } from "./dom.js";
+import { wireProveButtons } from "./prove.js";
 
 const $ = (id) => document.getElementById(id);
 const PAGE = 20;
@@ -256,3 +257,6 @@ main().catch((error) => {
   status.className = "status bad";
   status.textContent = `This page could not load your credits: ${error.message}`;
 });
+
+// Each statement line's "Prove it" checks that entry against the latest signed checkpoint.
+wireProveButtons($("statement"));
