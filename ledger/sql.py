@@ -122,6 +122,27 @@ directory = Table(
 )
 """Personal data of members, off the log, erasable. Never read by the verifier."""
 
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("token_sha256", String(64), primary_key=True),
+    Column("member", String(64), nullable=False, unique=True),
+    Column("handle", String(80), nullable=True),
+    Column("name", Text, nullable=True),
+    Column("email", Text, nullable=True),
+    Column("member_kind", String(64), nullable=False),
+    Column("borough", String(80), nullable=False),
+    Column("roles", Text, nullable=False),
+    Column("invited_by", String(64), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("expires_at", String(40), nullable=False),
+    Column("public_key", Text, nullable=True),
+    Column("accepted_at", String(40), nullable=True),
+)
+"""Invitations to join, off the log: who the board means to admit (personal data, erased with
+the directory's), and the public key the invitee's browser made on accepting. Only the SHA-256
+of the invitation's secret token is kept."""
+
 APPEND_ONLY_TABLES = ("entries", "tree_nodes", "checkpoints")
 _PG_WRITER_LOCK = 0x636F6F706C6564  # "coopled": the advisory lock that serialises writers
 _WRITER = "coopledger_writer"

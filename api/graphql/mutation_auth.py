@@ -26,7 +26,7 @@ def _time(unix: int) -> str:
     return format_time(datetime.fromtimestamp(unix, UTC))
 
 
-def _denied(exc: Exception) -> Denied:
+def denied(exc: Exception) -> Denied:
     return Denied(code=expected_code(exc) or "forbidden", message=str(exc))
 
 
@@ -72,7 +72,7 @@ async def login(info: Info, key_id: str, challenge: str, signature: str) -> Logi
             signature_b64=signature,
         )
     except LoginError as e:
-        return _denied(e)
+        return denied(e)
     token, expires = state.tokens.issue(
         subject=holder.subject, key_id=key_id, auditor=holder.auditor is not None, now=now
     )
@@ -120,7 +120,7 @@ async def save_personal_data(
         if member not in (await info.context.state.registry.current(fresh=True)).members:
             raise BadRequestError(f"{member!r} is not a member")
     except (AccessError, BadRequestError) as e:
-        return _denied(e)
+        return denied(e)
     await directory.save(
         info.context.state.write_engine,
         member,
@@ -140,5 +140,5 @@ async def erase_personal_data(info: Info, member: str) -> PersonalResult:
         (await info.context.viewer()).require_board()
         await directory.erase(info.context.state.write_engine, member)
     except (AccessError, NotFoundError) as e:
-        return _denied(e)
+        return denied(e)
     return PersonalDataSaved(member=member, erased=True)

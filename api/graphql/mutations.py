@@ -18,7 +18,7 @@ import strawberry
 from strawberry.types.field import StrawberryField
 
 from api.errors import CREDIT_REFUSALS, GOVERNANCE_REFUSALS, LEDGER_REFUSALS
-from api.graphql import mutation_auth, mutation_prepare
+from api.graphql import invitations, mutation_auth, mutation_prepare
 from api.graphql.context import Info
 from api.graphql.fields import mutation
 from api.graphql.inputs import PersonalDataInput, SignedStatementInput
@@ -135,6 +135,8 @@ _OFF_LOG: dict[str, Any] = {
     "login": mutation_auth.login,
     "save_personal_data": mutation_auth.save_personal_data,
     "erase_personal_data": mutation_auth.erase_personal_data,
+    "invite_member": invitations.invite_member,
+    "accept_invitation": invitations.accept_invitation,
     "store_text": mutation_prepare.store_text,
     "prepare_proposal": mutation_prepare.prepare_proposal,
     "prepare_close": mutation_prepare.prepare_close,

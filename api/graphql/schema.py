@@ -9,7 +9,14 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
-from api.graphql import query_credits, query_governance, query_log, query_members, query_reports
+from api.graphql import (
+    invitations,
+    query_credits,
+    query_governance,
+    query_log,
+    query_members,
+    query_reports,
+)
 from api.graphql.execution import Execution
 from api.graphql.limits import extensions, unexpected
 from api.graphql.mutations import Mutation
@@ -32,6 +39,8 @@ class Query:
     me = strawberry.field(resolver=query_members.me)
     member = strawberry.field(resolver=query_members.member)
     members = strawberry.field(resolver=query_members.members)
+    invitation = strawberry.field(resolver=invitations.invitation)
+    invitations = strawberry.field(resolver=invitations.invitations)
 
     awards = strawberry.field(resolver=query_credits.awards)
     award = strawberry.field(resolver=query_credits.award)
