@@ -185,9 +185,11 @@ async def accept(engine: Engine, digest: str, public_key: str) -> Invitation:
             raise ConflictError("this invitation was accepted already, with another key")
         if parse_time(found.expires_at) <= moment:
             raise ConflictError(f"this invitation expired at {found.expires_at}")
-        await conn.execute(
+        taken = await conn.execute(
             update(invitations)
             .where(invitations.c.token_sha256 == digest, invitations.c.public_key.is_(None))
             .values(public_key=public_key, accepted_at=now)
         )
+        if taken.rowcount == 0:  # another acceptance won the race
+            raise ConflictError("this invitation was accepted already, with another key")
     return Invitation(**{**found.__dict__, "public_key": public_key, "accepted_at": now})
