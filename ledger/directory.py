@@ -151,12 +151,16 @@ async def invite(engine: Engine, invitation: Invitation) -> None:
             raise ConflictError(f"{invitation.member} has been invited already") from None
 
 
+async def _find(conn: Connection, digest: str) -> Invitation | None:
+    query = select(invitations).where(invitations.c.token_sha256 == digest)
+    row = (await conn.execute(query)).first()
+    return None if row is None else _invitation(row)
+
+
 async def invitation(engine: Engine, digest: str) -> Invitation | None:
     """The invitation whose token hashes to ``digest``, if there is one."""
     async with engine.connect() as conn:
-        query = select(invitations).where(invitations.c.token_sha256 == digest)
-        row = (await conn.execute(query)).first()
-    return None if row is None else _invitation(row)
+        return await _find(conn, digest)
 
 
 async def all_invitations(engine: Engine) -> list[Invitation]:
@@ -173,12 +177,9 @@ async def accept(engine: Engine, digest: str, public_key: str) -> Invitation:
     moment = utc_now()
     now = format_time(moment)
     async with engine.begin() as conn:
-        row = (
-            await conn.execute(select(invitations).where(invitations.c.token_sha256 == digest))
-        ).first()
-        if row is None:
+        found = await _find(conn, digest)
+        if found is None:
             raise NotFoundError("there is no such invitation")
-        found = _invitation(row)
         if found.public_key is not None:
             if found.public_key == public_key:
                 return found

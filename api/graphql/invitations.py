@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Annotated
 
@@ -95,8 +96,8 @@ InvitationMadeResult = Annotated[InvitationMade | Denied, strawberry.union("Invi
 InvitationResult = Annotated[Invitation | Denied, strawberry.union("InvitationResult")]
 
 
-def _checked(given: InvitationInput) -> tuple[str, str | None]:
-    """The member id and handle of ``given``, or ``BadRequestError`` naming what is wrong."""
+def _checked(given: InvitationInput) -> str:
+    """The member id of ``given``, or ``BadRequestError`` naming what is wrong."""
     member = given.member or f"m-{secrets.token_hex(5)}"
     if not MEMBER_ID.fullmatch(member):
         raise BadRequestError(f"{member!r} is not a member id (a-z, 0-9, . _ -; 2-64)")
@@ -108,22 +109,22 @@ def _checked(given: InvitationInput) -> tuple[str, str | None]:
         raise BadRequestError(f"{given.handle!r} is not a handle (a-z, 0-9 and -; 2-80)")
     if not 1 <= given.days <= MAX_DAYS:
         raise BadRequestError(f"an invitation lasts 1 to {MAX_DAYS} days, not {given.days}")
-    return member, given.handle
+    return member
 
 
 @mutation(description="Invite someone to join (the board): their admission's details, off the log.")
 async def invite_member(info: Info, invitation: InvitationInput) -> InvitationMadeResult:
     try:
         board = (await info.context.viewer()).require_board()
-        member, handle = _checked(invitation)
-        if member in (await info.context.state.registry.current(fresh=True)).members:
+        member = _checked(invitation)
+        if member in await _members(info):
             raise ConflictError(f"{member} is a member already")
         token = secrets.token_urlsafe(32)
         now = utc_now()
         made = directory.Invitation(
             token_sha256=directory.token_sha256(token),
             member=member,
-            handle=handle,
+            handle=invitation.handle,
             name=invitation.name,
             email=invitation.email,
             member_kind=invitation.member_kind,
@@ -139,9 +140,8 @@ async def invite_member(info: Info, invitation: InvitationInput) -> InvitationMa
     return InvitationMade(token=token, invitation=Invitation.from_domain(made, admitted=False))
 
 
-async def _with_status(info: Info, found: directory.Invitation) -> Invitation:
-    registry = await info.context.state.registry.current(fresh=True)
-    return Invitation.from_domain(found, admitted=found.member in registry.members)
+async def _members(info: Info) -> Collection[str]:
+    return (await info.context.state.registry.current(fresh=True)).members
 
 
 @mutation(
@@ -162,7 +162,7 @@ async def accept_invitation(info: Info, token: str, public_key: str) -> Invitati
         )
     except (BadRequestError, ConflictError, NotFoundError) as e:
         return denied(e)
-    return await _with_status(info, found)
+    return Invitation.from_domain(found, admitted=found.member in registry.members)
 
 
 async def invitation(info: Info, token: str) -> Invitation | None:
@@ -170,12 +170,14 @@ async def invitation(info: Info, token: str) -> Invitation | None:
     found = await directory.invitation(
         info.context.state.write_engine, directory.token_sha256(token)
     )
-    return None if found is None else await _with_status(info, found)
+    if found is None:
+        return None
+    return Invitation.from_domain(found, admitted=found.member in await _members(info))
 
 
 async def invitations(info: Info) -> list[Invitation]:
     """Every invitation, the newest first (the board only)."""
     (await info.context.viewer()).require_board()
     found = await directory.all_invitations(info.context.state.write_engine)
-    registry = await info.context.state.registry.current(fresh=True)
-    return [Invitation.from_domain(i, admitted=i.member in registry.members) for i in found]
+    members = await _members(info)
+    return [Invitation.from_domain(i, admitted=i.member in members) for i in found]
