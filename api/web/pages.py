@@ -30,6 +30,7 @@ NAV = (
     ("/groups", "Working groups"),
     ("/reports", "Reports"),
     ("/auditor", "Auditor"),
+    ("/board", "Board"),
 )
 """The site's navigation, in order: (path, label)."""
 
@@ -103,6 +104,7 @@ ROUTES = {
     "/member": "member",
     "/claim": "claim",
     "/reports": "reports",
+    "/board": "board",
 }
 """Each page's path (a FastAPI path; the page's script reads its parameters from the address)
 and its file in ``pages/``."""

@@ -20,7 +20,13 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.app import create_app
 from api.settings import ApiSettings
-from ledger.config import LedgerConfig, Settings, load_config
+from ledger.config import (
+    DEFAULT_STEWARD_ID,
+    STEWARD_KEY_FILE,
+    LedgerConfig,
+    Settings,
+    load_config,
+)
 from tests.api.live import served_in_thread
 
 CHROMIUM_ENV = "COOPLEDGER_CHROMIUM"
@@ -73,7 +79,10 @@ class Site:
     config: LedgerConfig
 
     def member_key(self, handle: str) -> Path:
-        """The demo member ``handle``'s key file (``coopledger keygen`` format)."""
+        """The demo member ``handle``'s key file (``coopledger keygen`` format); ``steward``:
+        the first steward's, a board member's."""
+        if handle == DEFAULT_STEWARD_ID:
+            return self.data / STEWARD_KEY_FILE
         return self.data / "members" / f"{handle}.key"
 
 

@@ -2,7 +2,8 @@
 
 ``python -m tests.web.screenshots [--out docs/screenshots]``: builds the demo in a temporary
 folder, serves it on loopback, signs in as the demo member croydon-print in headless Chromium
-and saves one PNG per page, 1100 pixels wide.
+and saves one PNG per page, 1100 pixels wide; then the board's page (signed in as the steward,
+with an invitation made) and the key page as that invitation's link opens it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sqlite3
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from api.app import create_app
 from api.demo_script import run_demo
@@ -60,6 +61,30 @@ def shoot(page: Page, out: Path, data: Path) -> list[Path]:
     return written
 
 
+def shoot_board(browser: Browser, site: Site, out: Path) -> list[Path]:
+    """The board's page with one invitation made, and the key page its link opens."""
+    size = {"width": 1100, "height": 800}
+    board = browser.new_context(base_url=site.url, viewport=size).new_page()
+    sign_in(board, site, "steward")
+    board.goto("/board")
+    board.locator("#board-status.ok").wait_for()
+    board.fill("#invite-kind", "charity")
+    board.fill("#invite-borough", "Lambeth")
+    board.fill("#invite-handle", "brixton-bakes")
+    board.fill("#invite-name", "Brixton Bakes CIC")
+    board.click("text=Make the invitation")
+    board.locator("#invite-made").wait_for()
+    board.wait_for_timeout(300)
+    link = board.input_value("#invite-link")
+    board.screenshot(path=str(out / "board.png"), full_page=True)
+    invitee = browser.new_context(viewport=size).new_page()
+    invitee.goto(link)
+    invitee.locator("#invitation:not([hidden])").wait_for()
+    invitee.wait_for_timeout(300)
+    invitee.screenshot(path=str(out / "join-invitation.png"), full_page=True)
+    return [out / "board.png", out / "join-invitation.png"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
@@ -79,7 +104,7 @@ def main() -> None:
                 context = browser.new_context(base_url=url, viewport={"width": 1100, "height": 800})
                 page = context.new_page()
                 sign_in(page, site, "croydon-print")
-                for path in shoot(page, args.out, data):
+                for path in [*shoot(page, args.out, data), *shoot_board(browser, site, args.out)]:
                     print(path)
                 browser.close()
 

@@ -76,8 +76,9 @@ export const MUTATIONS = {
 /**
  * Build, sign and submit a statement through its GraphQL mutation; returns the receipt
  * {seq, leafHash, checkpoint: {size, root}}. A refusal throws Refused(code, message).
+ * `personal` ({handle, name, email}, kept off the log) goes with a member.admitted statement.
  */
-export async function submit(kind, body) {
+export async function submit(kind, body, { personal } = {}) {
   const record = await loadKey();
   if (record === null) throw new Refused("no_key", "There is no key in this browser: make or import one first.");
   const [field, accepted] = MUTATIONS[kind] ?? [];
@@ -94,8 +95,16 @@ export async function submit(kind, body) {
     },
     signature,
   };
-  const query = `mutation ($s: SignedStatementInput!) {
-    ${field}(statement: $s) {
+  const variables = { s: input };
+  let declared = "$s: SignedStatementInput!";
+  let passed = "statement: $s";
+  if (personal !== undefined) {
+    variables.p = personal;
+    declared += ", $p: PersonalDataInput";
+    passed += ", personal: $p";
+  }
+  const query = `mutation (${declared}) {
+    ${field}(${passed}) {
       __typename
       ... on ${accepted} { receipt { seq leafHash checkpoint { size root } } }
       ... on Refusal { code message }
@@ -103,7 +112,7 @@ export async function submit(kind, body) {
   }`;
   let answer;
   try {
-    answer = (await graphql(query, { s: input }, { auth: false }))[field];
+    answer = (await graphql(query, variables, { auth: false }))[field];
   } catch (error) {
     if (error instanceof ApiError) throw new Refused(error.code, error.message);
     throw error;
