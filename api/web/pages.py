@@ -30,6 +30,7 @@ NAV = (
     ("/groups", "Working groups"),
     ("/reports", "Reports"),
     ("/auditor", "Auditor"),
+    ("/convene", "Convening"),
     ("/board", "Board"),
 )
 """The site's navigation, in order: (path, label)."""
@@ -104,6 +105,7 @@ ROUTES = {
     "/member": "member",
     "/claim": "claim",
     "/reports": "reports",
+    "/convene": "convene",
     "/board": "board",
 }
 """Each page's path (a FastAPI path; the page's script reads its parameters from the address)

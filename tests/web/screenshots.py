@@ -3,7 +3,8 @@
 ``python -m tests.web.screenshots [--out docs/screenshots]``: builds the demo in a temporary
 folder, serves it on loopback, signs in as the demo member croydon-print in headless Chromium
 and saves one PNG per page, 1100 pixels wide; then the board's page (signed in as the steward,
-with an invitation made) and the key page as that invitation's link opens it.
+with an invitation made), the key page as that invitation's link opens it, and the convenor's
+page (signed in as business-services' convenor).
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ def shoot(page: Page, out: Path, data: Path) -> list[Path]:
 
 
 def shoot_board(browser: Browser, site: Site, out: Path) -> list[Path]:
-    """The board's page with one invitation made, and the key page its link opens."""
+    """The board's page with one invitation made, the key page its link opens, and the
+    convenor's page."""
     size = {"width": 1100, "height": 800}
     board = browser.new_context(base_url=site.url, viewport=size).new_page()
     sign_in(board, site, "steward")
@@ -82,7 +84,13 @@ def shoot_board(browser: Browser, site: Site, out: Path) -> list[Path]:
     invitee.locator("#invitation:not([hidden])").wait_for()
     invitee.wait_for_timeout(300)
     invitee.screenshot(path=str(out / "join-invitation.png"), full_page=True)
-    return [out / "board.png", out / "join-invitation.png"]
+    convenor = browser.new_context(base_url=site.url, viewport=size).new_page()
+    sign_in(convenor, site, "sutton-books")
+    convenor.goto("/convene")
+    convenor.locator("#convene-status.ok").wait_for()
+    convenor.wait_for_timeout(300)
+    convenor.screenshot(path=str(out / "convene.png"), full_page=True)
+    return [out / "board.png", out / "join-invitation.png", out / "convene.png"]
 
 
 def main() -> None:

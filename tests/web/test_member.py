@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import httpx
 from playwright.sync_api import Browser, Page
 
 from tests.web.conftest import Site
@@ -84,6 +85,34 @@ def test_a_claim_is_confirmed_from_the_counterpartys_queue(
         assert confirm.count() == 0
     assert _balance(page) == before + 4
     page.locator("#statement tbody tr").first.locator("td").nth(4).filter(has_text="+4").wait_for()
+
+
+def test_a_claim_is_declined_from_the_counterpartys_queue_with_its_reason(
+    site: Site, page: Page, chromium: Browser
+) -> None:
+    sign_in(page, site, "croydon-print")
+    status = _claim(page, "mentoring.hour", 1, _member_id(site, "sutton-books"), "An hour, 2 Dec")
+    claim = int(status.split("entry ")[1].split()[0])
+    with another_browser(chromium, site) as other:
+        sign_in(other, site, "sutton-books")
+        other.goto("/member")
+        reason = other.get_by_label(f"Reason to decline claim {claim} by croydon-print")
+        reason.select_option("wrong_details")
+        other.get_by_role("button", name=f"Decline claim {claim} by croydon-print").click()
+        other.locator("#queue-status.ok", has_text=f"Declined claim {claim}").wait_for()
+        assert "The details are wrong" in other.locator("#queue-status").inner_text()
+        assert reason.count() == 0
+    query = "query ($s: Int!) { claim(seq: $s) { status closedBy } }"
+    reply = httpx.post(site.url + "/graphql", json={"query": query, "variables": {"s": claim}})
+    declined = reply.json()["data"]["claim"]
+    assert declined["status"] == "declined" and declined["closedBy"] > claim
+
+
+def _member_id(site: Site, handle: str) -> str:
+    query = "query ($h: String!) { member(handle: $h) { id } }"
+    reply = httpx.post(site.url + "/graphql", json={"query": query, "variables": {"h": handle}})
+    found: str = reply.json()["data"]["member"]["id"]
+    return found
 
 
 def test_a_refusal_and_bad_input_are_shown_plainly_and_change_nothing(

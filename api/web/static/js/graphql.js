@@ -1,28 +1,35 @@
 // GraphQL for the pages that read: the one request function (session.js, which sends the
-// sign-in token when there is one), and members' public names.
+// sign-in token when there is one), every page of a list, and members' public names.
 import { graphql } from "./session.js";
 
 export { graphql };
 
+/**
+ * Every node of a Relay list, page after page: `query` takes `$after: String` (and
+ * `variables`), and `pick(data)` is the connection in its answer (with
+ * `nodes` and `pageInfo { hasNextPage endCursor }`).
+ */
+export async function allNodes(query, variables, pick) {
+  const found = [];
+  let after = null;
+  for (;;) {
+    const connection = pick(await graphql(query, { ...variables, after }));
+    if (connection === null || connection === undefined) return found;
+    found.push(...connection.nodes);
+    if (!connection.pageInfo.hasNextPage) return found;
+    after = connection.pageInfo.endCursor;
+  }
+}
+
 // Members' public names: id -> handle (the id itself when a member has no handle).
 let names = null;
 export async function memberNames() {
-  if (!names) {
-    names = (async () => {
-      const found = new Map();
-      let after = null;
-      for (;;) {
-        const data = await graphql(
-          `query($after: String) { members(first: 100, after: $after) {
-             nodes { id handle } pageInfo { hasNextPage endCursor } } }`,
-          { after },
-        );
-        for (const m of data.members.nodes) found.set(m.id, m.handle || m.id);
-        if (!data.members.pageInfo.hasNextPage) return found;
-        after = data.members.pageInfo.endCursor;
-      }
-    })();
-  }
+  names ??= allNodes(
+    `query($after: String) { members(first: 100, after: $after) {
+       nodes { id handle } pageInfo { hasNextPage endCursor } } }`,
+    {},
+    (data) => data.members,
+  ).then((members) => new Map(members.map((m) => [m.id, m.handle || m.id])));
   return names;
 }
 

@@ -1,12 +1,14 @@
 // member.js: the member's page (/member). Balance and 12-month standing, a chart of credits per
 // month (inline SVG drawn here, with a table of the same numbers), the statement in pages (each
 // line with a "Prove it" button, wired by prove.js), the claims waiting for MY
-// confirmation (Confirm signs the credit.awarded in this browser), my open claims, my groups
+// confirmation (Confirm signs the credit.awarded in this browser, Decline the credit.declined
+// with its reason), my open claims, my groups
 // and my disputes. Everything is read over GraphQL; nothing here is trusted for signing but the
 // claim itself and the rule table version it names.
 
+import { awardClaim, claimControls, DECLINE_REASONS, declineClaim } from "./claims.js";
 import { ApiError, ensureSession, graphql, showWho } from "./session.js";
-import { Refused, submit } from "./statement.js";
+import { Refused } from "./statement.js";
 import { el, table } from "./dom.js";
 import { wireProveButtons } from "./prove.js";
 
@@ -175,30 +177,21 @@ function chart(keys, totals) {
   return root;
 }
 
-async function confirm(claim, button) {
+async function answer(claim, reason) {
   const box = $("queue-status");
-  button.disabled = true;
-  say(box, "wait", `Signing the award for claim ${claim.seq}…`);
+  say(box, "wait", reason ? `Signing the decline of claim ${claim.seq}…` : `Signing the award for claim ${claim.seq}…`);
   try {
-    const { ruleTable } = await graphql(
-      "query ($v: Int!) { ruleTable(version: $v) { version rules { activity credits } } }", { v: claim.ruleVersion });
-    const rule = ruleTable?.rules.find((r) => r.activity === claim.activity);
-    if (!rule) throw new Refused("unknown_activity", `Rule table version ${claim.ruleVersion} has no ${claim.activity}.`);
-    const credits = rule.credits * claim.quantity;
-    const receipt = await submit("credit.awarded", {
-      member: claim.member,
-      credits,
-      activity: claim.activity,
-      rule_version: claim.ruleVersion,
-      quantity: claim.quantity,
-      basis: { claim: claim.seq },
-    });
-    say(box, "ok", `Confirmed: ${credits} credits to ${nameOf(claim.member)} for claim ${claim.seq} (entry ${receipt.seq}).`);
+    if (reason) {
+      const receipt = await declineClaim(claim, reason);
+      say(box, "ok", `Declined claim ${claim.seq} by ${nameOf(claim.member)} (${DECLINE_REASONS[reason]}; entry ${receipt.seq}).`);
+    } else {
+      const { credits, receipt } = await awardClaim(claim);
+      say(box, "ok", `Confirmed: ${credits} credits to ${nameOf(claim.member)} for claim ${claim.seq} (entry ${receipt.seq}).`);
+    }
     await showAround();
   } catch (error) {
-    button.disabled = false;
     const why = error instanceof Refused || error instanceof ApiError ? error.message : String(error);
-    say(box, "bad", `Not confirmed: ${why}`);
+    say(box, "bad", `${reason ? "Not declined" : "Not confirmed"}: ${why}`);
   }
 }
 
@@ -208,13 +201,13 @@ async function showAround() {
   const groupNames = new Map(data.groups.nodes.map((g) => [g.slug, g.name]));
   const queue = data.queue.nodes;
   $("queue").replaceChildren(queue.length
-    ? table("Claims waiting for you", ["Claim", "From", "Activity", "Units", "Done on", ""],
-      queue.map((claim) => {
-        const button = el("button", { type: "button", class: "small", "aria-label": `Confirm claim ${claim.seq} by ${nameOf(claim.member)}` }, "Confirm");
-        button.addEventListener("click", () => confirm(claim, button));
-        return [String(claim.seq), nameOf(claim.member), claim.activity + (claim.bid ? ` (bid ${claim.bid})` : ""),
-          String(claim.quantity), claim.doneOn, button];
-      }), [0, 3])
+    ? table("Claims waiting for you", ["Claim", "From", "Activity", "Units", "Done on", "Confirm or decline"],
+      queue.map((claim) => [String(claim.seq), nameOf(claim.member), claim.activity + (claim.bid ? ` (bid ${claim.bid})` : ""),
+        String(claim.quantity), claim.doneOn,
+        claimControls(claim, nameOf(claim.member), "Confirm", {
+          approve: () => answer(claim),
+          decline: (reason) => answer(claim, reason),
+        })]), [0, 3])
     : el("p", {}, "Nothing is waiting for you."));
   const mine = data.mine.nodes;
   $("my-claims").replaceChildren(mine.length
