@@ -1,10 +1,12 @@
-"""Steps the member pages' browser tests share: a second browser context, importing a key
-file and signing in, reading the log's size."""
+"""Steps the pages' browser tests share: a second browser context, importing a key file and
+signing in, reading the log's size, finding a demo proposal by its title."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 from playwright.sync_api import Browser, Page
@@ -42,3 +44,13 @@ def sign_in(page: Page, site: Site, handle: str) -> str:
 def log_size(site: Site) -> int:
     """The log's size now, from its checkpoint."""
     return int(httpx.get(site.url + "/checkpoint").text.split("\n")[1])
+
+
+def proposal_seq(data: Path, title: str) -> int:
+    """The seq of the demo proposal whose opening carries ``title``, in the data folder."""
+    with sqlite3.connect(data / "ledger.db") as db:
+        rows = db.execute(
+            "SELECT seq, body FROM entries WHERE kind = 'governance.proposal.opened'"
+        ).fetchall()
+    db.close()
+    return next(seq for seq, body in rows if title.encode() in body)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -23,16 +22,7 @@ from api.settings import ApiSettings
 from ledger.config import Settings, load_config
 from tests.api.live import served_in_thread
 from tests.web.conftest import Site, chromium_path
-from tests.web.member_steps import sign_in
-
-
-def _proposal(data: Path, title: str) -> int:
-    with sqlite3.connect(data / "ledger.db") as db:
-        rows = db.execute(
-            "SELECT seq, body FROM entries WHERE kind = 'governance.proposal.opened'"
-        ).fetchall()
-    db.close()
-    return next(seq for seq, body in rows if title.encode() in body)
+from tests.web.member_steps import proposal_seq, sign_in
 
 
 def pages(data: Path) -> list[tuple[str, str, str]]:
@@ -43,8 +33,8 @@ def pages(data: Path) -> list[tuple[str, str, str]]:
         ("claim", "/claim", "#claim-form"),
         ("groups", "/groups", "#groups table"),
         ("group", "/groups/business-services", "#group-terms pre"),
-        ("proposal-open", f"/proposals/{_proposal(data, 'workshop series')}", "ol.ranking"),
-        ("proposal-decided", f"/proposals/{_proposal(data, 'Priorities')}", "#transcript li"),
+        ("proposal-open", f"/proposals/{proposal_seq(data, 'workshop series')}", "ol.ranking"),
+        ("proposal-decided", f"/proposals/{proposal_seq(data, 'Priorities')}", "#transcript li"),
         ("reports", "/reports", "#social table"),
         ("auditor", "/auditor", "main"),
     ]

@@ -12,18 +12,13 @@ from playwright.sync_api import Page, expect
 
 from ledger.encoding import canonical_json
 from tests.web.conftest import Site
-from tests.web.member_steps import log_size, sign_in
+from tests.web.member_steps import log_size, proposal_seq, sign_in
 
 OPEN_VOTE = "Next quarter's workshop series"
 
 
 def _seq_of(site: Site, title: str) -> int:
-    with sqlite3.connect(site.data / "ledger.db") as db:
-        rows = db.execute(
-            "SELECT seq, body FROM entries WHERE kind = 'governance.proposal.opened'"
-        ).fetchall()
-    db.close()
-    return next(seq for seq, body in rows if title.encode() in body)
+    return proposal_seq(site.data, title)
 
 
 def test_the_groups_page_lists_every_working_group(page: Page) -> None:

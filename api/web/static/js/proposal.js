@@ -1,6 +1,6 @@
 // A proposal: what it asks and under which rules; the ballot for its method while it is open;
-// the count so far (unless hidden); after the close the result, the round-by-round transcript
-// and the outcome statement.
+// the count so far (unless hidden), kept live while it is open; after the close the result,
+// the round-by-round transcript and the outcome statement.
 import { graphql, memberNames, nameOf } from "./graphql.js";
 import { el, say, table, when } from "./dom.js";
 import { ballotForm } from "./ballot.js";
@@ -8,6 +8,9 @@ import { describeRounds } from "./transcript.js";
 import { ensureSession, showWho } from "./session.js";
 
 const seq = Number(location.pathname.split("/")[2]);
+// While a proposal is open the page asks the log's size this often (a few bytes) and counts
+// again only when the log has grown, and not while the tab is hidden.
+const LIVE_SECONDS = 5;
 const status = document.getElementById("proposal-status");
 
 const METHODS = {
@@ -68,6 +71,26 @@ export async function showProposal() {
   showTally(p);
   showDecision(p);
   status.replaceChildren();
+  if (p.status === "open") keepCountLive();
+}
+
+let live = null;
+
+/** Count again whenever the log grows, until the proposal is no longer open. */
+function keepCountLive() {
+  let size = null;
+  const tick = async () => {
+    if (document.hidden) return;
+    try {
+      const { checkpoint } = await graphql("{ checkpoint { size } }", {}, { auth: false });
+      if (size !== null && checkpoint.size !== size) await refreshCount();
+      size = checkpoint.size;
+    } catch {
+      // the server did not answer this time: the next tick asks again
+    }
+  };
+  live = setInterval(tick, LIVE_SECONDS * 1000);
+  tick();
 }
 
 function fact(term, value) {
@@ -145,8 +168,14 @@ async function showBallot(p) {
 
 async function refreshCount() {
   const [data, names] = await Promise.all([graphql(QUERY, { seq }), memberNames()]);
-  showFacts(data.proposal, names);
-  showTally(data.proposal);
+  const p = data.proposal;
+  showFacts(p, names);
+  showTally(p);
+  if (p.status !== "open") {
+    clearInterval(live);
+    document.getElementById("ballot-section").hidden = true;
+    showDecision(p);
+  }
 }
 
 function optionNames(p) {
