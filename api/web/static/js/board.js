@@ -222,6 +222,31 @@ onSubmit("rules-form", "Signing the adoption…", async () => {
   return `Rule table version ${value.version} is adopted (entry ${receipt.seq}; digest ${digest}).`;
 });
 
+$("propose-table").addEventListener("click", () =>
+  acting("Opening the co-op's vote on the table…", async () => {
+    const value = readTable();
+    const digest = await tableDigest(value);
+    const closes = new Date($("rules-closes").value);
+    if (Number.isNaN(closes.getTime()) || closes.getTime() <= Date.now()) {
+      throw new ApiError("bad_request", "Give a date and time in the future for the vote to close.");
+    }
+    const draft = {
+      group: "assembly",
+      title: `Adopt credit rule table version ${value.version}`,
+      bodyText: `The co-op adopts this credit rule table, version ${value.version} (digest ${digest}):\n\n${JSON.stringify(value, null, 2)}`,
+      method: "proposal",
+      closesAt: closes.toISOString().replace(/\.\d{3}Z$/, "Z"),
+      action: { type: "adopt_rule_table", version: value.version, digest },
+    };
+    const made = (await graphql(
+      `mutation ($d: ProposalDraftInput!) {
+        prepareProposal(draft: $d) { __typename ... on Draft { kind body } ... on Denied { code message } }
+      }`, { d: draft })).prepareProposal;
+    if (made.__typename !== "Draft") throw new ApiError(made.code, made.message);
+    const receipt = await submit(made.kind, made.body);
+    return `The co-op's vote on rule table version ${value.version} is open: proposal ${receipt.seq} (at /proposals/${receipt.seq}).`;
+  }));
+
 async function showDigest() {
   let text;
   try {

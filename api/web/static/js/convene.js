@@ -213,6 +213,8 @@ function proposalDraft() {
     group: $("propose-group").value, title, bodyText, method, options,
     closesAt: closes.toISOString().replace(/\.\d{3}Z$/, "Z"),
     quorum: $("propose-quorum").value.trim() || "0/1",
+    threshold: $("propose-threshold").value.trim() || "1/2",
+    tieRule: $("propose-tie").value,
     hidden: $("propose-hidden").checked,
     ...(method === "dot" ? { dots: 5 } : {}),
     ...(method === "approval" ? { maxChoices: options.length } : {}),
